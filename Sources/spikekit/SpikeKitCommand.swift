@@ -1,0 +1,11 @@
+import ArgumentParser
+import SpikeKit
+
+@main
+struct SpikeKitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "spikekit",
+        abstract: "Train deterministic and stochastic spiking neural networks with surrogate gradients.",
+        subcommands: []
+    )
+}

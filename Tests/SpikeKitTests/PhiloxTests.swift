@@ -1,0 +1,12 @@
+import Testing
+@testable import SpikeKit
+
+@Suite struct PhiloxTests {
+    /// Known-answer values of Random123's Philox4x32-10 (kat_vectors).
+    @Test func knownAnswers() {
+        #expect(Philox(seed: 0).block(0, 0, 0, 0) == SIMD4(0x6627_E8D5, 0xE169_C58D, 0xBC57_AC4C, 0x9B00_DBD8))
+        let k = Philox(seed: UInt64(0x299F_31D0) << 32 | 0xA409_3822)
+        #expect(k.block(0x243F_6A88, 0x85A3_08D3, 0x1319_8A2E, 0x0370_7344)
+            == SIMD4(0xD16C_FE09, 0x94FD_CCEB, 0x5001_E420, 0x2412_6EA1))
+    }
+}
