@@ -1,0 +1,220 @@
+/// A synaptic connection from one activity shape to another: dense, or conv1d over positions
+/// (`out[o, j] = Σ_c Σ_k W[o, c, k] · x_padded[c, j·s + k]`, cross-correlation with zero padding, as
+/// `torch.nn.functional.conv1d`).
+public enum ConnectionGeometry: Equatable, Sendable {
+    case dense(input: ActivityShape, outputs: Int)
+    case conv(input: ActivityShape, outChannels: Int, kernel: Int, stride: Int, padding: Int)
+
+    /// The input activity shape.
+    public var input: ActivityShape {
+        switch self {
+        case .dense(let i, _), .conv(let i, _, _, _, _): return i
+        }
+    }
+
+    /// The output activity shape.
+    public var output: ActivityShape {
+        switch self {
+        case .dense(_, let n): return ActivityShape(units: n)
+        case .conv(let i, let c, let k, let s, let p):
+            return ActivityShape(channels: c, positions: (i.positions - k + 2 * p) / s + 1)
+        }
+    }
+
+    /// The canonical (PyTorch) weight shape: dense `(out, in)`, conv `(out_channels, in_channels, kernel)`.
+    public var weightShape: [Int] {
+        switch self {
+        case .dense(let i, let n): return [n, i.count]
+        case .conv(let i, let c, let k, _, _): return [c, i.channels, k]
+        }
+    }
+
+    /// The number of inputs that reach each output neuron (fan-in): `in` for dense, `in_channels × kernel` for conv.
+    public var fanIn: Int {
+        switch self {
+        case .dense(let i, _): return i.count
+        case .conv(let i, _, let k, _, _): return i.channels * k
+        }
+    }
+
+    /// Checks that the geometry produces at least one output.
+    func validate(context: String) throws {
+        switch self {
+        case .dense(let i, let n):
+            guard n > 0, i.count > 0 else { throw SpikeKitError.invalidConfiguration("\(context): dense connection needs positive sizes") }
+        case .conv(let i, let c, let k, let s, let p):
+            guard c > 0, k > 0, s > 0, p >= 0 else {
+                throw SpikeKitError.invalidConfiguration("\(context): conv needs positive channels, kernel and stride and padding >= 0")
+            }
+            guard i.positions - k + 2 * p >= 0 else {
+                throw SpikeKitError.invalidConfiguration(
+                    "\(context): kernel \(k) with padding \(p) does not fit \(i.positions) input positions")
+            }
+        }
+    }
+}
+
+/// A connection in the kernels' form: weights packed so that the synapses of one presynaptic neuron are runs of
+/// contiguous floats ("segments", each `width` long) that update contiguous postsynaptic neurons.
+///
+/// Dense: input `q` has one segment of all `N_out` outputs, packed weights `Wt[q, o]`. Conv: input `(j_in, c)` has
+/// one segment per kernel tap `k` that lands on an output position `j` (`j·s + k = j_in + pad`), covering all
+/// output channels at `j`; packed weights `Wp[c, k, o]`. The three operations the engine needs are then the same
+/// loop for both: event-driven accumulation of spikes, event-driven weight gradients, and the transposed product
+/// for the input gradient. The storage is owned by this object and exposed to the time loops as raw pointers.
+final class PackedConnection: @unchecked Sendable {
+    let geometry: ConnectionGeometry
+    let inputCount: Int
+    let outputCount: Int
+    /// Length of every segment (output neurons updated together).
+    let width: Int
+    /// Number of packed weights.
+    let weightCount: Int
+    private let start: UnsafeMutablePointer<Int32>
+    private let target: UnsafeMutablePointer<Int32>
+    private let weightOffset: UnsafeMutablePointer<Int32>
+    private let weights: UnsafeMutablePointer<Float>
+
+    init(geometry: ConnectionGeometry) {
+        self.geometry = geometry
+        let inShape = geometry.input, outShape = geometry.output
+        inputCount = inShape.count
+        outputCount = outShape.count
+        var starts: [Int32] = [0], targets: [Int32] = [], offsets: [Int32] = []
+        switch geometry {
+        case .dense(_, let n):
+            width = n
+            for q in 0 ..< inputCount {
+                targets.append(0)
+                offsets.append(Int32(q * n))
+                starts.append(Int32(targets.count))
+            }
+            weightCount = inputCount * n
+        case .conv(let i, let cOut, let k, let s, let p):
+            width = cOut
+            let pOut = outShape.positions
+            for q in 0 ..< inputCount {
+                let jIn = q / i.channels, c = q % i.channels
+                for tap in 0 ..< k {
+                    let t = jIn + p - tap
+                    guard t >= 0, t % s == 0, t / s < pOut else { continue }
+                    targets.append(Int32(t / s * cOut))
+                    offsets.append(Int32((c * k + tap) * cOut))
+                }
+                starts.append(Int32(targets.count))
+            }
+            weightCount = i.channels * k * cOut
+        }
+        start = .allocate(capacity: starts.count)
+        start.initialize(from: starts, count: starts.count)
+        target = .allocate(capacity: max(1, targets.count))
+        target.initialize(from: targets, count: targets.count)
+        weightOffset = .allocate(capacity: max(1, offsets.count))
+        weightOffset.initialize(from: offsets, count: offsets.count)
+        weights = .allocate(capacity: max(1, weightCount))
+        weights.initialize(repeating: 0, count: max(1, weightCount))
+    }
+
+    deinit {
+        start.deallocate()
+        target.deallocate()
+        weightOffset.deallocate()
+        weights.deallocate()
+    }
+
+    /// Loads canonical (PyTorch-layout) weights into the packed form.
+    func load(canonical w: [Float]) {
+        switch geometry {
+        case .dense(let i, let n):
+            for q in 0 ..< inputCount {
+                let col = i.canonicalIndex(internal: q)
+                for o in 0 ..< n { weights[q * n + o] = w[o * i.count + col] }
+            }
+        case .conv(let i, let cOut, let k, _, _):
+            for c in 0 ..< i.channels {
+                for tap in 0 ..< k {
+                    for o in 0 ..< cOut { weights[(c * k + tap) * cOut + o] = w[(o * i.channels + c) * k + tap] }
+                }
+            }
+        }
+    }
+
+    /// Converts a gradient in packed layout to canonical layout.
+    func canonical(fromPacked g: UnsafePointer<Float>) -> [Float] {
+        var out = [Float](repeating: 0, count: weightCount)
+        switch geometry {
+        case .dense(let i, let n):
+            for q in 0 ..< inputCount {
+                let col = i.canonicalIndex(internal: q)
+                for o in 0 ..< n { out[o * i.count + col] = g[q * n + o] }
+            }
+        case .conv(let i, let cOut, let k, _, _):
+            for c in 0 ..< i.channels {
+                for tap in 0 ..< k {
+                    for o in 0 ..< cOut { out[(o * i.channels + c) * k + tap] = g[(c * k + tap) * cOut + o] }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The raw view used inside the time loops; valid while this object lives.
+    var kernel: ConnectionKernel {
+        ConnectionKernel(width: width, inputCount: inputCount, start: start, target: target,
+                         weightOffset: weightOffset, weights: weights)
+    }
+}
+
+/// Raw-pointer views of a packed connection, used inside the time loops (no retain/release, no bounds checks).
+struct ConnectionKernel: @unchecked Sendable {
+    let width: Int
+    let inputCount: Int
+    let start: UnsafePointer<Int32>
+    let target: UnsafePointer<Int32>
+    let weightOffset: UnsafePointer<Int32>
+    let weights: UnsafePointer<Float>
+
+    /// `out += W · s` for the active inputs `active[0..<n]` (event-driven: one vector add per synapse segment).
+    @inline(__always)
+    func accumulate(active: UnsafePointer<Int32>, count n: Int, into out: UnsafeMutablePointer<Float>) {
+        for a in 0 ..< n {
+            let q = Int(active[a])
+            var g = Int(start[q])
+            let end = Int(start[q + 1])
+            while g < end {
+                VectorKernels.add(weights + Int(weightOffset[g]), into: out + Int(target[g]), count: width)
+                g += 1
+            }
+        }
+    }
+
+    /// `gW += δ ⊗ s` for the active inputs (event-driven weight gradient), `gW` in packed layout.
+    @inline(__always)
+    func accumulateGradient(active: UnsafePointer<Int32>, count n: Int, delta: UnsafePointer<Float>,
+                            into gW: UnsafeMutablePointer<Float>) {
+        for a in 0 ..< n {
+            let q = Int(active[a])
+            var g = Int(start[q])
+            let end = Int(start[q + 1])
+            while g < end {
+                VectorKernels.add(delta + Int(target[g]), into: gW + Int(weightOffset[g]), count: width)
+                g += 1
+            }
+        }
+    }
+
+    /// `gIn += Wᵀ δ` over all inputs (the gradient with respect to the presynaptic activity).
+    @inline(__always)
+    func backpropagate(delta: UnsafePointer<Float>, into gIn: UnsafeMutablePointer<Float>) {
+        for q in 0 ..< inputCount {
+            var g = Int(start[q])
+            let end = Int(start[q + 1])
+            var s: Float = 0
+            while g < end {
+                s += VectorKernels.dot(weights + Int(weightOffset[g]), delta + Int(target[g]), count: width)
+                g += 1
+            }
+            gIn[q] += s
+        }
+    }
+}

@@ -1,0 +1,182 @@
+/// The time loops of one layer for one sample: the forward pass (feed-forward drive for all steps, then the
+/// neuron dynamics with the recurrent term) and the reverse-time backward pass (BPTT), with the equations of
+/// `LayerArchitecture`. Symbols follow SPEC section 2: U membrane, I synaptic current, S spikes, λ decays.
+struct LayerPass: @unchecked Sendable {
+    let architecture: LayerArchitecture
+    let n: Int
+    let lambdaMem: Float
+    let lambdaSyn: Float
+    let threshold: Float
+    let feedForward: ConnectionKernel
+    let recurrent: ConnectionKernel?
+    let nextStep: Bool
+    let bpReset: Bool
+
+    init(_ a: LayerArchitecture, dt: Double, threshold: Double, feedForward: ConnectionKernel, recurrent: ConnectionKernel?) {
+        architecture = a
+        n = a.shape.count
+        let d = a.decay(dt: dt)
+        lambdaMem = Float(d.mem)
+        lambdaSyn = Float(d.syn)
+        self.threshold = Float(threshold)
+        self.feedForward = feedForward
+        self.recurrent = recurrent
+        nextStep = a.reset == .nextStep
+        bpReset = a.spike?.bpReset ?? false
+    }
+
+    /// Fills `L.drive[n] = W · S_in[n]` from the input's spike lists.
+    @inline(__always)
+    func computeDrive(_ L: LayerScratch, steps T: Int, inputIndex: UnsafePointer<Int32>, inputStart: UnsafePointer<Int32>) {
+        L.drive.update(repeating: 0, count: T * n)
+        for t in 0 ..< T {
+            let a = Int(inputStart[t])
+            feedForward.accumulate(active: inputIndex + a, count: Int(inputStart[t + 1]) - a, into: L.drive + t * n)
+        }
+    }
+
+    /// The spiking time loop. `noise(t, buffer)` fills ξ for step t (stochastic layers only). When `training` is
+    /// false the surrogate derivatives are not computed.
+    @inline(__always)
+    func forwardSpiking(_ L: LayerScratch, steps T: Int, training: Bool, noise: (Int, UnsafeMutablePointer<Float>) -> Void) {
+        let spike = architecture.spike!
+        let stochastic = spike.escape.isStochastic
+        let lm = lambdaMem, ls = lambdaSyn, th = threshold, cm = 1 - lambdaMem
+        L.u.update(repeating: 0, count: n)
+        L.i.update(repeating: 0, count: n)
+        var count: Int32 = 0
+        L.start[0] = 0
+        for t in 0 ..< T {
+            let s = L.spikes + t * n
+            let drive = L.drive + t * n
+            for k in 0 ..< n { L.x[k] = L.u[k] - th }
+            if stochastic { noise(t, L.xi) }
+            SpikeKernels.decide(spike.escape, x: L.x, xi: L.xi, into: s, count: n)
+            if training {
+                SpikeKernels.surrogate(spike.resolvedSurrogate, x: L.x, s: s, into: L.sd + t * n, count: n)
+                if bpReset {
+                    let r = L.resetTerm + t * n
+                    if nextStep {
+                        for k in 0 ..< n { r[k] = lm * L.u[k] + cm * L.i[k] }
+                    } else {
+                        for k in 0 ..< n { r[k] = lm * L.u[k] }
+                    }
+                }
+            }
+            if nextStep {
+                for k in 0 ..< n {
+                    let keep: Float = s[k] != 0 ? 0 : 1
+                    L.u[k] = (lm * L.u[k] + cm * L.i[k]) * keep
+                    L.i[k] = ls * L.i[k] + drive[k]
+                }
+            } else {
+                for k in 0 ..< n {
+                    let keep: Float = s[k] != 0 ? 0 : 1
+                    L.u[k] = lm * L.u[k] * keep + cm * L.i[k]
+                    L.i[k] = ls * L.i[k] + drive[k]
+                }
+            }
+            let first = count
+            for k in 0 ..< n where s[k] != 0 {
+                L.index[Int(count)] = Int32(k)
+                count += 1
+            }
+            L.start[t + 1] = count
+            if let rec = recurrent, count > first {
+                rec.accumulate(active: L.index + Int(first), count: Int(count - first), into: L.i)
+            }
+        }
+    }
+
+    /// The readout's time loop: records U[n] for n = 0..T-1 in `L.trace`.
+    @inline(__always)
+    func forwardReadout(_ L: LayerScratch, steps T: Int) {
+        let lm = lambdaMem, ls = lambdaSyn, cm = 1 - lambdaMem
+        L.u.update(repeating: Float(architecture.initialMem), count: n)
+        L.i.update(repeating: 0, count: n)
+        for t in 0 ..< T {
+            let out = L.trace + t * n
+            let drive = L.drive + t * n
+            for k in 0 ..< n {
+                out[k] = L.u[k]
+                L.u[k] = lm * L.u[k] + cm * L.i[k]
+                L.i[k] = ls * L.i[k] + drive[k]
+            }
+        }
+    }
+
+    /// BPTT through a spiking layer. On entry `L.drive[n]` holds dL/dS[n] from the loss and the next layer.
+    /// Accumulates the weight gradients (packed layout) into `gradFF` and `gradRec`, and adds dL/dS_in[n] to
+    /// `inputGrad[n]` when it is given.
+    @inline(__always)
+    func backwardSpiking(_ L: LayerScratch, steps T: Int, inputIndex: UnsafePointer<Int32>, inputStart: UnsafePointer<Int32>,
+                         gradFF: UnsafeMutablePointer<Float>, gradRec: UnsafeMutablePointer<Float>?,
+                         inputGrad: UnsafeMutablePointer<Float>?, inputCount: Int) {
+        let lm = lambdaMem, ls = lambdaSyn, cm = 1 - lambdaMem
+        // gu, gi: dL/dU[t+1], dL/dI[t+1]; zero beyond the last step.
+        L.gu.update(repeating: 0, count: n)
+        L.gi.update(repeating: 0, count: n)
+        for t in stride(from: T - 1, through: 0, by: -1) {
+            let s = L.spikes + t * n
+            let sd = L.sd + t * n
+            let gs = L.gs
+            gs.update(from: L.drive + t * n, count: n)
+            if t < T - 1 {
+                // dL/dI[t+1] reaches the recurrent input S[t], the feed-forward input S_in[t] and the weights.
+                if let rec = recurrent {
+                    rec.backpropagate(delta: L.gi, into: gs)
+                    let a = Int(L.start[t])
+                    rec.accumulateGradient(active: L.index + a, count: Int(L.start[t + 1]) - a, delta: L.gi, into: gradRec!)
+                }
+                let a = Int(inputStart[t])
+                feedForward.accumulateGradient(active: inputIndex + a, count: Int(inputStart[t + 1]) - a, delta: L.gi, into: gradFF)
+                if let g = inputGrad {
+                    feedForward.backpropagate(delta: L.gi, into: g + t * inputCount)
+                }
+                if bpReset {
+                    let r = L.resetTerm + t * n
+                    for k in 0 ..< n { gs[k] -= L.gu[k] * r[k] }
+                }
+            }
+            if nextStep {
+                for k in 0 ..< n {
+                    let keep: Float = s[k] != 0 ? 0 : 1
+                    let gu1 = L.gu[k]
+                    L.gu[k] = gs[k] * sd[k] + gu1 * lm * keep
+                    L.gi[k] = ls * L.gi[k] + gu1 * cm * keep
+                }
+            } else {
+                for k in 0 ..< n {
+                    let keep: Float = s[k] != 0 ? 0 : 1
+                    let gu1 = L.gu[k]
+                    L.gu[k] = gs[k] * sd[k] + gu1 * lm * keep
+                    L.gi[k] = ls * L.gi[k] + gu1 * cm
+                }
+            }
+        }
+    }
+
+    /// BPTT through a readout. On entry `L.drive[n]` holds dL/dU[n].
+    @inline(__always)
+    func backwardReadout(_ L: LayerScratch, steps T: Int, inputIndex: UnsafePointer<Int32>, inputStart: UnsafePointer<Int32>,
+                         gradFF: UnsafeMutablePointer<Float>, inputGrad: UnsafeMutablePointer<Float>?, inputCount: Int) {
+        let lm = lambdaMem, ls = lambdaSyn, cm = 1 - lambdaMem
+        L.gu.update(repeating: 0, count: n)
+        L.gi.update(repeating: 0, count: n)
+        for t in stride(from: T - 1, through: 0, by: -1) {
+            if t < T - 1 {
+                let a = Int(inputStart[t])
+                feedForward.accumulateGradient(active: inputIndex + a, count: Int(inputStart[t + 1]) - a, delta: L.gi, into: gradFF)
+                if let g = inputGrad {
+                    feedForward.backpropagate(delta: L.gi, into: g + t * inputCount)
+                }
+            }
+            let ext = L.drive + t * n
+            for k in 0 ..< n {
+                let gu1 = L.gu[k]
+                L.gu[k] = ext[k] + lm * gu1
+                L.gi[k] = ls * L.gi[k] + cm * gu1
+            }
+        }
+    }
+}
