@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+@testable import SpikeKit
+
+/// Engine properties that need no reference files: determinism of stochastic runs, gradients against finite
+/// differences where the loss is smooth, input validation.
+@Suite struct SimulatorTests {
+    /// A small stochastic network: conv-LIF with recurrent conv, dense LIF with recurrent dense, readout.
+    func network() throws -> (NetworkArchitecture, NetworkParameters) {
+        let spike = try SpikeFunction(escape: .sigmoid(beta: 5), surrogate: .matched)
+        let d = NetworkDescription(dt: 1e-3, input: InputDescription(shape: [2, 30]), layers: [
+            LayerDescription(kind: .convLIF, channels: 4, kernel: 5, stride: 2, padding: 1, tauMem: 0.01, tauSyn: 0.005,
+                             recurrent: RecurrentDescription(kind: .conv, kernel: 3, padding: 1), spike: spike),
+            LayerDescription(kind: .lif, units: 7, tauMem: 0.01, tauSyn: 0.005, reset: .sameStep,
+                             recurrent: RecurrentDescription(kind: .dense), spike: spike),
+            LayerDescription(kind: .readout, units: 3, tauMem: 0.02, tauSyn: 0.005),
+        ])
+        let a = try NetworkArchitecture(d)
+        var g = PhiloxGenerator(seed: 5)
+        func draw(_ shape: [Int], _ s: Double) -> Tensor {
+            try! Tensor(shape: shape, scalars: (0 ..< shape.reduce(1, *)).map { _ in Float(g.normal() * s) })
+        }
+        let p = NetworkParameters(
+            feedForward: a.layers.map { draw($0.feedForward.weightShape, 3) },
+            recurrent: a.layers.map { $0.recurrent.map { draw($0.weightShape, 1) } })
+        return (a, p)
+    }
+
+    func inputs(batch: Int, steps: Int, units: Int, seed: UInt64) throws -> [SpikeTrains] {
+        var g = PhiloxGenerator(seed: seed)
+        return try (0 ..< batch).map { _ in
+            try SpikeTrains(raster: ArraySlice((0 ..< steps * units).map { _ in g.uniform() < 0.1 ? Float(1) : 0 }),
+                            steps: steps, units: units)
+        }
+    }
+
+    @Test func sameSeedGivesIdenticalSpikesAndGradientsForAnyThreadCount() throws {
+        let (a, p) = try network()
+        let x = try inputs(batch: 5, steps: 25, units: 60, seed: 1)
+        var runs: [SimulationResult] = []
+        for threads in [1, 2, 4, 1] {
+            let sim = Simulator(architecture: a, threads: threads)
+            try sim.load(p)
+            runs.append(try sim.run(inputs: x, loss: .maxOverTimeCrossEntropy(activityRegularizer: nil),
+                                    targets: .labels([0, 1, 2, 1, 0]), noise: .philox(seed: 99, iteration: 3),
+                                    gradients: true, record: true))
+        }
+        #expect(runs[0].spikeCounts.reduce(0, +) > 0)
+        for r in runs.dropFirst() {
+            #expect(r.spikes == runs[0].spikes)
+            #expect(r.gradients == runs[0].gradients)
+            #expect(r.loss == runs[0].loss)
+        }
+        // Another seed or iteration gives other spikes.
+        let sim = Simulator(architecture: a, threads: 2)
+        try sim.load(p)
+        let other = try sim.run(inputs: x, noise: .philox(seed: 99, iteration: 4), record: true)
+        #expect(other.spikes != runs[0].spikes)
+    }
+
+    /// With only a readout the loss is smooth in the weights: BPTT equals a central finite difference.
+    @Test func readoutGradientMatchesFiniteDifferences() throws {
+        let d = NetworkDescription(dt: 1e-3, input: InputDescription(shape: [6]), layers: [
+            LayerDescription(kind: .readout, units: 3, tauMem: 0.004, tauSyn: 0.002, initialMem: -0.01),
+        ])
+        let a = try NetworkArchitecture(d)
+        var g = PhiloxGenerator(seed: 3)
+        let w = try Tensor(shape: [3, 6], scalars: (0 ..< 18).map { _ in Float(g.normal()) })
+        let p = NetworkParameters(feedForward: [w], recurrent: [nil])
+        let x = try inputs(batch: 2, steps: 20, units: 6, seed: 2)
+        let loss = LossFunction.maxOverTimeCrossEntropy(activityRegularizer: nil)
+        let sim = Simulator(architecture: a, threads: 1)
+        try sim.load(p)
+        let r = try sim.run(inputs: x, loss: loss, targets: .labels([2, 0]), gradients: true)
+        for k in [0, 4, 9, 17] {
+            var plus = p, minus = p
+            let h: Float = 1e-2
+            plus.feedForward[0].scalars[k] += h
+            minus.feedForward[0].scalars[k] -= h
+            try sim.load(plus)
+            let lp = try sim.run(inputs: x, loss: loss, targets: .labels([2, 0])).loss
+            try sim.load(minus)
+            let lm = try sim.run(inputs: x, loss: loss, targets: .labels([2, 0])).loss
+            let fd = (lp - lm) / Double(2 * h)
+            #expect(abs(fd - Double(r.gradients!.feedForward[0].scalars[k])) < 2e-3, "weight \(k)")
+        }
+    }
+
+    @Test func rejectsInputsOfTheWrongShape() throws {
+        let (a, p) = try network()
+        let sim = Simulator(architecture: a, threads: 1)
+        try sim.load(p)
+        let x = try inputs(batch: 1, steps: 10, units: 59, seed: 1)
+        #expect(throws: SpikeKitError.self) { try sim.run(inputs: x) }
+        var bad = p
+        bad.feedForward[1].scalars[0] = .nan
+        #expect(throws: SpikeKitError.self) { try sim.load(bad) }
+        #expect(throws: SpikeKitError.self) { try sim.run(inputs: []) }
+        let ok = try inputs(batch: 2, steps: 10, units: 60, seed: 1)
+        #expect(throws: SpikeKitError.self) {
+            try sim.run(inputs: ok, loss: .maxOverTimeCrossEntropy(activityRegularizer: nil), targets: .labels([0, 3]))
+        }
+    }
+
+    @Test func spikeTrainsRejectNonBinaryAndNaN() {
+        #expect(throws: SpikeKitError.self) { try SpikeTrains(raster: [0, 1, .nan, 0], steps: 2, units: 2) }
+        #expect(throws: SpikeKitError.self) { try SpikeTrains(raster: [0, 1, 0.5, 0], steps: 2, units: 2) }
+        #expect(throws: SpikeKitError.self) { try SpikeTrains(raster: [0, 1, 0], steps: 2, units: 2) }
+    }
+}
