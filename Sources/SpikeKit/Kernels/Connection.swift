@@ -74,6 +74,8 @@ final class PackedConnection: @unchecked Sendable {
     private let target: UnsafeMutablePointer<Int32>
     private let weightOffset: UnsafeMutablePointer<Int32>
     private let weights: UnsafeMutablePointer<Float>
+    /// Conv only: the weights again as `Wb[k, o, c]` (input channels contiguous), for the transposed product.
+    private let transposed: UnsafeMutablePointer<Float>
 
     init(geometry: ConnectionGeometry) {
         self.geometry = geometry
@@ -113,6 +115,8 @@ final class PackedConnection: @unchecked Sendable {
         weightOffset.initialize(from: offsets, count: offsets.count)
         weights = .allocate(capacity: max(1, weightCount))
         weights.initialize(repeating: 0, count: max(1, weightCount))
+        transposed = .allocate(capacity: max(1, weightCount))
+        transposed.initialize(repeating: 0, count: max(1, weightCount))
     }
 
     deinit {
@@ -120,6 +124,7 @@ final class PackedConnection: @unchecked Sendable {
         target.deallocate()
         weightOffset.deallocate()
         weights.deallocate()
+        transposed.deallocate()
     }
 
     /// Loads canonical (PyTorch-layout) weights into the packed form.
@@ -133,7 +138,11 @@ final class PackedConnection: @unchecked Sendable {
         case .conv(let i, let cOut, let k, _, _):
             for c in 0 ..< i.channels {
                 for tap in 0 ..< k {
-                    for o in 0 ..< cOut { weights[(c * k + tap) * cOut + o] = w[(o * i.channels + c) * k + tap] }
+                    for o in 0 ..< cOut {
+                        let v = w[(o * i.channels + c) * k + tap]
+                        weights[(c * k + tap) * cOut + o] = v
+                        transposed[(tap * cOut + o) * i.channels + c] = v
+                    }
                 }
             }
         }
@@ -160,8 +169,14 @@ final class PackedConnection: @unchecked Sendable {
 
     /// The raw view used inside the time loops; valid while this object lives.
     var kernel: ConnectionKernel {
-        ConnectionKernel(width: width, inputCount: inputCount, start: start, target: target,
-                         weightOffset: weightOffset, weights: weights)
+        var conv: ConnectionKernel.Conv?
+        if case .conv(let i, let cOut, let k, let s, let p) = geometry {
+            conv = ConnectionKernel.Conv(inChannels: i.channels, inPositions: i.positions, outChannels: cOut,
+                                         outPositions: geometry.output.positions, kernel: k, stride: s, padding: p,
+                                         transposed: transposed)
+        }
+        return ConnectionKernel(width: width, inputCount: inputCount, start: start, target: target,
+                                weightOffset: weightOffset, weights: weights, conv: conv)
     }
 }
 
@@ -173,6 +188,13 @@ struct ConnectionKernel: @unchecked Sendable {
     let target: UnsafePointer<Int32>
     let weightOffset: UnsafePointer<Int32>
     let weights: UnsafePointer<Float>
+    /// Geometry and transposed weights of a conv connection (nil for dense).
+    let conv: Conv?
+
+    struct Conv {
+        let inChannels, inPositions, outChannels, outPositions, kernel, stride, padding: Int
+        let transposed: UnsafePointer<Float>
+    }
 
     /// `out += W · s` for the active inputs `active[0..<n]` (event-driven: one vector add per synapse segment).
     @inline(__always)
@@ -204,8 +226,24 @@ struct ConnectionKernel: @unchecked Sendable {
     }
 
     /// `gIn += Wᵀ δ` over all inputs (the gradient with respect to the presynaptic activity).
+    ///
+    /// Dense: one dot product per input over the outputs. Conv: for every output position j and tap k, the input
+    /// position `j·s + k - pad` receives `Σ_o δ[j, o] · Wb[k, o, :]`, accumulated in SIMD registers over the input
+    /// channels (no horizontal sums).
     @inline(__always)
     func backpropagate(delta: UnsafePointer<Float>, into gIn: UnsafeMutablePointer<Float>) {
+        if let c = conv {
+            let cIn = c.inChannels, cOut = c.outChannels
+            for j in 0 ..< c.outPositions {
+                let d = delta + j * cOut
+                for k in 0 ..< c.kernel {
+                    let p = j * c.stride + k - c.padding
+                    guard p >= 0, p < c.inPositions else { continue }
+                    VectorKernels.accumulateRows(d, c.transposed + k * cOut * cIn, rows: cOut, width: cIn, into: gIn + p * cIn)
+                }
+            }
+            return
+        }
         for q in 0 ..< inputCount {
             var g = Int(start[q])
             let end = Int(start[q + 1])

@@ -57,4 +57,28 @@ enum VectorKernels {
         }
         return s
     }
+
+    /// `y[0..<width] += Σ_r a[r] · M[r, 0..<width]` for a row-major `rows × width` matrix M: the accumulator stays
+    /// in registers for each 16-wide column block.
+    @inline(__always) @usableFromInline
+    static func accumulateRows(_ a: UnsafePointer<Float>, _ m: UnsafePointer<Float>, rows: Int, width: Int,
+                               into y: UnsafeMutablePointer<Float>) {
+        var c = 0
+        let rm = UnsafeRawPointer(m), ry = UnsafeMutableRawPointer(y)
+        while c + 16 <= width {
+            var acc = ry.loadUnaligned(fromByteOffset: 4 * c, as: SIMD16<Float>.self)
+            for r in 0 ..< rows {
+                acc = acc.addingProduct(SIMD16(repeating: a[r]),
+                                        rm.loadUnaligned(fromByteOffset: 4 * (r * width + c), as: SIMD16<Float>.self))
+            }
+            ry.storeBytes(of: acc, toByteOffset: 4 * c, as: SIMD16<Float>.self)
+            c += 16
+        }
+        while c < width {
+            var s = y[c]
+            for r in 0 ..< rows { s += a[r] * m[r * width + c] }
+            y[c] = s
+            c += 1
+        }
+    }
 }

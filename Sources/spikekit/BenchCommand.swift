@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import SpikeKit
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `spikekit bench`: seconds per training step and forward pass for the paper's two networks.
+///
+/// Each workload runs in its own child process, so that its peak resident memory is its own.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time training steps (forward + backward + update) of the paper's networks; prints a table.",
+        discussion: """
+            Workloads: stm-det (spike-train matching 200-200-200, T = 189, batch 1), stm-stoch (the same, stochastic, \
+            10 trials), shd-det-b32 / shd-stoch-b32 (SHD recurrent conv SNN, T = 350, input density 1.5 %, batch 32), \
+            shd-det-b400 / shd-stoch-b400 (batch 400). Build with -c release.
+            """
+    )
+
+    static let allWorkloads = ["stm-det", "stm-stoch", "shd-det-b32", "shd-stoch-b32", "shd-det-b400", "shd-stoch-b400"]
+    static let defaultWorkloads = ["stm-det", "stm-stoch", "shd-det-b32", "shd-stoch-b32"]
+
+    @Option(name: .customLong("workload"), parsing: .upToNextOption,
+            help: "Workloads to run (default: stm-det stm-stoch shd-det-b32 shd-stoch-b32; 'all' adds batch 400).")
+    var workloads: [String] = []
+
+    @Option(help: "Timed repetitions per workload (median, min and max are reported; at least 5).")
+    var repetitions: Int = 7
+
+    @Option(help: "Untimed warm-up repetitions.")
+    var warmup: Int = 2
+
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+
+    @Option(help: "Seed for inputs and weights.")
+    var seed: UInt64 = 1
+
+    @Flag(help: "Print JSON: {\"<workload>\": {\"median_s\", \"min_s\", \"max_s\", \"peak_rss_mib\", ...}}.")
+    var json = false
+
+    @Flag(name: .customLong("in-process"), help: .hidden)
+    var inProcess = false
+
+    func validate() throws {
+        guard repetitions >= 5 else { throw ValidationError("--repetitions must be at least 5") }
+        guard warmup >= 0 else { throw ValidationError("--warmup must be at least 0") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        for w in workloads where w != "all" && !Self.allWorkloads.contains(w) {
+            throw ValidationError("unknown workload '\(w)' (choose from \(Self.allWorkloads.joined(separator: ", ")) or all)")
+        }
+    }
+
+    var selected: [String] {
+        if workloads.isEmpty { return Self.defaultWorkloads }
+        if workloads.contains("all") { return Self.allWorkloads }
+        return workloads
+    }
+
+    func run() throws {
+        let threadCount = threads ?? Parallel.defaultThreadCount
+        if inProcess {
+            var out: [String: BenchmarkResult] = [:]
+            for w in selected {
+                out[w] = try Benchmarks.run(workload: w, repetitions: repetitions, warmup: warmup, threads: threadCount, seed: seed)
+            }
+            let data = try JSONEncoder().encode(out)
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        var results: [(String, BenchmarkResult)] = []
+        for w in selected {
+            results.append((w, try runChild(workload: w)))
+        }
+        if json {
+            let enc = JSONEncoder()
+            enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let dict = Dictionary(uniqueKeysWithValues: results)
+            print(String(decoding: try enc.encode(dict), as: UTF8.self))
+        } else {
+            print("SpikeKit bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(threadCount) threads, "
+                + "SIMD \(Benchmarks.simdDescription), \(repetitions) repetitions after \(warmup) warm-up")
+            print(Benchmarks.table(results))
+        }
+    }
+
+    /// Runs one workload in a child process (`bench --in-process`) and decodes its JSON.
+    func runChild(workload: String) throws -> BenchmarkResult {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Bundle.main.executablePath ?? CommandLine.arguments[0])
+        var args = ["bench", "--in-process", "--workload", workload, "--repetitions", "\(repetitions)", "--warmup", "\(warmup)",
+                    "--seed", "\(seed)"]
+        if let threads { args += ["--threads", "\(threads)"] }
+        p.arguments = args
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0,
+              let r = try? JSONDecoder().decode([String: BenchmarkResult].self, from: data)[workload] else {
+            throw ValidationError("benchmark \(workload) failed (exit \(p.terminationStatus))")
+        }
+        return r
+    }
+}

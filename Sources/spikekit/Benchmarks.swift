@@ -1,0 +1,147 @@
+import Foundation
+import SpikeKit
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One workload's measurements (seconds; memory in MiB).
+struct BenchmarkResult: Codable {
+    var median_s: Double
+    var min_s: Double
+    var max_s: Double
+    var forward_median_s: Double
+    var backward_median_s: Double
+    var update_median_s: Double
+    var epoch_s: Double?
+    var peak_rss_mib: Double
+    var batch: Int
+    var rates_hz: [Double]
+}
+
+/// The benchmark workloads: the paper's networks with Gaussian weights scaled to the activity of
+/// ../shared/peerbench (SHD hidden layers about 10-30 Hz on 1.5 % input density; spike-train matching about
+/// 20 Hz hidden), and synthetic Poisson inputs.
+enum Benchmarks {
+    static var simdDescription: String {
+        #if arch(x86_64)
+        return "x86_64 (SIMD16<Float> kernels, -target-cpu native)"
+        #elseif arch(arm64)
+        return "arm64 (SIMD16<Float> kernels)"
+        #else
+        return "generic"
+        #endif
+    }
+
+    static func run(workload: String, repetitions: Int, warmup: Int, threads: Int, seed: UInt64) throws -> BenchmarkResult {
+        let stm = workload.hasPrefix("stm")
+        let stochastic = workload.contains("stoch")
+        let batch = stm ? (stochastic ? 10 : 1) : (workload.hasSuffix("b400") ? 400 : 32)
+        let description = stm ? try PaperNetworks.spikeTrainMatching(stochastic: stochastic)
+                              : try PaperNetworks.shdCSNN(stochastic: stochastic)
+        let arch = try NetworkArchitecture(description)
+        var g = PhiloxGenerator(seed: seed, stream: 1)
+        // Weight scales: gain / sqrt(fan-in) per connection.
+        let ffGain: [Double] = stm ? [3.0, 3.0] : [6.0, 6.0, 6.0, 1.0]
+        let recGain: [Double] = [1.5, 1.5, 1.5]
+        func draw(_ geometry: ConnectionGeometry, _ gain: Double) throws -> Tensor {
+            let s = gain / Double(geometry.fanIn).squareRoot()
+            return try Tensor(shape: geometry.weightShape,
+                              scalars: (0 ..< geometry.weightShape.reduce(1, *)).map { _ in Float(g.normal() * s) })
+        }
+        let params = NetworkParameters(
+            feedForward: try arch.layers.enumerated().map { try draw($0.element.feedForward, ffGain[$0.offset]) },
+            recurrent: try arch.layers.enumerated().map { i, l in try l.recurrent.map { try draw($0, recGain[i]) } })
+        let T = stm ? 189 : 350
+        let density = stm ? 0.05 : 0.015
+        let units = arch.input.count
+        let frozen = try (0 ..< (stm ? 1 : batch)).map { _ in
+            try SpikeTrains(raster: ArraySlice((0 ..< T * units).map { _ in g.uniform() < density ? Float(1) : 0 }),
+                            steps: T, units: units)
+        }
+        let inputs = stm ? [SpikeTrains](repeating: frozen[0], count: batch) : frozen
+        let loss: LossFunction
+        let targets: Targets
+        if stm {
+            let target = (0 ..< T * 200).map { _ in g.uniform() < 0.274 ? Float(1) : 0 }
+            loss = .l2Spikes
+            targets = .spikes([[Float]](repeating: target, count: batch))
+        } else {
+            loss = .maxOverTimeCrossEntropy(activityRegularizer: ActivityRegularizer(threshold: 7, strength: 0.01))
+            targets = .labels((0 ..< batch).map { _ in Int(g.next32() % 20) })
+        }
+        let sim = Simulator(architecture: arch, threads: threads)
+        var p = params
+        try sim.load(p)
+        var steps: [Double] = [], forwards: [Double] = [], updates: [Double] = []
+        var rates: [Double] = []
+        for rep in 0 ..< warmup + repetitions {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let r = try sim.run(inputs: inputs, loss: loss, targets: targets, noise: .philox(seed: seed, iteration: UInt32(rep)),
+                                gradients: true)
+            let t1 = DispatchTime.now().uptimeNanoseconds
+            // Plain gradient-descent update and reload of the packed weights.
+            let grads = r.gradients!
+            for i in 0 ..< p.feedForward.count {
+                for k in 0 ..< p.feedForward[i].count { p.feedForward[i].scalars[k] -= 1e-6 * grads.feedForward[i].scalars[k] }
+                if let gr = grads.recurrent[i] {
+                    for k in 0 ..< gr.count { p.recurrent[i]!.scalars[k] -= 1e-6 * gr.scalars[k] }
+                }
+            }
+            try sim.load(p)
+            let t2 = DispatchTime.now().uptimeNanoseconds
+            _ = try sim.run(inputs: inputs, noise: .philox(seed: seed, iteration: UInt32(rep)))
+            let t3 = DispatchTime.now().uptimeNanoseconds
+            if rep >= warmup {
+                steps.append(Double(t2 - t0) / 1e9)
+                updates.append(Double(t2 - t1) / 1e9)
+                forwards.append(Double(t3 - t2) / 1e9)
+            }
+            if rep == 0 {
+                let spiking = arch.layers.filter(\.isSpiking)
+                rates = zip(r.spikeCounts, spiking).map { Double($0) / Double($1.shape.count * T * batch) / arch.dt }
+            }
+        }
+        func median(_ a: [Double]) -> Double {
+            let s = a.sorted()
+            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+        }
+        let med = median(steps)
+        let fwd = median(forwards)
+        return BenchmarkResult(
+            median_s: med, min_s: steps.min()!, max_s: steps.max()!, forward_median_s: fwd,
+            backward_median_s: max(0, med - fwd - median(updates)), update_median_s: median(updates),
+            epoch_s: stm ? nil : med * Double((8156 + batch - 1) / batch), peak_rss_mib: peakRSSMiB(), batch: batch,
+            rates_hz: rates)
+    }
+
+    /// The process's peak resident set size in MiB.
+    static func peakRSSMiB() -> Double {
+        var u = rusage()
+        #if canImport(Glibc)
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        #else
+        getrusage(RUSAGE_SELF, &u)
+        #endif
+        #if canImport(Darwin)
+        return Double(u.ru_maxrss) / 1_048_576
+        #else
+        return Double(u.ru_maxrss) / 1024
+        #endif
+    }
+
+    static func table(_ rows: [(String, BenchmarkResult)]) -> String {
+        func ms(_ s: Double) -> String { s < 1 ? String(format: "%.2f ms", s * 1000) : String(format: "%.3f s", s) }
+        var lines = ["| workload | batch | train step median (min / max) | forward (no grad) | backward | update | epoch (8156) | peak RSS | rates (Hz) |",
+                     "|---|---|---|---|---|---|---|---|---|"]
+        for (name, r) in rows {
+            let epoch = r.epoch_s.map { String(format: "%.1f s", $0) } ?? "-"
+            let rates = r.rates_hz.map { String(format: "%.1f", $0) }.joined(separator: ", ")
+            lines.append("| \(name) | \(r.batch) | \(ms(r.median_s)) (\(ms(r.min_s)) / \(ms(r.max_s))) | \(ms(r.forward_median_s)) | "
+                + "\(ms(r.backward_median_s)) | \(ms(r.update_median_s)) | \(epoch) | \(String(format: "%.0f MiB", r.peak_rss_mib)) | \(rates) |")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
