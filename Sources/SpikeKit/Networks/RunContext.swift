@@ -20,6 +20,7 @@ struct RunContext: @unchecked Sendable {
     let countOut: UnsafeMutablePointer<Int>
     let outputOut: UnsafeMutablePointer<Float>?
     let spikesOut: [UnsafeMutablePointer<Float>?]
+    let surrogatesOut: [UnsafeMutablePointer<Float>?]
     let supplied: [Int: [Float]]
     let philox: Philox
     let iteration: UInt32
@@ -53,18 +54,25 @@ struct RunContext: @unchecked Sendable {
                 let n = S.n
                 if let arr = supplied[l] {
                     arr.withUnsafeBufferPointer { a in
-                        pass.forwardSpiking(S, steps: T, training: gradients) { t, buf in
+                        pass.forwardSpiking(S, steps: T, training: gradients || surrogatesOut[l] != nil) { t, buf in
                             buf.update(from: a.baseAddress! + (b * T + t) * n, count: n)
                         }
                     }
                 } else {
                     let ph = philox, it = iteration, layer = UInt32(l), sample = UInt32(truncatingIfNeeded: b)
-                    pass.forwardSpiking(S, steps: T, training: gradients) { t, buf in
+                    pass.forwardSpiking(S, steps: T, training: gradients || surrogatesOut[l] != nil) { t, buf in
                         ph.fillUniform(UnsafeMutableBufferPointer(start: buf, count: n), stream: layer, a: it, b: sample,
                                        c: UInt32(t))
                     }
                 }
                 countOut[b * L + l] = Int(S.start[T])
+                if let out = surrogatesOut[l] {
+                    let shape = layers[l].shape
+                    let base = out + b * T * n
+                    for t in 0 ..< T {
+                        for q in 0 ..< n { base[t * n + shape.canonicalIndex(internal: q)] = S.sd[t * n + q] }
+                    }
+                }
                 if let out = spikesOut[l] {
                     let shape = layers[l].shape
                     let base = out + b * T * n

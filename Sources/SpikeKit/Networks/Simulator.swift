@@ -10,6 +10,8 @@ public struct SimulationResult: Sendable {
     public var output: Tensor?
     /// When recording: the spikes of every spiking layer `[B, T, *shape]` (canonical order).
     public var spikes: [Tensor]?
+    /// When recording surrogates: SD(U[n] - θ) of every spiking layer `[B, T, *shape]` (canonical order).
+    public var surrogates: [Tensor]?
     /// Spikes per spiking layer, summed over the batch and the steps (index: layer).
     public var spikeCounts: [Int]
     /// Per-sample loss terms (batch order).
@@ -76,9 +78,11 @@ public final class Simulator: @unchecked Sendable {
     ///   - noise: the source of ξ for stochastic layers.
     ///   - gradients: compute dLoss/dparameters by BPTT.
     ///   - record: return the output and every layer's spikes as dense tensors.
+    ///   - recordSurrogates: also return the surrogate derivative of every spiking layer at every step (for online
+    ///     learning rules that work forward in time).
     public func run(inputs: [SpikeTrains], loss: LossFunction? = nil, targets: Targets? = nil,
                     noise: NoiseSource = .philox(seed: 0, iteration: 0), gradients: Bool = false,
-                    record: Bool = false) throws -> SimulationResult {
+                    record: Bool = false, recordSurrogates: Bool = false) throws -> SimulationResult {
         let B = inputs.count
         guard B > 0 else { throw SpikeKitError.invalidConfiguration("a batch needs at least one sample") }
         let T = inputs[0].steps
@@ -130,7 +134,14 @@ public final class Simulator: @unchecked Sendable {
             p.initialize(repeating: 0, count: B * T * l.shape.count)
             return p
         }
+        let sdBufs: [UnsafeMutablePointer<Float>?] = layers.map { l in
+            guard recordSurrogates, l.isSpiking else { return nil }
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: B * T * l.shape.count)
+            p.initialize(repeating: 0, count: B * T * l.shape.count)
+            return p
+        }
         defer {
+            for p in sdBufs { p?.deallocate() }
             lossBuf.deallocate()
             countBuf.deallocate()
             outputBuf?.deallocate()
@@ -142,7 +153,7 @@ public final class Simulator: @unchecked Sendable {
             architecture: architecture, passes: passes, inputs: inputs, loss: loss, targets: targets, batch: B, steps: T,
             gradients: gradients, slotGrads: slotGrads, gradientSize: gradientSize, ffGradOffset: ffGradOffset,
             recGradOffset: recGradOffset, lossOut: lossBuf, countOut: countBuf, outputOut: outputBuf,
-            spikesOut: spikeBufs, supplied: suppliedNoise, philox: Philox(seed: seed), iteration: iteration)
+            spikesOut: spikeBufs, surrogatesOut: sdBufs, supplied: suppliedNoise, philox: Philox(seed: seed), iteration: iteration)
         let errors = ErrorBox()
         let workers = min(threads, slots)
         let spaces = workspaces
@@ -195,6 +206,12 @@ public final class Simulator: @unchecked Sendable {
             result.spikes = try layers.enumerated().filter { $0.element.isSpiking }.map {
                 try Tensor(shape: [B, T] + $0.element.shape.dimensions,
                            scalars: Array(UnsafeBufferPointer(start: spikeBufs[$0.offset]!, count: B * T * $0.element.shape.count)))
+            }
+        }
+        if recordSurrogates {
+            result.surrogates = try layers.enumerated().filter { $0.element.isSpiking }.map {
+                try Tensor(shape: [B, T] + $0.element.shape.dimensions,
+                           scalars: Array(UnsafeBufferPointer(start: sdBufs[$0.offset]!, count: B * T * $0.element.shape.count)))
             }
         }
         return result
