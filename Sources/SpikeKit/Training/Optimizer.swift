@@ -54,6 +54,8 @@ public enum OptimizerConfiguration: Codable, Equatable, Sendable {
         case learningRate = "learning_rate"
     }
 
+    /// Reads `{"kind": ..., "learning_rate": ..., ...}`; missing hyperparameters take their defaults
+    /// (SMORMS3 ε = 1e-16; Adam β1 = 0.9, β2 = 0.999, ε = 1e-8).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let kind = try c.decode(String.self, forKey: .kind)
@@ -71,6 +73,7 @@ public enum OptimizerConfiguration: Codable, Equatable, Sendable {
         }
     }
 
+    /// Writes `{"kind": ..., "learning_rate": ..., ...}` with every hyperparameter.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         switch self {
@@ -201,6 +204,8 @@ public struct GradientDescent: Optimizer, Equatable {
     /// Gradient descent with step size `learningRate` (η).
     public init(learningRate: Float) { self.learningRate = learningRate }
 
+    /// `.adam(learningRate:beta1:beta2:epsilon:)` with this optimizer's hyperparameters.
+    /// `.gradientDescent(learningRate:)` with this optimizer's η.
     public var configuration: OptimizerConfiguration { .gradientDescent(learningRate: learningRate) }
 
     /// w ← w - η ∇.
@@ -249,6 +254,8 @@ public struct SMORMS3: Optimizer, Equatable {
         self.epsilon = epsilon
     }
 
+    /// `.adam(learningRate:beta1:beta2:epsilon:)` with this optimizer's hyperparameters.
+    /// `.smorms3(learningRate:epsilon:)` with this optimizer's η and ε.
     public var configuration: OptimizerConfiguration { .smorms3(learningRate: learningRate, epsilon: epsilon) }
 
     /// One SMORMS3 update of every element (equations in the type's documentation).
@@ -324,6 +331,7 @@ public struct Adam: Optimizer, Equatable {
         self.epsilon = epsilon
     }
 
+    /// `.adam(learningRate:beta1:beta2:epsilon:)` with this optimizer's hyperparameters.
     public var configuration: OptimizerConfiguration {
         .adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon)
     }
