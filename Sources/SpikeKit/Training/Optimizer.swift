@@ -55,7 +55,8 @@ public enum OptimizerConfiguration: Codable, Equatable, Sendable {
     }
 
     /// Reads `{"kind": ..., "learning_rate": ..., ...}`; missing hyperparameters take their defaults
-    /// (SMORMS3 ε = 1e-16; Adam β1 = 0.9, β2 = 0.999, ε = 1e-8).
+    /// (SMORMS3 ε = 1e-16; Adam β1 = 0.9, β2 = 0.999, ε = 1e-8). Rejects a negative or non-finite learning rate
+    /// or ε, and β outside [0, 1).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let kind = try c.decode(String.self, forKey: .kind)
@@ -70,6 +71,17 @@ public enum OptimizerConfiguration: Codable, Equatable, Sendable {
         default:
             throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription:
                 "unknown optimizer kind '\(kind)' (expected gradient-descent, smorms3 or adam)")
+        }
+        let valid: Bool
+        switch self {
+        case .gradientDescent(let lr): valid = lr.isFinite && lr >= 0
+        case .smorms3(let lr, let eps): valid = lr.isFinite && lr >= 0 && eps.isFinite && eps >= 0
+        case .adam(let lr, let b1, let b2, let eps):
+            valid = lr.isFinite && lr >= 0 && b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1 && eps.isFinite && eps >= 0
+        }
+        guard valid else {
+            throw DecodingError.dataCorruptedError(forKey: .learningRate, in: c, debugDescription:
+                "invalid \(kind) hyperparameters: learning rate and epsilon must be finite and non-negative, betas in [0, 1)")
         }
     }
 
