@@ -62,11 +62,17 @@ public struct Checkpoint: Equatable, Sendable {
 
     /// The safetensors metadata keys.
     public enum MetadataKey {
+        /// The format version, `"checkpoint-1"`.
         public static let format = "spikekit.format"
+        /// The `NetworkDescription` as JSON (the schema of the verification cases).
         public static let model = "spikekit.model"
+        /// The `OptimizerConfiguration` as JSON; absent when the checkpoint has no optimizer.
         public static let optimizer = "spikekit.optimizer"
+        /// The seed, a decimal unsigned 64-bit integer.
         public static let seed = "spikekit.seed"
+        /// The number of completed epochs, a decimal integer.
         public static let epoch = "spikekit.epoch"
+        /// The free-form metadata, a JSON object of strings.
         public static let metadata = "spikekit.metadata"
     }
 

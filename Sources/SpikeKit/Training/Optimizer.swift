@@ -54,6 +54,9 @@ public enum OptimizerConfiguration: Codable, Equatable, Sendable {
         case learningRate = "learning_rate"
     }
 
+    /// Reads `{"kind": ..., "learning_rate": ..., ...}`; missing hyperparameters take their defaults
+    /// (SMORMS3 ε = 1e-16; Adam β1 = 0.9, β2 = 0.999, ε = 1e-8). Rejects a negative or non-finite learning rate
+    /// or ε, and β outside [0, 1).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let kind = try c.decode(String.self, forKey: .kind)
@@ -69,8 +72,20 @@ public enum OptimizerConfiguration: Codable, Equatable, Sendable {
             throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription:
                 "unknown optimizer kind '\(kind)' (expected gradient-descent, smorms3 or adam)")
         }
+        let valid: Bool
+        switch self {
+        case .gradientDescent(let lr): valid = lr.isFinite && lr >= 0
+        case .smorms3(let lr, let eps): valid = lr.isFinite && lr >= 0 && eps.isFinite && eps >= 0
+        case .adam(let lr, let b1, let b2, let eps):
+            valid = lr.isFinite && lr >= 0 && b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1 && eps.isFinite && eps >= 0
+        }
+        guard valid else {
+            throw DecodingError.dataCorruptedError(forKey: .learningRate, in: c, debugDescription:
+                "invalid \(kind) hyperparameters: learning rate and epsilon must be finite and non-negative, betas in [0, 1)")
+        }
     }
 
+    /// Writes `{"kind": ..., "learning_rate": ..., ...}` with every hyperparameter.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         switch self {
@@ -201,6 +216,8 @@ public struct GradientDescent: Optimizer, Equatable {
     /// Gradient descent with step size `learningRate` (η).
     public init(learningRate: Float) { self.learningRate = learningRate }
 
+    /// `.adam(learningRate:beta1:beta2:epsilon:)` with this optimizer's hyperparameters.
+    /// `.gradientDescent(learningRate:)` with this optimizer's η.
     public var configuration: OptimizerConfiguration { .gradientDescent(learningRate: learningRate) }
 
     /// w ← w - η ∇.
@@ -249,6 +266,8 @@ public struct SMORMS3: Optimizer, Equatable {
         self.epsilon = epsilon
     }
 
+    /// `.adam(learningRate:beta1:beta2:epsilon:)` with this optimizer's hyperparameters.
+    /// `.smorms3(learningRate:epsilon:)` with this optimizer's η and ε.
     public var configuration: OptimizerConfiguration { .smorms3(learningRate: learningRate, epsilon: epsilon) }
 
     /// One SMORMS3 update of every element (equations in the type's documentation).
@@ -324,6 +343,7 @@ public struct Adam: Optimizer, Equatable {
         self.epsilon = epsilon
     }
 
+    /// `.adam(learningRate:beta1:beta2:epsilon:)` with this optimizer's hyperparameters.
     public var configuration: OptimizerConfiguration {
         .adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon)
     }

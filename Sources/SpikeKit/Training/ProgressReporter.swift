@@ -172,8 +172,13 @@ public struct ProgressReporter: Sendable {
         if filled < barWidth { bar += ">" + String(repeating: " ", count: barWidth - filled - 1) }
         let percent = String(Int((f * 100).rounded(.down)))
         let t = timing(epoch: epoch, batch: batch, now: now)
-        return "[\(bar)] \(String(repeating: " ", count: max(0, 3 - percent.count)))\(percent)% "
-            + position(epoch: epoch, batch: batch, metrics: metrics) + " | \(t.elapsed) elapsed, ETA \(t.eta)"
+        let head = "[\(bar)] \(String(repeating: " ", count: max(0, 3 - percent.count)))\(percent)% "
+            + position(epoch: epoch, batch: batch, metrics: metrics)
+        let tail = " | \(t.elapsed) elapsed, ETA \(t.eta)"
+        // Too wide: shorten the metrics, keep the timing.
+        let room = width - 1 - tail.count
+        if head.count + tail.count >= width, room >= 30 { return String(head.prefix(room)) + tail }
+        return head + tail
     }
 
     func plainLine(epoch: Int, batch: Int, metrics: [(name: String, value: Double)], now: Double) -> String {

@@ -2,18 +2,6 @@ import Foundation
 import Testing
 @testable import SpikeKit
 
-/// A fresh temporary folder for one test.
-func temporaryFolder(_ name: String = #function) -> String {
-    let dir = FileManager.default.temporaryDirectory
-        .appendingPathComponent("spikekit-tests-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
-    try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    return dir.path
-}
-
-/// The folder of the committed test fixtures.
-let fixturesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("Fixtures").path
-
 /// A safetensors file from a hand-written header and data buffer.
 private func file(header: String, data: [UInt8] = []) -> Data {
     var out = Data()
@@ -41,7 +29,7 @@ private func malformedMessage(_ body: () throws -> Void) -> String? {
         let b = try Tensor(shape: [], scalars: [42])
         let c = Tensor(zeros: [0, 5])
         let d = try Tensor(shape: [3, 1, 2], scalars: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
-        let path = temporaryFolder() + "/t.safetensors"
+        let path = TrainingFixtures.temporaryFolder() + "/t.safetensors"
         let meta = ["note": "quote \" backslash \\ newline \n tab \t bell \u{7} unicode τ ✓", "empty": ""]
         try Safetensors.write(tensors: [("a", a), ("b", b), ("c", c), ("weird \"name\"", d)], metadata: meta, to: path)
         let (tensors, metadata) = try Safetensors.read(path: path)
@@ -59,7 +47,7 @@ private func malformedMessage(_ body: () throws -> Void) -> String? {
     }
 
     @Test func pythonWrittenFixture() throws {
-        let (t, meta) = try Safetensors.read(path: fixturesFolder + "/safetensors/python-written.safetensors")
+        let (t, meta) = try Safetensors.read(path: TrainingFixtures.fixturesFolder + "/safetensors/python-written.safetensors")
         #expect(meta == ["source": "python safetensors", "unicode": "τ_mem ✓"])
         #expect(t["weight"] == (try Tensor(shape: [2, 3], scalars: [-1, -0.5, 0, 0.5, 1, 1.5])))
         let d = t["double"]!

@@ -28,8 +28,8 @@ private func trainedCheckpoint(_ description: NetworkDescription, seed: UInt64 =
 
 @Suite struct CheckpointTests {
     @Test func roundTripOfTheSHDNetwork() throws {
-        let (c, _) = try trainedCheckpoint(shdDescription(), seed: UInt64.max - 3)
-        let path = temporaryFolder() + "/run/epoch12.safetensors"
+        let (c, _) = try trainedCheckpoint(TrainingFixtures.shdDescription(), seed: UInt64.max - 3)
+        let path = TrainingFixtures.temporaryFolder() + "/run/epoch12.safetensors"
         try c.save(to: path)
         let loaded = try Checkpoint.load(path: path)
         #expect(loaded == c)
@@ -46,7 +46,7 @@ private func trainedCheckpoint(_ description: NetworkDescription, seed: UInt64 =
 
     @Test func resumedTrainingContinuesIdentically() throws {
         let (c, optimizer) = try trainedCheckpoint(smallDescription())
-        let path = temporaryFolder() + "/c.safetensors"
+        let path = TrainingFixtures.temporaryFolder() + "/c.safetensors"
         try c.save(to: path)
         let loaded = try Checkpoint.load(path: path)
         var resumed = try #require(try loaded.restoredOptimizer())
@@ -66,7 +66,7 @@ private func trainedCheckpoint(_ description: NetworkDescription, seed: UInt64 =
         c.parameters.feedForward[0].scalars[1] = .nan
         c.optimizer = nil
         c.optimizerState = [:]
-        let path = temporaryFolder() + "/nan.safetensors"
+        let path = TrainingFixtures.temporaryFolder() + "/nan.safetensors"
         try c.save(to: path)
         let loaded = try Checkpoint.load(path: path)
         #expect(loaded.parameters.feedForward[0].scalars[1].isNaN)
@@ -75,7 +75,7 @@ private func trainedCheckpoint(_ description: NetworkDescription, seed: UInt64 =
     }
 
     @Test func rejectsFilesThatAreNotCheckpoints() throws {
-        let dir = temporaryFolder()
+        let dir = TrainingFixtures.temporaryFolder()
         let (c, _) = try trainedCheckpoint(smallDescription())
         // Plain safetensors without SpikeKit metadata.
         try Safetensors.write(tensors: [("layer0.weight", Tensor(zeros: [3, 4]))], to: dir + "/plain.safetensors")
@@ -109,7 +109,7 @@ private func trainedCheckpoint(_ description: NetworkDescription, seed: UInt64 =
 
     @Test func damagedFilesNeverCrash() throws {
         let (c, _) = try trainedCheckpoint(smallDescription())
-        let path = temporaryFolder() + "/c.safetensors"
+        let path = TrainingFixtures.temporaryFolder() + "/c.safetensors"
         try c.save(to: path)
         let bytes = [UInt8](try AtomicFile.read(path))
         // Every truncation fails cleanly.

@@ -1,20 +1,6 @@
 import Testing
 @testable import SpikeKit
 
-/// The SHD network of SPEC section 6: input [1, 700] → conv-LIF 16 (k21 s10) → 32 (k7 s3) → 64 (k7 s3), each
-/// with a recurrent conv (k5 p2) → readout of 20 units (τ_mem 0.7 s).
-func shdDescription() -> NetworkDescription {
-    let spike = SpikeFunction.deterministic(beta: 10)
-    func conv(_ c: Int, _ k: Int, _ s: Int) -> LayerDescription {
-        LayerDescription(kind: .convLIF, channels: c, kernel: k, stride: s, tauMem: 0.02, tauSyn: 0.01,
-                         recurrent: RecurrentDescription(kind: .conv, kernel: 5, padding: 2, stride: 1), spike: spike)
-    }
-    return NetworkDescription(dt: 2e-3, input: InputDescription(shape: [1, 700]), layers: [
-        conv(16, 21, 10), conv(32, 7, 3), conv(64, 7, 3),
-        LayerDescription(kind: .readout, units: 20, tauMem: 0.7, tauSyn: 0.01, initialMem: -1e-3),
-    ])
-}
-
 @Suite struct FluctuationDrivenInitTests {
     @Test func kernelIntegralsApproachAnalyticLimits() {
         let tm = 0.02, ts = 0.01
@@ -39,7 +25,7 @@ func shdDescription() -> NetworkDescription {
     }
 
     @Test func shdStandardDeviationsMatchSpec() throws {
-        let arch = try NetworkArchitecture(shdDescription())
+        let arch = try NetworkArchitecture(TrainingFixtures.shdDescription())
         let init_ = FluctuationDrivenInit(sigmaU: 1, nu: 15.8, alpha: 0.9)
         let s = try init_.standardDeviations(for: arch)
         let ff = [1.154, 0.500, 0.353], rec = [0.197, 0.139, 0.099]
@@ -52,7 +38,7 @@ func shdDescription() -> NetworkDescription {
     }
 
     @Test func drawnWeightsHaveTheTargetStatistics() throws {
-        let arch = try NetworkArchitecture(shdDescription())
+        let arch = try NetworkArchitecture(TrainingFixtures.shdDescription())
         let init_ = FluctuationDrivenInit(sigmaU: 1, nu: 15.8, alpha: 0.9)
         let sigmas = try init_.standardDeviations(for: arch)
         let p = try init_.parameters(for: arch, seed: 42)
@@ -85,7 +71,7 @@ func shdDescription() -> NetworkDescription {
     }
 
     @Test func rejectsInvalidSettings() throws {
-        let arch = try NetworkArchitecture(shdDescription())
+        let arch = try NetworkArchitecture(TrainingFixtures.shdDescription())
         for bad in [FluctuationDrivenInit(sigmaU: 0, nu: 1), FluctuationDrivenInit(sigmaU: 1, nu: -1),
                     FluctuationDrivenInit(sigmaU: 1, nu: 1, alpha: 1.5), FluctuationDrivenInit(sigmaU: .nan, nu: 1)] {
             #expect(throws: SpikeKitError.self) { try bad.parameters(for: arch, seed: 0) }

@@ -175,5 +175,11 @@ private func close(_ a: [Float], _ b: [Double], rel: Double = 2e-5, abs: Double 
         #expect(throws: DecodingError.self) {
             try JSONDecoder().decode(OptimizerConfiguration.self, from: Data(#"{"kind": "rmsprop", "learning_rate": 1}"#.utf8))
         }
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(OptimizerConfiguration.self, from: Data(#"{"kind": "adam", "learning_rate": 1, "beta2": 1}"#.utf8))
+        }
+        #expect(throws: DecodingError.self) {
+            try JSONDecoder().decode(OptimizerConfiguration.self, from: Data(#"{"kind": "smorms3", "learning_rate": -0.1}"#.utf8))
+        }
     }
 }

@@ -88,5 +88,11 @@ private final class Harness: @unchecked Sendable {
                                  output: { h.write($0) }, clock: { 0 })
         r.update(epoch: 1, batch: 1, metrics: [("a_very_long_metric_name", 1)])
         #expect(h.text == "\r" + "[====================] 100% ep" .prefix(29) + "\u{1B}[K")
+        // Wide enough for the timing: the metrics are cut, the timing stays.
+        let h2 = Harness()
+        var r2 = ProgressReporter(totalEpochs: 1, batchesPerEpoch: 1, style: .terminal, width: 80,
+                                  output: { h2.write($0) }, clock: { 0 })
+        r2.update(epoch: 1, batch: 1, metrics: [("a_very_long_metric_name", 1), ("another_long_metric_name", 2)])
+        #expect(h2.text == "\r[====================] 100% epoch 1/1 batch 1/1  | 0:00:00 elapsed, ETA 0:00:00\u{1B}[K")
     }
 }

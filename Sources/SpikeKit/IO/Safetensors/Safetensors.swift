@@ -69,7 +69,11 @@ public enum Safetensors {
         out.append(contentsOf: header)
         for (_, t) in tensors {
             t.scalars.withUnsafeBufferPointer { buf in
+                #if _endian(little)
+                out.append(UnsafeRawBufferPointer(buf).bindMemory(to: UInt8.self))
+                #else
                 for x in buf { withUnsafeBytes(of: x.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+                #endif
             }
         }
         return out
