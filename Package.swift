@@ -32,6 +32,7 @@ let package = Package(
         .testTarget(
             name: "SpikeKitTests",
             dependencies: ["SpikeKit"],
+            exclude: ["Fixtures"],
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
     ]
