@@ -49,7 +49,7 @@ public struct GrayImage: Sendable, Equatable {
     }
 
     /// The brightness at column `x`, row `y` (both zero-based from the top-left corner).
-    public subscript(x: Int, y: Int) -> Float {
+    public subscript(x x: Int, y y: Int) -> Float {
         get { pixels[y * width + x] }
         set { pixels[y * width + x] = min(max(newValue, 0), 1) }
     }

@@ -49,7 +49,7 @@ enum PNMDecoder {
         let channels = kind == 3 || kind == 6 ? 3 : 1
         let count = width * height
         var pixels = [Float](repeating: 1, count: count)
-        let scale = 1 / Float(maxval)
+        let scale = Float(maxval)
 
         if kind <= 3 {
             // Plain formats: one ASCII number per sample (PBM digits may be unseparated).
@@ -108,10 +108,10 @@ enum PNMDecoder {
         return GrayImage(unchecked: width, height, pixels)
     }
 
-    /// Brightness in 0...1 of one pixel's samples.
+    /// Brightness in 0...1 of one pixel's samples; `scale` is maxval.
     private static func gray(_ v: [Int], channels: Int, bitmap: Bool, scale: Float) -> Float {
         if bitmap { return v[0] == 1 ? 0 : 1 }
-        if channels == 1 { return Float(v[0]) * scale }
-        return min(1, PNGDecoder.luma(Float(v[0]), Float(v[1]), Float(v[2])) * scale)
+        if channels == 1 { return Float(v[0]) / scale }
+        return min(1, PNGDecoder.luma(Float(v[0]), Float(v[1]), Float(v[2])) / scale)
     }
 }
