@@ -275,7 +275,7 @@ struct InflateDecoder {
         self.expectedSize = expectedSize
         let (product, overflow) = input.count.multipliedReportingOverflow(by: 1032)
         let bound = overflow ? Int.max / 2 : product + 65536
-        outLimit = expectedSize ?? bound
+        outLimit = min(expectedSize ?? bound, bound)
         let guess = expectedSize ?? hint ?? input.count * 4
         outCapacity = max(1024, min(guess, bound, outLimit))
         out = .allocate(capacity: outCapacity)

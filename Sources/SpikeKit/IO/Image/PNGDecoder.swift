@@ -13,7 +13,14 @@ enum PNGDecoder {
         var width: Int, height: Int, bitDepth: Int, colorType: Int, interlaced: Bool
 
         /// Samples per pixel.
-        var channels: Int { [0: 1, 2: 3, 3: 1, 4: 2, 6: 4][colorType] ?? 1 }
+        var channels: Int {
+            switch colorType {
+            case 2: return 3
+            case 4: return 2
+            case 6: return 4
+            default: return 1
+            }
+        }
         /// Bytes per complete pixel, at least 1 (the filter's left-neighbour distance).
         var filterStride: Int { max(1, channels * bitDepth / 8) }
         /// Bytes in one row of `columns` pixels, without the filter byte.
@@ -90,6 +97,7 @@ enum PNGDecoder {
         var pixels = [Float](repeating: 1, count: h.width * h.height)
         var offset = 0
         let maxSample = Float((1 << h.bitDepth) - 1)
+        let channels = h.channels, depth = h.bitDepth, colorType = h.colorType
         for pass in passes where pass.w > 0 && pass.h > 0 {
             let rowBytes = h.rowBytes(pass.w)
             let badRow = raw.withUnsafeMutableBufferPointer {
@@ -105,13 +113,13 @@ enum PNGDecoder {
                         let x = pass.x0 + col * pass.dx
                         let value: Float
                         @inline(__always) func s(_ c: Int) -> Float {
-                            Float(sample(r, start: start, index: col * h.channels + c, depth: h.bitDepth)) / maxSample
+                            Float(sample(r, start: start, index: col * channels + c, depth: depth)) / maxSample
                         }
-                        switch h.colorType {
+                        switch colorType {
                         case 0: value = s(0)
                         case 2: value = luma(s(0), s(1), s(2))
                         case 3:
-                            let i = sample(r, start: start, index: col, depth: h.bitDepth)
+                            let i = sample(r, start: start, index: col, depth: depth)
                             if i < palette.count { value = palette[i] } else { badIndex = i; value = 1 }
                         case 4: value = s(0) * s(1) + (1 - s(1))
                         default: value = luma(s(0), s(1), s(2)) * s(3) + (1 - s(3))

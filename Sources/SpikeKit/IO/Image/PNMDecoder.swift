@@ -48,10 +48,14 @@ enum PNMDecoder {
         guard (1 ... 65535).contains(maxval) else { throw fail("maxval \(maxval) is not in 1...65535") }
         let channels = kind == 3 || kind == 6 ? 3 : 1
         let count = width * height
-        var pixels = [Float](repeating: 1, count: count)
         let scale = Float(maxval)
 
         if kind <= 3 {
+            // Each sample takes at least one byte: check before allocating for a header's claimed size.
+            guard count * channels <= n - p else {
+                throw fail("truncated (\(n - p) bytes left for \(count * channels) samples)")
+            }
+            var pixels = [Float](repeating: 1, count: count)
             // Plain formats: one ASCII number per sample (PBM digits may be unseparated).
             var values = [Int](repeating: 0, count: channels)
             for i in 0 ..< count {
@@ -85,6 +89,7 @@ enum PNMDecoder {
             guard n - p >= rowBytes * height else {
                 throw fail("truncated (\(n - p) bytes of pixel data, expected \(rowBytes * height))")
             }
+            var pixels = [Float](repeating: 1, count: count)
             for y in 0 ..< height {
                 for x in 0 ..< width {
                     let bit = (bytes[p + y * rowBytes + (x >> 3)] >> UInt8(7 - (x & 7))) & 1
@@ -96,6 +101,7 @@ enum PNMDecoder {
         let sampleBytes = maxval < 256 ? 1 : 2
         let needed = count * channels * sampleBytes
         guard n - p >= needed else { throw fail("truncated (\(n - p) bytes of pixel data, expected \(needed))") }
+        var pixels = [Float](repeating: 1, count: count)
         var values = [Int](repeating: 0, count: channels)
         for i in 0 ..< count {
             for c in 0 ..< channels {
