@@ -1,0 +1,89 @@
+/// Binning of SHD spike lists into dense binary rasters.
+public struct SHDRasterOptions: Equatable, Sendable, Codable {
+    /// Bin width in seconds (2 ms by default).
+    public var dt: Double
+    /// Length of the window from t = 0, in seconds (700 ms by default).
+    public var duration: Double
+    /// Number of channels; spikes on a unit >= `channels` are dropped (700 by default).
+    public var channels: Int
+
+    /// Creates options; the defaults are the standard SHD preprocessing (350 x 700).
+    public init(dt: Double = 2e-3, duration: Double = 0.7, channels: Int = 700) {
+        self.dt = dt
+        self.duration = duration
+        self.channels = channels
+    }
+
+    /// The number of time bins covering [0, duration): `ceil(duration / dt)`, with quotients within a relative
+    /// 1e-9 of an integer taken as that integer, so 0.7 s / 2 ms gives 350 (not the 349 of `int(0.7 / 2e-3)`).
+    public var steps: Int {
+        let q = duration / dt
+        let r = q.rounded()
+        return abs(q - r) <= 1e-9 * max(1, abs(q)) ? Int(r) : Int(q.rounded(.up))
+    }
+
+    /// Throws unless dt and duration are positive and finite and the raster has a sane size.
+    public func validate() throws {
+        guard dt.isFinite, dt > 0, duration.isFinite, duration > 0 else {
+            throw SpikeKitError.invalidConfiguration("raster dt (\(dt)) and duration (\(duration)) must be positive and finite")
+        }
+        guard channels > 0, duration / dt <= 1e7, Double(steps) * Double(channels) <= 1e9 else {
+            throw SpikeKitError.invalidConfiguration("raster of \(duration / dt) steps x \(channels) channels is too large")
+        }
+    }
+
+    /// The bin of time `t`: `floor(t / dt)`, where a quotient within a relative 1e-9 of an integer k counts as k
+    /// (a spike exactly on a bin edge starts that bin despite the rounding of t / dt). `nil` for NaN, infinite,
+    /// negative times and times at or after `duration`.
+    public func bin(_ t: Double) -> Int? {
+        guard t.isFinite, t >= 0 else { return nil }
+        let q = t / dt
+        let r = q.rounded()
+        let k = abs(q - r) <= 1e-9 * max(1, abs(q)) ? r : q.rounded(.down)
+        guard k < Double(steps) else { return nil }
+        return Int(k)
+    }
+}
+
+/// A binary raster of one sample and what was left out of it.
+public struct SHDRaster: Sendable {
+    /// Shape [steps, channels]; 1 where the channel spiked at least once in the bin, else 0.
+    public var tensor: Tensor
+    /// Spikes that fell into the window on a valid channel (several in one bin count separately).
+    public var spikesInWindow: Int
+    /// Spikes dropped because their time was before 0 or at or after the window's end.
+    public var droppedOutsideWindow: Int
+    /// Spikes dropped because their time was NaN or infinite.
+    public var droppedNonFinite: Int
+    /// Spikes dropped because their unit was >= the channel count.
+    public var droppedBadUnit: Int
+
+    /// All dropped spikes.
+    public var dropped: Int { droppedOutsideWindow + droppedNonFinite + droppedBadUnit }
+}
+
+extension SHDDataset {
+    /// The binary raster [steps, channels] of one sample: the first `duration` seconds in bins of `dt`.
+    /// - Throws: `SpikeKitError.invalidConfiguration` for a sample index out of range or invalid options.
+    public func raster(sample: Int, options: SHDRasterOptions = SHDRasterOptions()) throws -> SHDRaster {
+        try options.validate()
+        guard sample >= 0, sample < count else {
+            throw SpikeKitError.invalidConfiguration("sample \(sample) is out of range 0..<\(count)")
+        }
+        let steps = options.steps, channels = options.channels
+        var scalars = [Float](repeating: 0, count: steps * channels)
+        var inWindow = 0, outside = 0, nonFinite = 0, badUnit = 0
+        let t = times[sample], u = units[sample]
+        for k in 0 ..< t.count {
+            let time = Double(t[k])
+            guard time.isFinite else { nonFinite += 1; continue }
+            guard Int(u[k]) < channels else { badUnit += 1; continue }
+            guard let b = options.bin(time) else { outside += 1; continue }
+            scalars[b * channels + Int(u[k])] = 1
+            inWindow += 1
+        }
+        let tensor = try Tensor(shape: [steps, channels], scalars: scalars)
+        return SHDRaster(tensor: tensor, spikesInWindow: inWindow, droppedOutsideWindow: outside,
+                         droppedNonFinite: nonFinite, droppedBadUnit: badUnit)
+    }
+}
