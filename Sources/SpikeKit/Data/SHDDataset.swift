@@ -23,6 +23,9 @@ public struct SHDDataset: Sendable {
     /// The number of samples.
     public var count: Int { labels.count }
 
+    /// The largest label accepted (labels are class indices; the files store them in at most 16 bits).
+    public static let maxLabel = 65535
+
     /// Per-speaker metadata (`/extra/meta_info/{gender,age,body_height}`).
     public struct MetaInfo: Equatable, Sendable {
         /// Gender of each speaker.
@@ -42,7 +45,8 @@ public struct SHDDataset: Sendable {
 
     /// Creates a dataset from arrays, checking that they fit together.
     /// - Throws: `SpikeKitError.shapeMismatch` when the per-sample arrays differ in length, or a sample has a
-    ///   different number of times and units; `.invalidConfiguration` for a negative label or speaker.
+    ///   different number of times and units; `.invalidConfiguration` for a label outside 0...`maxLabel` or a
+    ///   negative speaker.
     public init(times: [[Float]], units: [[UInt16]], labels: [Int], speakers: [Int]? = nil, classNames: [String],
                 metaInfo: SHDMetaInfo? = nil) throws {
         guard times.count == labels.count, units.count == labels.count, speakers.map({ $0.count == labels.count }) ?? true else {
@@ -52,8 +56,8 @@ public struct SHDDataset: Sendable {
         for i in 0 ..< times.count where times[i].count != units[i].count {
             throw SpikeKitError.shapeMismatch("SHD sample \(i) has \(times[i].count) spike times but \(units[i].count) units")
         }
-        if let bad = labels.firstIndex(where: { $0 < 0 }) {
-            throw SpikeKitError.invalidConfiguration("SHD sample \(bad) has the negative label \(labels[bad])")
+        if let bad = labels.firstIndex(where: { $0 < 0 || $0 > Self.maxLabel }) {
+            throw SpikeKitError.invalidConfiguration("SHD sample \(bad) has the label \(labels[bad]), not in 0...\(Self.maxLabel)")
         }
         if let s = speakers, let bad = s.firstIndex(where: { $0 < 0 }) {
             throw SpikeKitError.invalidConfiguration("SHD sample \(bad) has the negative speaker \(s[bad])")

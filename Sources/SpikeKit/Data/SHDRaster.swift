@@ -27,7 +27,7 @@ public struct SHDRasterOptions: Equatable, Sendable, Codable {
         guard dt.isFinite, dt > 0, duration.isFinite, duration > 0 else {
             throw SpikeKitError.invalidConfiguration("raster dt (\(dt)) and duration (\(duration)) must be positive and finite")
         }
-        guard channels > 0, duration / dt <= 1e7, Double(steps) * Double(channels) <= 1e9 else {
+        guard channels > 0, duration / dt <= 1e7, Double(steps) * Double(channels) <= 1e8 else {
             throw SpikeKitError.invalidConfiguration("raster of \(duration / dt) steps x \(channels) channels is too large")
         }
     }
