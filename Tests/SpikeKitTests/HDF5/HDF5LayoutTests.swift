@@ -73,3 +73,33 @@ import Testing
         #expect(HDF5Checksum.lookup3(Array("Four score and seven years ago".utf8)) == 0x1777_0551)
     }
 }
+
+/// User blocks, soft links and the parts of libver="latest" files this reader reports as unsupported.
+@Suite struct HDF5ExtrasTests {
+    @Test func userBlockAndSoftLinks() throws {
+        let file = try HDF5File(path: HDF5Fixtures.path("userblock.h5"))
+        #expect(try file.groupMembers(at: "/a") == ["b"])  // the soft link is not followed
+        #expect(try file.dataset(at: "/a/b").readIntegers() == [0, 1, 2, 3, 4])
+        let latest = try HDF5File(path: HDF5Fixtures.path("latest-extras.h5"))
+        #expect(latest.superblockVersion >= 2)
+        #expect(try latest.dataset(at: "/a/b").readIntegers() == [0, 1, 2, 3, 4])
+        #expect(try latest.groupMembers(at: "/a") == ["b"])
+    }
+
+    @Test func unsupportedFeaturesAreReported() throws {
+        let latest = try HDF5File(path: HDF5Fixtures.path("latest-extras.h5"))
+        do {
+            _ = try latest.groupMembers(at: "/dense")
+            Issue.record("dense link storage should be reported")
+        } catch let e as HDF5Error {
+            #expect(e.kind == .unsupported)
+            #expect(e.description.contains("dense"))
+        }
+        do {
+            _ = try latest.dataset(at: "/chunked").readIntegers()
+            Issue.record("layout v4 chunk indexes should be reported")
+        } catch let e as HDF5Error {
+            #expect(e.kind == .unsupported)
+        }
+    }
+}

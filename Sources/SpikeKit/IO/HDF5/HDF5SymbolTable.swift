@@ -57,7 +57,9 @@ extension HDF5Reader {
                 let nameField = s.pos
                 let nameOffset = try s.uint(offsetSize)
                 let header = try s.address()
-                try s.skip(24)
+                let cacheType = try s.u32()
+                try s.skip(20)
+                if cacheType == 2 { continue }  // a soft link: not followed
                 guard let header else {
                     throw source.error(.malformed, at: nameField + offsetSize, expected: "an object header address", found: "the undefined address")
                 }

@@ -46,3 +46,17 @@ golden = {
 }
 with open(out + ".json", "w") as fh:
     json.dump(golden, fh)
+
+# Beside it: a user block (base address 512), soft links, and libver="latest" with a dense (fractal heap) group.
+import os
+folder = os.path.dirname(os.path.abspath(out))
+with h5py.File(os.path.join(folder, "userblock.h5"), "w", userblock_size=512) as f:
+    f["a/b"] = np.arange(5, dtype="<i4")
+    f["a/link"] = h5py.SoftLink("/a/b")
+with h5py.File(os.path.join(folder, "latest-extras.h5"), "w", libver="latest", userblock_size=1024) as f:
+    f["a/b"] = np.arange(5, dtype="<i4")
+    f["a/link"] = h5py.SoftLink("/a/b")
+    g = f.create_group("dense")
+    for k in range(20):
+        g["x%02d" % k] = np.arange(k + 1, dtype="<i2")
+    f.create_dataset("chunked", data=np.arange(100, dtype="<u2"), chunks=(10,))
