@@ -87,3 +87,34 @@ extension SHDDataset {
                          droppedNonFinite: nonFinite, droppedBadUnit: badUnit)
     }
 }
+
+extension SHDDataset {
+    /// The binary rasters of several samples stacked into one tensor of shape [samples.count, steps, channels],
+    /// with the numbers of spikes kept and dropped over all of them (see `SHDRaster`).
+    /// - Throws: `SpikeKitError.invalidConfiguration` for an index out of range, invalid options, or a batch of more
+    ///   than 1e9 values.
+    public func rasterBatch(samples: [Int], options: SHDRasterOptions = SHDRasterOptions()) throws -> SHDRaster {
+        try options.validate()
+        let steps = options.steps, channels = options.channels
+        let size = steps * channels
+        guard Double(size) * Double(samples.count) <= 1e9 else {
+            throw SpikeKitError.invalidConfiguration("a batch of \(samples.count) rasters of \(steps) x \(channels) is too large")
+        }
+        var scalars = [Float](repeating: 0, count: size * samples.count)
+        var inWindow = 0, outside = 0, nonFinite = 0, badUnit = 0
+        for (row, sample) in samples.enumerated() {
+            let r = try raster(sample: sample, options: options)
+            scalars.withUnsafeMutableBufferPointer { dst in
+                r.tensor.scalars.withUnsafeBufferPointer { src in
+                    for k in 0 ..< size where src[k] != 0 { dst[row * size + k] = src[k] }
+                }
+            }
+            inWindow += r.spikesInWindow
+            outside += r.droppedOutsideWindow
+            nonFinite += r.droppedNonFinite
+            badUnit += r.droppedBadUnit
+        }
+        return SHDRaster(tensor: try Tensor(shape: [samples.count, steps, channels], scalars: scalars), spikesInWindow: inWindow,
+                         droppedOutsideWindow: outside, droppedNonFinite: nonFinite, droppedBadUnit: badUnit)
+    }
+}

@@ -72,6 +72,20 @@ import Testing
         #expect(s.spikes == 13 && s.spikesInWindow == 7 && s.nonFiniteTimes == 2 && s.unitsOutOfRange == 1)
     }
 
+    @Test func rasterBatchStacksSamples() throws {
+        let d = try SHDDataset(path: HDF5Fixtures.path("default.h5"))
+        let batch = try d.rasterBatch(samples: [3, 0, 3])
+        #expect(batch.tensor.shape == [3, 350, 700])
+        let size = 350 * 700
+        let r0 = try d.raster(sample: 0), r3 = try d.raster(sample: 3)
+        #expect(Array(batch.tensor.scalars[0 ..< size]) == r3.tensor.scalars)
+        #expect(Array(batch.tensor.scalars[size ..< 2 * size]) == r0.tensor.scalars)
+        #expect(Array(batch.tensor.scalars[2 * size ..< 3 * size]) == r3.tensor.scalars)
+        #expect(batch.spikesInWindow == 2 * r3.spikesInWindow + r0.spikesInWindow)
+        #expect(batch.droppedOutsideWindow == 2 * r3.droppedOutsideWindow + r0.droppedOutsideWindow)
+        #expect(throws: SpikeKitError.self) { try d.rasterBatch(samples: [0, 99]) }
+    }
+
     @Test func binEdgesAreRobust() {
         let o = SHDRasterOptions()
         #expect(o.steps == 350)

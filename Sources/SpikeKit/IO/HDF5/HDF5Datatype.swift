@@ -12,7 +12,9 @@ public indirect enum HDF5Datatype: Equatable, Sendable {
 
     /// Character set of a string type.
     public enum Charset: Int, Sendable {
+        /// US-ASCII.
         case ascii = 0
+        /// UTF-8.
         case utf8 = 1
     }
 

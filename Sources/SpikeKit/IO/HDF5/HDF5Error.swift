@@ -38,6 +38,7 @@ public struct HDF5Error: Error, CustomStringConvertible, Equatable, Sendable {
         self.found = found
     }
 
+    /// One line: `FILE: HDF5 KIND at offset N: expected E, found F`.
     public var description: String {
         let at = offset.map { " at offset \($0)" } ?? ""
         return "\(file): HDF5 \(kind.rawValue)\(at): expected \(expected), found \(found)"

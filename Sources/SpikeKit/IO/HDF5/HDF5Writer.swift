@@ -27,7 +27,9 @@ enum HDF5Writer {
 
     /// A node of the tree to write.
     indirect enum Node {
+        /// A group and its members by name.
         case group([String: Node])
+        /// A dataset.
         case dataset(Dataset)
     }
 
