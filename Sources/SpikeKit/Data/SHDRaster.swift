@@ -6,18 +6,33 @@ public struct SHDRasterOptions: Equatable, Sendable, Codable {
     public var duration: Double
     /// Number of channels; spikes on a unit >= `channels` are dropped (700 by default).
     public var channels: Int
+    /// How times are mapped to bins.
+    public var binning: Binning
 
-    /// Creates options; the defaults are the standard SHD preprocessing (350 x 700).
-    public init(dt: Double = 2e-3, duration: Double = 0.7, channels: Int = 700) {
+    /// How times are mapped to bins.
+    public enum Binning: String, Equatable, Sendable, Codable {
+        /// `floor(t / dt)` with bin edges snapped (see `bin(_:)`), and `steps` = the bins covering the window
+        /// (350 for 0.7 s / 2 ms).
+        case exact
+        /// What stork's `HDF5Dataset` computes, for comparisons with it: `steps = int(duration / dt)` (349 for
+        /// 0.7 s / 2 ms), and the bin is the float16 product `(1 / dt) * t` truncated toward zero, so 350 of the
+        /// float16 times in [0, 1.4) land one bin above `floor(t / dt)`.
+        case stork
+    }
+
+    /// Creates options; the defaults are the standard SHD preprocessing (350 x 700, exact binning).
+    public init(dt: Double = 2e-3, duration: Double = 0.7, channels: Int = 700, binning: Binning = .exact) {
         self.dt = dt
         self.duration = duration
         self.channels = channels
+        self.binning = binning
     }
 
     /// The number of time bins covering [0, duration): `ceil(duration / dt)`, with quotients within a relative
     /// 1e-9 of an integer taken as that integer, so 0.7 s / 2 ms gives 350 (not the 349 of `int(0.7 / 2e-3)`).
     public var steps: Int {
         let q = duration / dt
+        if binning == .stork { return Int(q.rounded(.towardZero)) }
         let r = q.rounded()
         return abs(q - r) <= 1e-9 * max(1, abs(q)) ? Int(r) : Int(q.rounded(.up))
     }
@@ -34,9 +49,18 @@ public struct SHDRasterOptions: Equatable, Sendable, Codable {
 
     /// The bin of time `t`: `floor(t / dt)`, where a quotient within a relative 1e-9 of an integer k counts as k
     /// (a spike exactly on a bin edge starts that bin despite the rounding of t / dt). `nil` for NaN, infinite,
-    /// negative times and times at or after `duration`.
+    /// negative times and times at or after `duration`. With `.stork` binning, stork's float16 arithmetic instead.
     public func bin(_ t: Double) -> Int? {
-        guard t.isFinite, t >= 0 else { return nil }
+        guard t.isFinite else { return nil }
+        if binning == .stork {
+            // numpy: a Python float times a float16 array is float16 (computed in float32, rounded to half);
+            // torch's .long() truncates toward zero; get_valid keeps 0 <= bin < steps.
+            let product = Float16(Float(Float16(Float(t))) * Float(Float16(Float(1 / dt))))
+            guard product.isFinite else { return nil }
+            let k = Int(Float(product).rounded(.towardZero))
+            return k >= 0 && k < steps ? k : nil
+        }
+        guard t >= 0 else { return nil }
         let q = t / dt
         let r = q.rounded()
         let k = abs(q - r) <= 1e-9 * max(1, abs(q)) ? r : q.rounded(.down)

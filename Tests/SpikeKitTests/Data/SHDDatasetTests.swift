@@ -106,6 +106,24 @@ import Testing
         #expect(SHDRasterOptions(dt: 3e-3, duration: 0.7).steps == 234)
     }
 
+    @Test func storkBinningReproducesItsFloat16Truncation() {
+        let stork = SHDRasterOptions(binning: .stork)
+        #expect(stork.steps == 349)
+        #expect(stork.bin(0.01399993896484375) == 7)
+        #expect(SHDRasterOptions().bin(0.01399993896484375) == 6)
+        // Over every float16 value in [0, 1.4): 350 land one bin above floor(t * 500) (HDF5-NOTES.md §5).
+        let wide = SHDRasterOptions(duration: 1.4, binning: .stork)
+        var higher = 0, other = 0
+        for bits in UInt16(0) ..< 0x7C00 {
+            let t = Double(Float16(bitPattern: bits))
+            guard t < 1.4 else { continue }
+            let exact = Int((t * 500).rounded(.down))
+            guard let b = wide.bin(t) else { continue }
+            if b == exact + 1 { higher += 1 } else if b != exact { other += 1 }
+        }
+        #expect(higher == 350 && other == 0)
+    }
+
     @Test func rasterOptionsAndErrors() throws {
         let d = try SHDDataset(times: [[0.05, 0.3]], units: [[3, 4]], labels: [1], classNames: ["a", "b"])
         let r = try d.raster(sample: 0, options: SHDRasterOptions(dt: 0.1, duration: 0.2, channels: 5))
