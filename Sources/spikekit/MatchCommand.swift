@@ -75,8 +75,8 @@ struct MatchOptions: ParsableArguments {
     @Option(help: "β of the deterministic network's SuperSpike surrogate.")
     var surrogateBeta: Double = 10
 
-    @Option(help: "σ_u of the fluctuation-driven initialization (the paper: 1; 2 learns faster with BPTT).")
-    var sigmaU: Double = 2
+    @Option(help: "σ_u of the fluctuation-driven initialization (default: 2 deterministic, 1 stochastic as in the paper).")
+    var sigmaU: Double?
 
     @Option(help: "ν (Hz) of the fluctuation-driven initialization.")
     var nu: Double = 50
