@@ -50,6 +50,7 @@ extension ClassificationExperiment {
     /// (Philox iteration `evaluationIteration`).
     public struct Recording: Sendable {
         public var label: Int
+        public var steps: Int
         public var input: [Float]
         public var layers: [(neurons: Int, spikes: [Float])]
         public var readout: [Float]
@@ -66,7 +67,7 @@ extension ClassificationExperiment {
         let T = source.steps, C = classes
         let spiking = simulator.architecture.layers.filter(\.isSpiking)
         return idx.enumerated().map { b, i in
-            Recording(label: source.labels[i], input: source.samples[i].raster,
+            Recording(label: source.labels[i], steps: T, input: source.samples[i].raster,
                       layers: spiking.enumerated().map { l, layer in
                           let size = T * layer.shape.count
                           return (layer.shape.count, Array(r.spikes![l].scalars[b * size ..< (b + 1) * size]))
