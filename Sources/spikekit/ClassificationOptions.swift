@@ -20,7 +20,7 @@ struct ClassificationOptions: ParsableArguments {
     @Option(help: "Samples per simulation when evaluating (default: the training batch).")
     var evaluationBatchSize: Int?
 
-    @Option(name: .customLong("lr"), help: "Learning rate (default 0.01).")
+    @Option(name: .customLong("lr"), parsing: .unconditional, help: "Learning rate (default 0.01).")
     var learningRate: Double?
 
     @Option(help: "Optimizer: smorms3 (default) or adam.")
@@ -44,31 +44,31 @@ struct ClassificationOptions: ParsableArguments {
     @Option(help: "Use at most this many samples of each data file (quick runs).")
     var maxSamples: Int?
 
-    @Option(help: "Share of the training data held out for validation (default 0.1).")
+    @Option(parsing: .unconditional, help: "Share of the training data held out for validation (default 0.1).")
     var validationFraction: Double?
 
-    @Option(help: "Threshold θ_a of the activity regularizer, in spikes per neuron and sample (default 7).")
+    @Option(parsing: .unconditional, help: "Threshold θ_a of the activity regularizer, in spikes per neuron and sample (default 7).")
     var regularizerThreshold: Double?
 
-    @Option(help: "Strength of the activity regularizer (default 0.01).")
+    @Option(parsing: .unconditional, help: "Strength of the activity regularizer (default 0.01).")
     var regularizerStrength: Double?
 
-    @Option(help: "β of the stochastic network's sigmoid escape noise (default 10).")
+    @Option(parsing: .unconditional, help: "β of the stochastic network's sigmoid escape noise (default 10).")
     var beta: Double?
 
-    @Option(help: "β of the SuperSpike surrogate derivative (default 10).")
+    @Option(parsing: .unconditional, help: "β of the SuperSpike surrogate derivative (default 10).")
     var surrogateBeta: Double?
 
-    @Option(help: "σ_u of the fluctuation-driven initialization (default 1.3 stochastic, 1.0 deterministic).")
+    @Option(parsing: .unconditional, help: "σ_u of the fluctuation-driven initialization (default 1.3 stochastic, 1.0 deterministic).")
     var sigmaU: Double?
 
-    @Option(help: "ν (Hz) of the fluctuation-driven initialization (default 15.8 for shd, 10 for classify).")
+    @Option(parsing: .unconditional, help: "ν (Hz) of the fluctuation-driven initialization (default 15.8 for shd, 10 for classify).")
     var nu: Double?
 
-    @Option(help: "α, the feed-forward share of the initial membrane variance (default 0.9).")
+    @Option(parsing: .unconditional, help: "α, the feed-forward share of the initial membrane variance (default 0.9).")
     var alpha: Double?
 
-    @Option(help: "τ_mem of the readout in seconds (default 0.7 for shd, the sample duration for classify).")
+    @Option(parsing: .unconditional, help: "τ_mem of the readout in seconds (default 0.7 for shd, the sample duration for classify).")
     var readoutTau: Double?
 
     @Option(help: "Trials of the Fano-factor measurement on one test sample (default 400; 0 or 1: off).")

@@ -48,9 +48,13 @@ struct ClassificationPictures {
         try AtomicFile.write(Data(PNGEncoder.encode(width: w, height: h, kind: .gray, pixels: px)), to: path)
     }
 
-    /// `<name>-neuron-trials.png`: the most active neuron of the last hidden layer over the trials (rows).
+    /// `<name>-neuron-trials.png`: the most active neuron of the last hidden layer over the first (at most 100)
+    /// Fano trials, one row per trial.
     func neuronOverTrials(_ f: ClassificationExperiment.FanoMeasurement, steps: Int) throws {
-        try RasterPicture(neurons: f.trials, steps: steps, spikes: f.neuronTrials, scale: Self.scale(steps, f.trials))
+        let shown = min(f.trials, 100)
+        var raster = [Float](repeating: 0, count: steps * shown)
+        for t in 0 ..< steps { for r in 0 ..< shown { raster[t * shown + r] = f.neuronTrials[t * f.trials + r] } }
+        try RasterPicture(neurons: shown, steps: steps, spikes: raster, scale: Self.scale(steps, shown))
             .write(path: "\(folder)/\(name)-neuron-trials.png")
     }
 }

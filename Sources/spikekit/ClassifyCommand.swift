@@ -26,7 +26,7 @@ struct ClassifyCommand: ParsableCommand {
     @Option(help: "Hidden neurons of the recurrent LIF network.")
     var hidden: Int = 128
 
-    @Option(help: "Share of the data held out for testing.")
+    @Option(parsing: .unconditional, help: "Share of the data held out for testing.")
     var testFraction: Double = 0.1
 
     @Option(help: "Write the data set (all samples) to this SHD-layout .h5 file.")
@@ -89,7 +89,7 @@ struct ClassifyCommand: ParsableCommand {
             r.stepFraction = stepFraction
             r.maxFrequencies = maxFrequencies
             r.seed = randmanSeed
-            do { try r.validate() } catch let e as SpikeKitError { throw CommandError("\(e)") }
+            do { try r.validate() } catch SpikeKitError.invalidConfiguration(let m) { throw CommandError(m) }
             source = .randman(r)
             if let export {
                 let t0 = Date()

@@ -50,7 +50,13 @@ struct EvaluateCommand: ParsableCommand {
                 source = stored!
             } else {
                 let n = ck.model.input.shape.reduce(1, *)
-                let raster = try ClassificationSource.rasterOptions(for: data, dt: ck.model.dt, duration: nil, channels: n)
+                var duration: Double?
+                switch stored {
+                case .shd(_, _, let r, _)?, .file(_, let r, _)?: duration = r.duration
+                case .randman(let c)?: duration = Double(c.steps) * c.dt
+                case nil: duration = nil
+                }
+                let raster = try ClassificationSource.rasterOptions(for: data, dt: ck.model.dt, duration: duration, channels: n)
                 source = .file(path: data, raster: raster, maxSamples: nil)
                 wholeFile = true
             }
