@@ -76,6 +76,20 @@ import Testing
         #expect(a.classNames == b.classNames)
     }
 
+    /// The SHD binning of `ClassificationData` (spike lists straight to `SpikeTrains`) equals the dense rasters of
+    /// `SHDDataset.raster` on the shared SHD-layout file (skipped without ../shared).
+    @Test func shdSamplesMatchTheRasters() throws {
+        guard let shared = TestPaths.shared else { return }
+        let d = try SHDDataset(path: shared + "/data/shd-like.h5.gz")
+        let data = try ClassificationData(shd: d, limit: 30)
+        #expect(data.count == min(30, d.count))
+        #expect(data.steps == 350 && data.units == 700)
+        for i in 0 ..< data.count {
+            #expect(data.samples[i].raster == (try d.raster(sample: i).tensor.scalars))
+            #expect(data.labels[i] == d.labels[i])
+        }
+    }
+
     @Test func lossDecreasesOnATinyProblem() throws {
         let e = try Self.experiment(stochastic: false, epochs: 3)
         let sim = Simulator(architecture: e.architecture, threads: 2)
