@@ -84,6 +84,21 @@ public struct EstimatorStatistics: Sendable {
         }
         return z
     }
+    /// `‖bias‖ / √(Σ_k SE_k²)`: the bias of the whole gradient in standard errors (about 1 for an unbiased estimator,
+    /// whatever the number of parameters; ∞ when a deterministic estimator is off by more than 1e-12). Unlike the
+    /// per-parameter z-scores it is not fooled by a parameter whose rare nonzero samples did not occur in the run.
+    public var biasInStandardErrors: Double {
+        let b = norm(bias)
+        if b <= 1e-12 * max(1, norm(exact)) { return 0 }
+        let se = norm(standardError)
+        return se > 0 ? b / se : .infinity
+    }
+    /// Fraction of parameters whose bias is within `sigmas` standard errors (plus 1e-12 relative for rounding).
+    public func fractionWithin(standardErrors sigmas: Double = 3) -> Double {
+        var n = 0
+        for k in bias.indices where abs(bias[k]) <= sigmas * standardError[k] + 1e-12 * max(1, abs(exact[k])) { n += 1 }
+        return Double(n) / Double(max(bias.count, 1))
+    }
     /// Whether every parameter's bias is within `sigmas` standard errors (plus 1e-12 relative for rounding).
     public func isUnbiased(withinStandardErrors sigmas: Double = 3) -> Bool {
         bias.indices.allSatisfy { abs(bias[$0]) <= sigmas * standardError[$0] + 1e-12 * max(1, abs(exact[$0])) }
