@@ -202,3 +202,38 @@ func signAgreementFraction(_ a: [Double], _ b: [Double]) -> Double {
     for k in a.indices where sameSign(a[k], b[k]) { agree += 1 }
     return Double(agree) / Double(a.count)
 }
+
+extension GradientEstimator {
+    /// Every estimator of SPEC section 3, in the order the tools report them: deterministic SG, stochastic SG,
+    /// smoothed left, right and the affine combination with weight ½, stochastic triples, REINFORCE without and
+    /// with `baseline`, and central finite differences with independent and common random numbers of step `fdStep`.
+    public static func all(baseline: Double, finiteDifferenceStep fdStep: Double) -> [GradientEstimator] {
+        [.deterministicSurrogate, .stochasticSurrogate, .smoothed(.left), .smoothed(.right),
+         .smoothed(.affine(leftWeight: 0.5)), .stochasticTriples, .reinforce(baseline: nil),
+         .reinforce(baseline: baseline), .finiteDifference(step: fdStep, commonRandomNumbers: false),
+         .finiteDifference(step: fdStep, commonRandomNumbers: true)]
+    }
+}
+
+extension PerceptronMLP {
+    /// The mean output over `samples` stochastic forward passes: a baseline for REINFORCE that is independent of the
+    /// samples it is used with when `rng` is a separate stream.
+    public func sampledMeanOutput(samples: Int, using rng: inout PhiloxGenerator) -> Double {
+        var sum = 0.0
+        for _ in 0..<max(samples, 1) { sum += forward(uniforms: drawUniforms(using: &rng)).output }
+        return sum / Double(max(samples, 1))
+    }
+}
+
+/// 1, 3, 10, 30, ... up to `maximum`, with `maximum` itself last.
+public func sampleCountGrid(upTo maximum: Int) -> [Int] {
+    var out: [Int] = []
+    var decade = 1
+    while decade <= maximum {
+        for m in [1, 3] where decade * m <= maximum { out.append(decade * m) }
+        if decade > maximum / 10 { break }
+        decade *= 10
+    }
+    if out.last != maximum { out.append(maximum) }
+    return out
+}
