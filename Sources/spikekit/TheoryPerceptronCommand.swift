@@ -70,7 +70,6 @@ struct TheoryPerceptronCommand: ParsableCommand {
 
         var smoothed = SVGPlot(title: "Smoothed stochastic derivatives of one Perceptron (β = \(fmt(beta)))",
                                xLabel: "membrane potential U", yLabel: "derivative")
-        smoothed.yRange = 0...(2 * (a.rows.map(\.expectedDerivative).max() ?? 1))
         smoothed.add(name: "left, y = 1  (y/p · p')", x: u, y: a.rows.map(\.left.y1))
         smoothed.add(name: "right, y = 0  ((1-y)/(1-p) · p')", x: u, y: a.rows.map(\.right.y0))
         smoothed.add(SVGPlot.Series(name: "left y = 0, right y = 1 (= 0)", x: u, y: a.rows.map(\.left.y0), style: .dashed))

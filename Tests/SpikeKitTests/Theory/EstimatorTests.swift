@@ -86,4 +86,24 @@ import Testing
         #expect(det.samples == 1)
         #expect(det.relativeBias > 0.01)
     }
+
+    @Test func stochasticTriplesWithPruningAreUnbiasedAlongADirection() throws {
+        // Along a dense direction every unit of every layer may jump, so candidate paths meet and are pruned.
+        let net = Self.network([3, 2, 1], seed: 11)
+        let exact = try net.exactExpectation().gradient
+        var rng = PhiloxGenerator(seed: 4, stream: 9)
+        let v = (0..<net.parameterCount).map { _ in rng.normal() }
+        let target = zip(exact, v).reduce(0.0) { $0 + $1.0 * $1.1 }
+        var sum = 0.0, sumSq = 0.0
+        let n = 20_000
+        for _ in 0..<n {
+            let xi = net.drawUniforms(using: &rng)
+            let d = net.stochasticTripleDerivative(direction: v, uniforms: xi, path: net.forward(uniforms: xi), using: &rng)
+            sum += d
+            sumSq += d * d
+        }
+        let mean = sum / Double(n)
+        let se = ((sumSq / Double(n) - mean * mean) / Double(n - 1)).squareRoot()
+        #expect(abs(mean - target) < 3 * se, "mean \(mean) exact \(target) se \(se)")
+    }
 }
