@@ -18,17 +18,17 @@ struct TheoryEstimatorsCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Units per layer, input side first, comma-separated; the last must be 1.")
+    @Option(parsing: .unconditional, help: "Units per layer, input side first, comma-separated; the last must be 1.")
     var sizes: NumberList<Int> = NumberList([3, 2, 1])
-    @Option(help: "Length of the input x.")
+    @Option(parsing: .unconditional, help: "Length of the input x.")
     var inputs: Int = 3
-    @Option(help: "Steepness β of the sigmoid escape noise in every layer.")
+    @Option(parsing: .unconditional, help: "Steepness β of the sigmoid escape noise in every layer.")
     var beta: Double = 2
-    @Option(help: "Seed of the weights, input and all sampling.")
+    @Option(parsing: .unconditional, help: "Seed of the weights, input and all sampling.")
     var seed: UInt64 = 0
-    @Option(help: "Samples per estimator (the largest sample count of the curves).")
+    @Option(parsing: .unconditional, help: "Samples per estimator (the largest sample count of the curves).")
     var samples: Int = 10_000
-    @Option(name: .customLong("fd-step"), help: "Step h of the central finite differences.")
+    @Option(name: .customLong("fd-step"), parsing: .unconditional, help: "Step h of the central finite differences.")
     var fdStep: Double = 0.01
     @OptionGroup var out: TheoryOutputOptions
 

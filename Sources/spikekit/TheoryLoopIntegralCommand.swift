@@ -15,19 +15,19 @@ struct TheoryLoopIntegralCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .customLong("forward-beta"), help: "Forward steepness β of the surrogate-gradient network.")
+    @Option(name: .customLong("forward-beta"), parsing: .unconditional, help: "Forward steepness β of the surrogate-gradient network.")
     var forwardBeta: Double = 10000
-    @Option(name: .customLong("surrogate-betas"), help: "Surrogate steepnesses β_SG, comma-separated.")
+    @Option(name: .customLong("surrogate-betas"), parsing: .unconditional, help: "Surrogate steepnesses β_SG, comma-separated.")
     var surrogateBetas: NumberList<Double> = NumberList([1, 5, 20])
-    @Option(help: "Radius of the circle.")
+    @Option(parsing: .unconditional, help: "Radius of the circle.")
     var radius: Double = 1.8
-    @Option(help: "Number of points on the circle for the integrand plot.")
+    @Option(parsing: .unconditional, help: "Number of points on the circle for the integrand plot.")
     var points: Int = 1500
-    @Option(name: .customLong("convergence-points"), help: "Point counts of the convergence table, comma-separated.")
+    @Option(name: .customLong("convergence-points"), parsing: .unconditional, help: "Point counts of the convergence table, comma-separated.")
     var convergencePoints: NumberList<Int> = NumberList([100, 1500, 10000])
-    @Option(help: "Input x.")
+    @Option(parsing: .unconditional, help: "Input x.")
     var x: Double = 1
-    @Option(help: "Seed of the two random directions spanning the loop's plane.")
+    @Option(parsing: .unconditional, help: "Seed of the two random directions spanning the loop's plane.")
     var seed: UInt64 = 0
     @OptionGroup var out: TheoryOutputOptions
 

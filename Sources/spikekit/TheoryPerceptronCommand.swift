@@ -15,15 +15,15 @@ struct TheoryPerceptronCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Steepness β of the sigmoid escape noise (the surrogate is matched to it).")
+    @Option(parsing: .unconditional, help: "Steepness β of the sigmoid escape noise (the surrogate is matched to it).")
     var beta: Double = 5
-    @Option(help: "Threshold θ.")
+    @Option(parsing: .unconditional, help: "Threshold θ.")
     var threshold: Double = 0
-    @Option(name: .customLong("u-min"), help: "Smallest membrane potential U of the grid.")
+    @Option(name: .customLong("u-min"), parsing: .unconditional, help: "Smallest membrane potential U of the grid.")
     var uMin: Double = -2
-    @Option(name: .customLong("u-max"), help: "Largest membrane potential U of the grid.")
+    @Option(name: .customLong("u-max"), parsing: .unconditional, help: "Largest membrane potential U of the grid.")
     var uMax: Double = 2
-    @Option(help: "Number of grid points.")
+    @Option(parsing: .unconditional, help: "Number of grid points.")
     var points: Int = 401
     @OptionGroup var out: TheoryOutputOptions
 

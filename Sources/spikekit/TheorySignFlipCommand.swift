@@ -15,21 +15,21 @@ struct TheorySignFlipCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Forward steepness β.")
+    @Option(parsing: .unconditional, help: "Forward steepness β.")
     var beta: Double = 100
-    @Option(name: .customLong("surrogate-betas"), help: "Surrogate steepnesses β_SG, comma-separated (the first is the main one).")
+    @Option(name: .customLong("surrogate-betas"), parsing: .unconditional, help: "Surrogate steepnesses β_SG, comma-separated (the first is the main one).")
     var surrogateBetas: NumberList<Double> = NumberList([25, 15, 30])
-    @Option(name: .customLong("w-min"), help: "Smallest w of the grid.")
+    @Option(name: .customLong("w-min"), parsing: .unconditional, help: "Smallest w of the grid.")
     var wMin: Double = -0.2
-    @Option(name: .customLong("w-max"), help: "Largest w of the grid.")
+    @Option(name: .customLong("w-max"), parsing: .unconditional, help: "Largest w of the grid.")
     var wMax: Double = 0.2
-    @Option(help: "Number of grid points of w.")
+    @Option(parsing: .unconditional, help: "Number of grid points of w.")
     var points: Int = 10001
-    @Option(help: "Input x.") var x: Double = 1
-    @Option(help: "Weight v1.") var v1: Double = 0.05
-    @Option(help: "Weight v2.") var v2: Double = 0.1
-    @Option(help: "Weight u1.") var u1: Double = 1
-    @Option(help: "Weight u2.") var u2: Double = -1
+    @Option(parsing: .unconditional, help: "Input x.") var x: Double = 1
+    @Option(parsing: .unconditional, help: "Weight v1.") var v1: Double = 0.05
+    @Option(parsing: .unconditional, help: "Weight v2.") var v2: Double = 0.1
+    @Option(parsing: .unconditional, help: "Weight u1.") var u1: Double = 1
+    @Option(parsing: .unconditional, help: "Weight u2.") var u2: Double = -1
     @OptionGroup var out: TheoryOutputOptions
 
     func validate() throws {

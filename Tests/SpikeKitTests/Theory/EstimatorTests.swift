@@ -54,13 +54,11 @@ import Testing
         let exact = try net.exactExpectation().gradient
         let sg = EstimatorStatistics.measure(.stochasticSurrogate, on: net, exact: exact, samples: 4000,
                                              sampleCounts: [1], seed: 3, stream: 1)
-        print("stoch-SG exact rel bias", sg.exactRelativeBias!, "z", sg.biasInStandardErrors)
         #expect(sg.exactRelativeBias! > 0.01)
         #expect(sg.biasInStandardErrors > 3)
         for (i, e) in [GradientEstimator.stochasticTriples, .reinforce(baseline: nil), .reinforce(baseline: 0.5)].enumerated() {
             let s = EstimatorStatistics.measure(e, on: net, exact: exact, samples: 4000, sampleCounts: [1],
                                                 seed: 3, stream: UInt64(10 + i))
-            print(e, "z", s.biasInStandardErrors, "max z", s.maxBiasInStandardErrors, "frac", s.fractionWithin(standardErrors: 3), "rel bias", s.relativeBias, "var", s.meanVariance)
             #expect(s.biasInStandardErrors < 3, "\(e)")
             #expect(s.fractionWithin(standardErrors: 3) >= 0.9, "\(e)")
         }
@@ -73,7 +71,6 @@ import Testing
                                                 exact: exact, samples: 400, sampleCounts: [1], seed: 5, stream: 1)
         let crn = EstimatorStatistics.measure(.finiteDifference(step: 0.01, commonRandomNumbers: true), on: net,
                                               exact: exact, samples: 400, sampleCounts: [1], seed: 5, stream: 2)
-        print("fd var indep", indep.meanVariance, "crn", crn.meanVariance)
         #expect(indep.meanVariance / crn.meanVariance > 100)
     }
 
@@ -82,7 +79,6 @@ import Testing
         let exact = try net.exactExpectation().gradient
         let det = EstimatorStatistics.measure(.deterministicSurrogate, on: net, exact: exact, samples: 10,
                                               sampleCounts: [1], seed: 0, stream: 0)
-        print("det rel bias", det.relativeBias, det.cosine)
         #expect(det.samples == 1)
         #expect(det.relativeBias > 0.01)
     }
