@@ -45,14 +45,16 @@ public func verifyPerceptronCase(folder: String) throws -> CaseReport {
     let url = URL(fileURLWithPath: folder)
     let jsonPath = url.appendingPathComponent("case.json").path
     let data = try AtomicFile.read(jsonPath)
+    struct Kind: Decodable { var kind: String? }
+    if let kind = try? JSONDecoder().decode(Kind.self, from: data), kind.kind != "perceptron-exact" {
+        throw SpikeKitError.malformedFile(
+            path: jsonPath, message: "kind is \(kind.kind.map { "\"\($0)\"" } ?? "absent"), expected \"perceptron-exact\"")
+    }
     let desc: PerceptronCaseDescription
     do {
         desc = try JSONDecoder().decode(PerceptronCaseDescription.self, from: data)
     } catch let error as DecodingError {
         throw SpikeKitError.malformedFile(path: jsonPath, message: "not a perceptron-exact case: \(describe(error))")
-    }
-    guard desc.kind == "perceptron-exact" else {
-        throw SpikeKitError.malformedFile(path: jsonPath, message: "kind is \"\(desc.kind)\", expected \"perceptron-exact\"")
     }
     guard desc.beta.isFinite, desc.beta > 0 else {
         throw SpikeKitError.malformedFile(path: jsonPath, message: "beta must be a positive number, got \(desc.beta)")

@@ -38,5 +38,30 @@ import Testing
             return path == json && message.contains("x")
         }
         #expect(throws: SpikeKitError.self) { try verifyPerceptronCase(folder: dir.appendingPathComponent("missing").path) }
+        // A network case is refused by kind, not by a missing key.
+        try AtomicFile.write(#"{"name": "net", "dt": 0.001}"#, to: json)
+        #expect {
+            try verifyPerceptronCase(folder: dir.path)
+        } throws: { error in
+            guard case SpikeKitError.malformedFile(let path, let message) = error else { return false }
+            return path == json && message.contains("perceptron-exact")
+        }
+        // A weight file of the wrong shape names that file.
+        if let good = Self.caseFolder("perceptron-mlp-3-2-1") {
+            for f in try FileManager.default.contentsOfDirectory(atPath: good) {
+                try FileManager.default.copyItem(atPath: good + "/" + f, toPath: dir.path + "/" + f + ".tmp")
+            }
+            for f in try FileManager.default.contentsOfDirectory(atPath: dir.path) where f.hasSuffix(".tmp") {
+                _ = try? FileManager.default.removeItem(atPath: dir.path + "/" + String(f.dropLast(4)))
+                try FileManager.default.moveItem(atPath: dir.path + "/" + f, toPath: dir.path + "/" + String(f.dropLast(4)))
+            }
+            try NpyArray(shape: [2], elements: .float64([1, 2])).write(path: dir.path + "/layer1.weight.npy")
+            #expect {
+                try verifyPerceptronCase(folder: dir.path)
+            } throws: { error in
+                guard case SpikeKitError.malformedFile(let path, _) = error else { return false }
+                return path.hasSuffix("layer1.weight.npy")
+            }
+        }
     }
 }
