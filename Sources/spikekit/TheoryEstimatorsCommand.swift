@@ -79,6 +79,17 @@ struct TheoryEstimatorsCommand: ParsableCommand {
         print("rel. bias = ‖mean - exact‖/‖exact‖; bias/SE = ‖mean - exact‖/√ΣSE² (≈ 1 when unbiased); within 3 SE = share of")
         print("parameters whose bias is within 3 standard errors; exact-mean bias = the pathwise estimator's exact expectation")
         print("over all paths (no sampling error); variance = per-sample variance averaged over parameters.\n")
+        let shown = counts.filter { [1, 10, 100, 1000, 10_000, 100_000, 1_000_000].contains($0) || $0 == samples }
+        var byCount = TextTable(["relative error ‖mean_N - exact‖/‖exact‖"] + shown.map { "N = \($0)" })
+        for s in stats {
+            byCount.add([s.estimator.description] + shown.map { n in
+                guard let p = s.curve.first(where: { $0.samples == n }) ?? (s.estimator.isDeterministic ? s.curve.first : nil) else { return "-" }
+                return p.batches > 1 ? "\(fmt(p.relativeError.value, 3)) ±\(fmt(p.relativeError.upper - p.relativeError.value, 1))"
+                                     : fmt(p.relativeError.value, 3)
+            })
+        }
+        print(byCount.rendered)
+        print("(mean over the disjoint batches of N samples, ± the 95 % half-width; cosine and sign agreement per N are in curves.csv)\n")
         let det = stats[0], ssg = stats[1]
         print("selection bias of the deterministic SG against the stochastic network's exact gradient: "
               + "‖det SG - exact‖/‖exact‖ = \(fmt(det.relativeBias)), cosine \(fmt(det.cosine)), sign agreement \(fmt(det.signAgreement, 3))")
