@@ -24,6 +24,31 @@ import Testing
         }
     }
 
+    @Test func exactGradientOfMixedNetworkWithDeterministicLayer() throws {
+        let base = Self.network([3, 2, 1], seed: 21)
+        let step = SpikeFunction.deterministic(beta: 10)
+        var layers = base.layers
+        layers[1].spike = step
+        var net = try PerceptronMLP(input: base.input, layers: layers)
+        #expect(net.stochasticHiddenUnits == 3)
+        let exact = try net.exactExpectation()
+        let h = 1e-6
+        for k in 0..<net.parameterCount {
+            let t = net[parameter: k]
+            net[parameter: k] = t + h
+            let plus = try net.exactExpectation().mean
+            net[parameter: k] = t - h
+            let minus = try net.exactExpectation().mean
+            net[parameter: k] = t
+            #expect(abs((plus - minus) / (2 * h) - exact.gradient[k]) < 1e-7, "parameter \(k)")
+        }
+        // Probabilities of all paths sum to 1 and reproduce E[y].
+        var total = 0.0, mean = 0.0
+        try net.forEachPath { path, p in total += p; mean += p * path.output }
+        #expect(abs(total - 1) < 1e-12)
+        #expect(abs(mean - exact.mean) < 1e-12)
+    }
+
     @Test func enumerationRefusesLargeNetworks() {
         let net = Self.network([12, 10, 1])
         #expect(net.stochasticHiddenUnits == 22)
