@@ -17,6 +17,7 @@ struct MatchRunner {
             + "), rule \(config.rule.rawValue), \(config.epochs) epochs, seed \(config.seed), output \(out)")
         let variants: [Bool] = options.variant == .det ? [false] : options.variant == .stoch ? [true] : [false, true]
         var finals: [(String, SpikeTrainMatching.EpochMetrics, SpikeTrainMatching.EpochMetrics, Double)] = []
+        var histories: [(name: String, history: [SpikeTrainMatching.EpochMetrics])] = []
         for stochastic in variants {
             let name = stochastic ? "stoch" : "det"
             let exp = try SpikeTrainMatching(configuration: config, stochastic: stochastic, target: target, neurons: neurons, steps: steps)
@@ -44,9 +45,11 @@ struct MatchRunner {
             let history = state.history
             let final = try exp.evaluate(epoch: config.epochs, simulator: sim, parameters: state.parameters)
             try writeMetrics(history, to: out + "/metrics-\(name).csv")
+            histories.append((name, history))
             try MatchPictures.write(experiment: exp, name: name, initial: initial.outputs, final: final.outputs, folder: out)
             finals.append((name, initial.metrics, final.metrics, seconds / Double(max(1, config.epochs - start))))
         }
+        try MatchPictures.writePlots(folder: out, histories: histories)
         var summary = ""
         for (name, i, f, spe) in finals {
             summary += "\(name): L2 loss \(fmt(i.relativeLoss)) → \(fmt(f.relativeLoss)) of a silent output; van Rossum "
