@@ -74,7 +74,7 @@ final class PackedConnection: @unchecked Sendable {
     private let target: UnsafeMutablePointer<Int32>
     private let weightOffset: UnsafeMutablePointer<Int32>
     private let weights: UnsafeMutablePointer<Float>
-    /// Conv only: the weights again as `Wb[k, o, c]` (input channels contiguous), for the transposed product.
+    /// The weights again for the transposed product, inputs contiguous: conv `Wb[k, o, c]`, dense `W[o, q]`.
     private let transposed: UnsafeMutablePointer<Float>
 
     init(geometry: ConnectionGeometry) {
@@ -133,7 +133,10 @@ final class PackedConnection: @unchecked Sendable {
         case .dense(let i, let n):
             for q in 0 ..< inputCount {
                 let col = i.canonicalIndex(internal: q)
-                for o in 0 ..< n { weights[q * n + o] = w[o * i.count + col] }
+                for o in 0 ..< n {
+                    weights[q * n + o] = w[o * i.count + col]
+                    transposed[o * inputCount + q] = w[o * i.count + col]
+                }
             }
         case .conv(let i, let cOut, let k, _, _):
             for c in 0 ..< i.channels {
@@ -172,11 +175,10 @@ final class PackedConnection: @unchecked Sendable {
         var conv: ConnectionKernel.Conv?
         if case .conv(let i, let cOut, let k, let s, let p) = geometry {
             conv = ConnectionKernel.Conv(inChannels: i.channels, inPositions: i.positions, outChannels: cOut,
-                                         outPositions: geometry.output.positions, kernel: k, stride: s, padding: p,
-                                         transposed: transposed)
+                                         outPositions: geometry.output.positions, kernel: k, stride: s, padding: p)
         }
         return ConnectionKernel(width: width, inputCount: inputCount, start: start, target: target,
-                                weightOffset: weightOffset, weights: weights, conv: conv)
+                                weightOffset: weightOffset, weights: weights, transposed: transposed, conv: conv)
     }
 }
 
@@ -188,12 +190,13 @@ struct ConnectionKernel: @unchecked Sendable {
     let target: UnsafePointer<Int32>
     let weightOffset: UnsafePointer<Int32>
     let weights: UnsafePointer<Float>
-    /// Geometry and transposed weights of a conv connection (nil for dense).
+    /// The weights with inputs contiguous (dense `W[o, q]`, conv `Wb[k, o, c]`).
+    let transposed: UnsafePointer<Float>
+    /// Geometry of a conv connection (nil for dense).
     let conv: Conv?
 
     struct Conv {
         let inChannels, inPositions, outChannels, outPositions, kernel, stride, padding: Int
-        let transposed: UnsafePointer<Float>
     }
 
     /// `out += W · s` for the active inputs `active[0..<n]` (event-driven: one vector add per synapse segment).
@@ -227,9 +230,9 @@ struct ConnectionKernel: @unchecked Sendable {
 
     /// `gIn += Wᵀ δ` over all inputs (the gradient with respect to the presynaptic activity).
     ///
-    /// Dense: one dot product per input over the outputs. Conv: for every output position j and tap k, the input
-    /// position `j·s + k - pad` receives `Σ_o δ[j, o] · Wb[k, o, :]`, accumulated in SIMD registers over the input
-    /// channels (no horizontal sums).
+    /// Dense: `gIn += Σ_o δ[o] · W[o, :]`. Conv: for every output position j and tap k, the input position
+    /// `j·s + k - pad` receives `Σ_o δ[j, o] · Wb[k, o, :]`. Both accumulate in SIMD registers over contiguous
+    /// inputs (no horizontal sums).
     @inline(__always)
     func backpropagate(delta: UnsafePointer<Float>, into gIn: UnsafeMutablePointer<Float>) {
         if let c = conv {
@@ -239,20 +242,11 @@ struct ConnectionKernel: @unchecked Sendable {
                 for k in 0 ..< c.kernel {
                     let p = j * c.stride + k - c.padding
                     guard p >= 0, p < c.inPositions else { continue }
-                    VectorKernels.accumulateRows(d, c.transposed + k * cOut * cIn, rows: cOut, width: cIn, into: gIn + p * cIn)
+                    VectorKernels.accumulateRows(d, transposed + k * cOut * cIn, rows: cOut, width: cIn, into: gIn + p * cIn)
                 }
             }
-            return
-        }
-        for q in 0 ..< inputCount {
-            var g = Int(start[q])
-            let end = Int(start[q + 1])
-            var s: Float = 0
-            while g < end {
-                s += VectorKernels.dot(weights + Int(weightOffset[g]), delta + Int(target[g]), count: width)
-                g += 1
-            }
-            gIn[q] += s
+        } else {
+            VectorKernels.accumulateRows(delta, transposed, rows: width, width: inputCount, into: gIn)
         }
     }
 }

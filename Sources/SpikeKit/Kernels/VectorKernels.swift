@@ -58,26 +58,39 @@ enum VectorKernels {
         return s
     }
 
-    /// `y[0..<width] += Σ_r a[r] · M[r, 0..<width]` for a row-major `rows × width` matrix M: the accumulator stays
-    /// in registers for each 16-wide column block.
+    /// `y[0..<width] += Σ_r a[r] · M[r, 0..<width]` for a row-major `rows × width` matrix M. For each 16-wide
+    /// column block, four independent accumulators take rows in turn (so the FMAs do not wait on each other) and are
+    /// summed in a fixed order at the end.
     @inline(__always) @usableFromInline
     static func accumulateRows(_ a: UnsafePointer<Float>, _ m: UnsafePointer<Float>, rows: Int, width: Int,
                                into y: UnsafeMutablePointer<Float>) {
         var c = 0
         let rm = UnsafeRawPointer(m), ry = UnsafeMutableRawPointer(y)
+        let rows4 = rows & ~3
         while c + 16 <= width {
-            var acc = ry.loadUnaligned(fromByteOffset: 4 * c, as: SIMD16<Float>.self)
-            for r in 0 ..< rows {
-                acc = acc.addingProduct(SIMD16(repeating: a[r]),
-                                        rm.loadUnaligned(fromByteOffset: 4 * (r * width + c), as: SIMD16<Float>.self))
+            var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>(), acc2 = SIMD16<Float>(), acc3 = SIMD16<Float>()
+            var r = 0
+            while r < rows4 {
+                let o = 4 * (r * width + c)
+                let w4 = 4 * width
+                acc0 = acc0.addingProduct(SIMD16(repeating: a[r]), rm.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self))
+                acc1 = acc1.addingProduct(SIMD16(repeating: a[r + 1]), rm.loadUnaligned(fromByteOffset: o + w4, as: SIMD16<Float>.self))
+                acc2 = acc2.addingProduct(SIMD16(repeating: a[r + 2]), rm.loadUnaligned(fromByteOffset: o + 2 * w4, as: SIMD16<Float>.self))
+                acc3 = acc3.addingProduct(SIMD16(repeating: a[r + 3]), rm.loadUnaligned(fromByteOffset: o + 3 * w4, as: SIMD16<Float>.self))
+                r += 4
             }
-            ry.storeBytes(of: acc, toByteOffset: 4 * c, as: SIMD16<Float>.self)
+            while r < rows {
+                acc0 = acc0.addingProduct(SIMD16(repeating: a[r]), rm.loadUnaligned(fromByteOffset: 4 * (r * width + c), as: SIMD16<Float>.self))
+                r += 1
+            }
+            let old = ry.loadUnaligned(fromByteOffset: 4 * c, as: SIMD16<Float>.self)
+            ry.storeBytes(of: old + ((acc0 + acc1) + (acc2 + acc3)), toByteOffset: 4 * c, as: SIMD16<Float>.self)
             c += 16
         }
         while c < width {
-            var s = y[c]
+            var s: Float = 0
             for r in 0 ..< rows { s += a[r] * m[r * width + c] }
-            y[c] = s
+            y[c] += s
             c += 1
         }
     }
