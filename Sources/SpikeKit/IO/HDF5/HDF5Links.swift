@@ -26,7 +26,7 @@ extension HDF5Reader {
             let linkType = flags & 0x08 != 0 ? try c.u8() : 0
             if flags & 0x04 != 0 { try c.skip(8) }
             if flags & 0x10 != 0 { try c.skip(1) }
-            let nameLength = Int(try c.uint(1 << Int(flags & 3)))
+            let nameLength = Int(clamping: try c.uint(1 << Int(flags & 3)))
             let name = String(decoding: try c.bytes(nameLength), as: UTF8.self)
             guard linkType == 0 else { continue }  // soft and external links are not followed
             let addressField = c.pos
