@@ -75,6 +75,7 @@ enum Benchmarks {
         let sim = Simulator(architecture: arch, threads: threads)
         var p = params
         try sim.load(p)
+        var optimizer: any Optimizer = stm ? GradientDescent(learningRate: 1e-6) : SMORMS3(learningRate: 1e-6)
         var steps: [Double] = [], forwards: [Double] = [], updates: [Double] = []
         var rates: [Double] = []
         for rep in 0 ..< warmup + repetitions {
@@ -82,14 +83,9 @@ enum Benchmarks {
             let r = try sim.run(inputs: inputs, loss: loss, targets: targets, noise: .philox(seed: seed, iteration: UInt32(rep)),
                                 gradients: true)
             let t1 = DispatchTime.now().uptimeNanoseconds
-            // Plain gradient-descent update and reload of the packed weights.
-            let grads = r.gradients!
-            for i in 0 ..< p.feedForward.count {
-                for k in 0 ..< p.feedForward[i].count { p.feedForward[i].scalars[k] -= 1e-6 * grads.feedForward[i].scalars[k] }
-                if let gr = grads.recurrent[i] {
-                    for k in 0 ..< gr.count { p.recurrent[i]!.scalars[k] -= 1e-6 * gr.scalars[k] }
-                }
-            }
+            // Optimizer update (gradient descent for spike-train matching as in the paper, SMORMS3 for SHD) and
+            // reload of the packed weights.
+            optimizer.step(parameters: &p, gradients: r.gradients!)
             try sim.load(p)
             let t2 = DispatchTime.now().uptimeNanoseconds
             _ = try sim.run(inputs: inputs, noise: .philox(seed: seed, iteration: UInt32(rep)))

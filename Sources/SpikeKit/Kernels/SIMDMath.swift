@@ -6,7 +6,7 @@ enum SIMDMath {
     /// e^88.37 ≈ 2.4e38), NaN propagates.
     @inline(__always) @usableFromInline
     static func exp(_ x0: SIMD16<Float>) -> SIMD16<Float> {
-        var x = x0.clamped(lowerBound: SIMD16(repeating: -87.3), upperBound: SIMD16(repeating: 88.37))
+        var x = x0.replacing(with: -87.3, where: x0 .< -87.3).replacing(with: 88.37, where: x0 .> 88.37)
         let fx = (x * 1.442_695_04 + 0.5).rounded(.down)
         x = x - fx * 0.693_359_375 - fx * -2.121_944_4e-4
         let z = x * x
@@ -17,8 +17,9 @@ enum SIMDMath {
         y = y * x + 1.666_666_545_9e-1
         y = y * x + 5.000_000_120_1e-1
         y = y * z + x + 1
-        let e = SIMD16<Int32>(fx, rounding: .towardZero) &+ 127
-        let scale = unsafeBitCast(e &<< 23, to: SIMD16<Float>.self)
+        // 2^fx without a float-to-integer conversion: adding 2^23 puts the integer fx + 127 in the low mantissa bits.
+        let biased = unsafeBitCast(fx + (127 + 8_388_608), to: SIMD16<UInt32>.self) & 0x7F_FFFF
+        let scale = unsafeBitCast(biased &<< 23, to: SIMD16<Float>.self)
         let r = y * scale
         return r.replacing(with: x0, where: x0 .!= x0)
     }

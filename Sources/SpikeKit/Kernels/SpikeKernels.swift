@@ -25,7 +25,8 @@ enum SpikeKernels {
             let a = Float(p0), d = 1 / Float(du)
             var i = 0
             while i + 16 <= n {
-                let p = (a * SIMDMath.exp(load(x + i) * d)).clamped(lowerBound: .zero, upperBound: SIMD16(repeating: 1))
+                let e = a * SIMDMath.exp(load(x + i) * d)
+                let p = e.replacing(with: 1, where: e .> 1)
                 store(load(xi + i) .< p, s + i)
                 i += 16
             }
@@ -37,6 +38,30 @@ enum SpikeKernels {
             let k = 1 / (Float(sigma) * Float(2).squareRoot())
             for i in 0 ..< n { s[i] = xi[i] < (1 + Float.erf(x[i] * k)) / 2 ? 1 : 0 }
         }
+    }
+
+    /// Sigmoid escape noise with its matched surrogate (the same β): the spike and `β p (1 - p)` from one
+    /// evaluation of `p = σ(βx)`. Returns false (and does nothing) for any other pair.
+    @inline(__always)
+    static func decideMatchedSigmoid(_ escape: EscapeNoise, _ sg: ResolvedSurrogate, x: UnsafePointer<Float>,
+                                     xi: UnsafePointer<Float>, spikes s: UnsafeMutablePointer<UInt8>,
+                                     surrogate sd: UnsafeMutablePointer<Float>, count n: Int) -> Bool {
+        guard case .sigmoid(let be) = escape, case .sigmoid(let bs) = sg, be == bs else { return false }
+        let b = Float(be)
+        var i = 0
+        while i + 16 <= n {
+            let p = SIMDMath.sigmoid(b * load(x + i))
+            store(load(xi + i) .< p, s + i)
+            UnsafeMutableRawPointer(sd + i).storeBytes(of: b * p * (1 - p), as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i < n {
+            let p = 1 / (1 + Float.exp(-b * x[i]))
+            s[i] = xi[i] < p ? 1 : 0
+            sd[i] = b * p * (1 - p)
+            i += 1
+        }
+        return true
     }
 
     /// `sd[i] = SD(x[i], s[i])` for the resolved surrogate.

@@ -94,4 +94,51 @@ enum VectorKernels {
             c += 1
         }
     }
+
+    /// `c_i[0..<width] += Σ_r a_i[r] · M[r, 0..<width]` for four rows i at once: each load of M serves four
+    /// independent accumulators (a small register-blocked matrix product).
+    @inline(__always) @usableFromInline
+    static func accumulateRows4(_ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
+                                _ a3: UnsafePointer<Float>, _ m: UnsafePointer<Float>, rows: Int, width: Int,
+                                into c0: UnsafeMutablePointer<Float>, _ c1: UnsafeMutablePointer<Float>,
+                                _ c2: UnsafeMutablePointer<Float>, _ c3: UnsafeMutablePointer<Float>) {
+        var c = 0
+        let rm = UnsafeRawPointer(m)
+        while c + 16 <= width {
+            var s0 = SIMD16<Float>(), s1 = SIMD16<Float>(), s2 = SIMD16<Float>(), s3 = SIMD16<Float>()
+            for r in 0 ..< rows {
+                let v = rm.loadUnaligned(fromByteOffset: 4 * (r * width + c), as: SIMD16<Float>.self)
+                s0 = s0.addingProduct(SIMD16(repeating: a0[r]), v)
+                s1 = s1.addingProduct(SIMD16(repeating: a1[r]), v)
+                s2 = s2.addingProduct(SIMD16(repeating: a2[r]), v)
+                s3 = s3.addingProduct(SIMD16(repeating: a3[r]), v)
+            }
+            add16(s0, c0 + c)
+            add16(s1, c1 + c)
+            add16(s2, c2 + c)
+            add16(s3, c3 + c)
+            c += 16
+        }
+        while c < width {
+            var t0: Float = 0, t1: Float = 0, t2: Float = 0, t3: Float = 0
+            for r in 0 ..< rows {
+                let v = m[r * width + c]
+                t0 += a0[r] * v
+                t1 += a1[r] * v
+                t2 += a2[r] * v
+                t3 += a3[r] * v
+            }
+            c0[c] += t0
+            c1[c] += t1
+            c2[c] += t2
+            c3[c] += t3
+            c += 1
+        }
+    }
+
+    @inline(__always) @usableFromInline
+    static func add16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+        let r = UnsafeMutableRawPointer(p)
+        r.storeBytes(of: r.loadUnaligned(as: SIMD16<Float>.self) + v, as: SIMD16<Float>.self)
+    }
 }

@@ -51,9 +51,11 @@ struct LayerPass: @unchecked Sendable {
             let drive = L.drive + t * n
             for k in 0 ..< n { L.x[k] = L.u[k] - th }
             if stochastic { noise(t, L.xi) }
-            SpikeKernels.decide(spike.escape, x: L.x, xi: L.xi, into: s, count: n)
+            let fused = training && SpikeKernels.decideMatchedSigmoid(spike.escape, spike.resolvedSurrogate, x: L.x, xi: L.xi,
+                                                                       spikes: s, surrogate: L.sd + t * n, count: n)
+            if !fused { SpikeKernels.decide(spike.escape, x: L.x, xi: L.xi, into: s, count: n) }
             if training {
-                SpikeKernels.surrogate(spike.resolvedSurrogate, x: L.x, s: s, into: L.sd + t * n, count: n)
+                if !fused { SpikeKernels.surrogate(spike.resolvedSurrogate, x: L.x, s: s, into: L.sd + t * n, count: n) }
                 if bpReset {
                     let r = L.resetTerm + t * n
                     if nextStep {
@@ -130,14 +132,13 @@ struct LayerPass: @unchecked Sendable {
                 }
                 let a = Int(inputStart[t])
                 feedForward.accumulateGradient(active: inputIndex + a, count: Int(inputStart[t + 1]) - a, delta: L.gi, into: gradFF)
-                if let g = inputGrad {
-                    feedForward.backpropagate(delta: L.gi, into: g + t * inputCount)
-                }
                 if bpReset {
                     let r = L.resetTerm + t * n
                     for k in 0 ..< n { gs[k] -= L.gu[k] * r[k] }
                 }
             }
+            // dL/dI[t+1] is dL/d(W·S_in[t]): keep it in the drive buffer for the input gradient after the loop.
+            if inputGrad != nil { (L.drive + t * n).update(from: L.gi, count: n) }
             if nextStep {
                 for k in 0 ..< n {
                     let keep: Float = s[k] != 0 ? 0 : 1
@@ -154,6 +155,7 @@ struct LayerPass: @unchecked Sendable {
                 }
             }
         }
+        if let g = inputGrad { feedForward.backpropagateSequence(deltas: L.drive, steps: T, into: g) }
     }
 
     /// BPTT through a readout. On entry `L.drive[n]` holds dL/dU[n].
@@ -167,16 +169,16 @@ struct LayerPass: @unchecked Sendable {
             if t < T - 1 {
                 let a = Int(inputStart[t])
                 feedForward.accumulateGradient(active: inputIndex + a, count: Int(inputStart[t + 1]) - a, delta: L.gi, into: gradFF)
-                if let g = inputGrad {
-                    feedForward.backpropagate(delta: L.gi, into: g + t * inputCount)
-                }
             }
             let ext = L.drive + t * n
             for k in 0 ..< n {
                 let gu1 = L.gu[k]
+                let g = L.gi[k]
                 L.gu[k] = ext[k] + lm * gu1
-                L.gi[k] = ls * L.gi[k] + cm * gu1
+                ext[k] = g  // dL/dI[t+1], kept for the input gradient after the loop
+                L.gi[k] = ls * g + cm * gu1
             }
         }
+        if let g = inputGrad { feedForward.backpropagateSequence(deltas: L.drive, steps: T, into: g) }
     }
 }
