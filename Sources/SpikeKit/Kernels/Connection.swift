@@ -288,16 +288,8 @@ struct ConnectionKernel: @unchecked Sendable {
     /// inputs (no horizontal sums).
     @inline(__always)
     func backpropagate(delta: UnsafePointer<Float>, into gIn: UnsafeMutablePointer<Float>) {
-        if let c = conv {
-            let cIn = c.inChannels, cOut = c.outChannels
-            for j in 0 ..< c.outPositions {
-                let d = delta + j * cOut
-                for k in 0 ..< c.kernel {
-                    let p = j * c.stride + k - c.padding
-                    guard p >= 0, p < c.inPositions else { continue }
-                    VectorKernels.accumulateRows(d, transposed + k * cOut * cIn, rows: cOut, width: cIn, into: gIn + p * cIn)
-                }
-            }
+        if conv != nil {
+            backpropagateSequence(deltas: delta, steps: 1, into: gIn)
         } else {
             VectorKernels.accumulateRows(delta, transposed, rows: width, width: inputCount, into: gIn)
         }

@@ -79,9 +79,24 @@ struct LayerPass: @unchecked Sendable {
                 }
             }
             let first = count
-            for k in 0 ..< n where s[k] != 0 {
-                L.index[Int(count)] = Int32(k)
-                count += 1
+            // Spikes are sparse: skip 16 silent neurons at a time.
+            var k = 0
+            while k + 16 <= n {
+                let v = UnsafeRawPointer(s + k).loadUnaligned(as: SIMD16<UInt8>.self)
+                if any(v .!= 0) {
+                    for q in k ..< k + 16 where s[q] != 0 {
+                        L.index[Int(count)] = Int32(q)
+                        count += 1
+                    }
+                }
+                k += 16
+            }
+            while k < n {
+                if s[k] != 0 {
+                    L.index[Int(count)] = Int32(k)
+                    count += 1
+                }
+                k += 1
             }
             L.start[t + 1] = count
             if let rec = recurrent, count > first {
