@@ -79,17 +79,17 @@ struct LayerPass: @unchecked Sendable {
                 }
             }
             let first = count
-            // Spikes are sparse: skip 16 silent neurons at a time.
+            // Spikes are sparse: test 8 neurons at a time (their bytes as one word) and visit only the set bytes.
             var k = 0
-            while k + 16 <= n {
-                let v = UnsafeRawPointer(s + k).loadUnaligned(as: SIMD16<UInt8>.self)
-                if any(v .!= 0) {
-                    for q in k ..< k + 16 where s[q] != 0 {
-                        L.index[Int(count)] = Int32(q)
-                        count += 1
-                    }
+            while k + 8 <= n {
+                var w = UnsafeRawPointer(s + k).loadUnaligned(as: UInt64.self)
+                while w != 0 {
+                    let byte = w.trailingZeroBitCount >> 3
+                    L.index[Int(count)] = Int32(k + byte)
+                    count += 1
+                    w &= ~(UInt64(0xFF) << UInt64(byte << 3))
                 }
-                k += 16
+                k += 8
             }
             while k < n {
                 if s[k] != 0 {
