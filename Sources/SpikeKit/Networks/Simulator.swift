@@ -86,9 +86,11 @@ public final class Simulator: @unchecked Sendable {
     ///   - record: return the output and every layer's spikes as dense tensors.
     ///   - recordSurrogates: also return the surrogate derivative of every spiking layer at every step (for online
     ///     learning rules that work forward in time).
+    ///   - recordOutput: return the last layer's output alone (without every layer's spikes), for example the
+    ///     readout membrane a classifier needs, at a fraction of the memory of `record`.
     public func run(inputs: [SpikeTrains], loss: LossFunction? = nil, targets: Targets? = nil,
                     noise: NoiseSource = .philox(seed: 0, iteration: 0), gradients: Bool = false,
-                    record: Bool = false, recordSurrogates: Bool = false) throws -> SimulationResult {
+                    record: Bool = false, recordSurrogates: Bool = false, recordOutput: Bool = false) throws -> SimulationResult {
         let B = inputs.count
         guard B > 0 else { throw SpikeKitError.invalidConfiguration("a batch needs at least one sample") }
         let T = inputs[0].steps
@@ -139,7 +141,7 @@ public final class Simulator: @unchecked Sendable {
         let countBuf = UnsafeMutablePointer<Int>.allocate(capacity: B * L)
         countBuf.initialize(repeating: 0, count: B * L)
         let outShape = architecture.outputShape
-        let outputBuf: UnsafeMutablePointer<Float>? = record ? .allocate(capacity: B * T * outShape.count) : nil
+        let outputBuf: UnsafeMutablePointer<Float>? = record || recordOutput ? .allocate(capacity: B * T * outShape.count) : nil
         outputBuf?.initialize(repeating: 0, count: B * T * outShape.count)
         let spikeBufs: [UnsafeMutablePointer<Float>?] = layers.map { l in
             guard record, l.isSpiking else { return nil }
@@ -216,6 +218,8 @@ public final class Simulator: @unchecked Sendable {
         if let outputBuf {
             result.output = try Tensor(shape: [B, T] + outShape.dimensions,
                                        scalars: Array(UnsafeBufferPointer(start: outputBuf, count: B * T * outShape.count)))
+        }
+        if record {
             result.spikes = try layers.enumerated().filter { $0.element.isSpiking }.map {
                 try Tensor(shape: [B, T] + $0.element.shape.dimensions,
                            scalars: Array(UnsafeBufferPointer(start: spikeBufs[$0.offset]!, count: B * T * $0.element.shape.count)))

@@ -1,0 +1,60 @@
+import Foundation
+import SpikeKit
+
+/// The pictures of a classification run (like the paper's Fig. 7): for two test samples the input raster, the
+/// raster of every hidden layer and the readout membrane as a gray-scale image; and one neuron's raster over the
+/// Fano-factor trials (Fig. 7E).
+struct ClassificationPictures {
+    let folder: String
+    let name: String
+
+    /// Pixels per cell so that the longer side is about 600 pixels (1 to 8).
+    static func scale(_ a: Int, _ b: Int) -> Int { max(1, min(8, 600 / max(a, b, 1))) }
+
+    /// `<name>-sample<k>-input.png`, `-layer<l>.png`, `-readout.png` for each recording.
+    func rasters(_ recordings: [ClassificationExperiment.Recording], dt: Double) throws {
+        for (k, r) in recordings.enumerated() {
+            let steps = r.steps, units = r.input.count / max(r.steps, 1)
+            try RasterPicture(neurons: units, steps: steps, spikes: r.input, scale: Self.scale(steps, units))
+                .write(path: "\(folder)/\(name)-sample\(k)-input.png")
+            for (l, layer) in r.layers.enumerated() {
+                try RasterPicture(neurons: layer.neurons, steps: steps, spikes: layer.spikes, scale: Self.scale(steps, layer.neurons))
+                    .write(path: "\(folder)/\(name)-sample\(k)-layer\(l).png")
+            }
+            try membrane(r.readout, steps: steps, label: r.label, path: "\(folder)/\(name)-sample\(k)-readout.png")
+        }
+    }
+
+    /// The readout membrane `[steps][classes]` as a gray-scale image: one band of rows per class (top: class 0),
+    /// time left to right, dark = high potential (scaled between the minimum and the maximum); the label's band is
+    /// framed by a black line above and below.
+    func membrane(_ u: [Float], steps: Int, label: Int, path: String) throws {
+        let C = u.count / max(steps, 1)
+        guard C > 0 else { return }
+        let sx = Self.scale(steps, steps), sy = max(4, min(24, 240 / C))
+        let w = steps * sx, h = C * sy
+        let lo = u.min() ?? 0, hi = u.max() ?? 1
+        var px = [UInt8](repeating: 255, count: w * h)
+        for c in 0 ..< C {
+            for t in 0 ..< steps {
+                let v = hi > lo ? (u[t * C + c] - lo) / (hi - lo) : 0
+                let g = UInt8(max(0, min(255, (1 - v) * 255)))
+                for y in 0 ..< sy { for x in 0 ..< sx { px[(c * sy + y) * w + t * sx + x] = g } }
+            }
+            if c == label {
+                for x in 0 ..< w { px[c * sy * w + x] = 0; px[(c * sy + sy - 1) * w + x] = 0 }
+            }
+        }
+        try AtomicFile.write(Data(PNGEncoder.encode(width: w, height: h, kind: .gray, pixels: px)), to: path)
+    }
+
+    /// `<name>-neuron-trials.png`: the most active neuron of the last hidden layer over the first (at most 100)
+    /// Fano trials, one row per trial.
+    func neuronOverTrials(_ f: ClassificationExperiment.FanoMeasurement, steps: Int) throws {
+        let shown = min(f.trials, 100)
+        var raster = [Float](repeating: 0, count: steps * shown)
+        for t in 0 ..< steps { for r in 0 ..< shown { raster[t * shown + r] = f.neuronTrials[t * f.trials + r] } }
+        try RasterPicture(neurons: shown, steps: steps, spikes: raster, scale: Self.scale(steps, shown))
+            .write(path: "\(folder)/\(name)-neuron-trials.png")
+    }
+}
