@@ -20,3 +20,29 @@ enum MatchPictures {
             .write(path: folder + "/\(name)-output-final-alone.png")
     }
 }
+
+extension MatchPictures {
+    /// Writes `loss.svg` (L2 loss relative to a silent output), `van-rossum.svg` and, when a stochastic network
+    /// was trained, `fano.svg` (hidden and output Fano factor), one series per trained network.
+    static func writePlots(folder: String, histories: [(name: String, history: [SpikeTrainMatching.EpochMetrics])]) throws {
+        var loss = SVGPlot(title: "L2 spike loss", xLabel: "epoch", yLabel: "loss / loss of a silent output")
+        var vr = SVGPlot(title: "van Rossum distance", xLabel: "epoch", yLabel: "distance")
+        var fano = SVGPlot(title: "Fano factor (stochastic network)", xLabel: "epoch", yLabel: "Fano factor")
+        var anyFano = false
+        for (name, h) in histories where !h.isEmpty {
+            let x = h.map { Double($0.epoch + 1) }
+            let label = name == "det" ? "deterministic" : "stochastic"
+            loss.add(name: label, x: x, y: h.map(\.relativeLoss))
+            vr.add(name: label, x: x, y: h.map(\.vanRossum))
+            let hf = h.compactMap { m in m.hiddenFano.map { (Double(m.epoch + 1), $0) } }
+            let of = h.compactMap { m in m.outputFano.map { (Double(m.epoch + 1), $0) } }
+            if !hf.isEmpty { fano.add(name: "hidden", x: hf.map(\.0), y: hf.map(\.1)); anyFano = true }
+            if !of.isEmpty { fano.add(name: "output", x: of.map(\.0), y: of.map(\.1)); anyFano = true }
+        }
+        loss.horizontalLines = [1]
+        vr.yScale = .log10
+        try loss.write(to: folder + "/loss.svg")
+        try vr.write(to: folder + "/van-rossum.svg")
+        if anyFano { try fano.write(to: folder + "/fano.svg") }
+    }
+}

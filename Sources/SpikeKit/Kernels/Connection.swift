@@ -74,7 +74,7 @@ final class PackedConnection: @unchecked Sendable {
     private let target: UnsafeMutablePointer<Int32>
     private let weightOffset: UnsafeMutablePointer<Int32>
     private let weights: UnsafeMutablePointer<Float>
-    /// Conv only: the weights again as `Wb[k, o, c]` (input channels contiguous), for the transposed product.
+    /// The weights again for the transposed product, inputs contiguous: conv `Wb[k, o, c]`, dense `W[o, q]`.
     private let transposed: UnsafeMutablePointer<Float>
 
     init(geometry: ConnectionGeometry) {
@@ -133,7 +133,10 @@ final class PackedConnection: @unchecked Sendable {
         case .dense(let i, let n):
             for q in 0 ..< inputCount {
                 let col = i.canonicalIndex(internal: q)
-                for o in 0 ..< n { weights[q * n + o] = w[o * i.count + col] }
+                for o in 0 ..< n {
+                    weights[q * n + o] = w[o * i.count + col]
+                    transposed[o * inputCount + q] = w[o * i.count + col]
+                }
             }
         case .conv(let i, let cOut, let k, _, _):
             for c in 0 ..< i.channels {
@@ -172,11 +175,10 @@ final class PackedConnection: @unchecked Sendable {
         var conv: ConnectionKernel.Conv?
         if case .conv(let i, let cOut, let k, let s, let p) = geometry {
             conv = ConnectionKernel.Conv(inChannels: i.channels, inPositions: i.positions, outChannels: cOut,
-                                         outPositions: geometry.output.positions, kernel: k, stride: s, padding: p,
-                                         transposed: transposed)
+                                         outPositions: geometry.output.positions, kernel: k, stride: s, padding: p)
         }
         return ConnectionKernel(width: width, inputCount: inputCount, start: start, target: target,
-                                weightOffset: weightOffset, weights: weights, conv: conv)
+                                weightOffset: weightOffset, weights: weights, transposed: transposed, conv: conv)
     }
 }
 
@@ -188,12 +190,13 @@ struct ConnectionKernel: @unchecked Sendable {
     let target: UnsafePointer<Int32>
     let weightOffset: UnsafePointer<Int32>
     let weights: UnsafePointer<Float>
-    /// Geometry and transposed weights of a conv connection (nil for dense).
+    /// The weights with inputs contiguous (dense `W[o, q]`, conv `Wb[k, o, c]`).
+    let transposed: UnsafePointer<Float>
+    /// Geometry of a conv connection (nil for dense).
     let conv: Conv?
 
     struct Conv {
         let inChannels, inPositions, outChannels, outPositions, kernel, stride, padding: Int
-        let transposed: UnsafePointer<Float>
     }
 
     /// `out += W · s` for the active inputs `active[0..<n]` (event-driven: one vector add per synapse segment).
@@ -225,34 +228,70 @@ struct ConnectionKernel: @unchecked Sendable {
         }
     }
 
-    /// `gIn += Wᵀ δ` over all inputs (the gradient with respect to the presynaptic activity).
-    ///
-    /// Dense: one dot product per input over the outputs. Conv: for every output position j and tap k, the input
-    /// position `j·s + k - pad` receives `Σ_o δ[j, o] · Wb[k, o, :]`, accumulated in SIMD registers over the input
-    /// channels (no horizontal sums).
+    /// `gIn[t] += Wᵀ δ[t]` for every step t of a sequence (`deltas` is `[steps][outputs]`, `gIn` is
+    /// `[steps][inputs]`): the same product as `backpropagate` for all steps at once, four rows at a time so that
+    /// each weight load serves four steps or positions.
     @inline(__always)
-    func backpropagate(delta: UnsafePointer<Float>, into gIn: UnsafeMutablePointer<Float>) {
+    func backpropagateSequence(deltas: UnsafePointer<Float>, steps T: Int, into gIn: UnsafeMutablePointer<Float>) {
+        let nOut = conv.map { $0.outChannels * $0.outPositions } ?? width
         if let c = conv {
             let cIn = c.inChannels, cOut = c.outChannels
-            for j in 0 ..< c.outPositions {
-                let d = delta + j * cOut
-                for k in 0 ..< c.kernel {
-                    let p = j * c.stride + k - c.padding
-                    guard p >= 0, p < c.inPositions else { continue }
-                    VectorKernels.accumulateRows(d, c.transposed + k * cOut * cIn, rows: cOut, width: cIn, into: gIn + p * cIn)
+            for k in 0 ..< c.kernel {
+                let m = transposed + k * cOut * cIn
+                // The output positions j whose tap k lands inside the input.
+                var lo = 0
+                while lo < c.outPositions, lo * c.stride + k - c.padding < 0 { lo += 1 }
+                var hi = c.outPositions
+                while hi > lo, (hi - 1) * c.stride + k - c.padding >= c.inPositions { hi -= 1 }
+                let perStep = hi - lo
+                guard perStep > 0 else { continue }
+                let total = T * perStep
+                func a(_ r: Int) -> UnsafePointer<Float> {
+                    let t = r / perStep, j = lo + r % perStep
+                    return deltas + t * nOut + j * cOut
+                }
+                func out(_ r: Int) -> UnsafeMutablePointer<Float> {
+                    let t = r / perStep, j = lo + r % perStep
+                    return gIn + t * inputCount + (j * c.stride + k - c.padding) * cIn
+                }
+                var r = 0
+                while r + 4 <= total {
+                    VectorKernels.accumulateRows4(a(r), a(r + 1), a(r + 2), a(r + 3), m, rows: cOut, width: cIn,
+                                                  into: out(r), out(r + 1), out(r + 2), out(r + 3))
+                    r += 4
+                }
+                while r < total {
+                    VectorKernels.accumulateRows(a(r), m, rows: cOut, width: cIn, into: out(r))
+                    r += 1
                 }
             }
-            return
-        }
-        for q in 0 ..< inputCount {
-            var g = Int(start[q])
-            let end = Int(start[q + 1])
-            var s: Float = 0
-            while g < end {
-                s += VectorKernels.dot(weights + Int(weightOffset[g]), delta + Int(target[g]), count: width)
-                g += 1
+        } else {
+            var t = 0
+            while t + 4 <= T {
+                VectorKernels.accumulateRows4(deltas + t * nOut, deltas + (t + 1) * nOut, deltas + (t + 2) * nOut,
+                                              deltas + (t + 3) * nOut, transposed, rows: nOut, width: inputCount,
+                                              into: gIn + t * inputCount, gIn + (t + 1) * inputCount,
+                                              gIn + (t + 2) * inputCount, gIn + (t + 3) * inputCount)
+                t += 4
             }
-            gIn[q] += s
+            while t < T {
+                VectorKernels.accumulateRows(deltas + t * nOut, transposed, rows: nOut, width: inputCount, into: gIn + t * inputCount)
+                t += 1
+            }
+        }
+    }
+
+    /// `gIn += Wᵀ δ` over all inputs (the gradient with respect to the presynaptic activity).
+    ///
+    /// Dense: `gIn += Σ_o δ[o] · W[o, :]`. Conv: for every output position j and tap k, the input position
+    /// `j·s + k - pad` receives `Σ_o δ[j, o] · Wb[k, o, :]`. Both accumulate in SIMD registers over contiguous
+    /// inputs (no horizontal sums).
+    @inline(__always)
+    func backpropagate(delta: UnsafePointer<Float>, into gIn: UnsafeMutablePointer<Float>) {
+        if conv != nil {
+            backpropagateSequence(deltas: delta, steps: 1, into: gIn)
+        } else {
+            VectorKernels.accumulateRows(delta, transposed, rows: width, width: inputCount, into: gIn)
         }
     }
 }

@@ -58,27 +58,87 @@ enum VectorKernels {
         return s
     }
 
-    /// `y[0..<width] += Σ_r a[r] · M[r, 0..<width]` for a row-major `rows × width` matrix M: the accumulator stays
-    /// in registers for each 16-wide column block.
+    /// `y[0..<width] += Σ_r a[r] · M[r, 0..<width]` for a row-major `rows × width` matrix M. For each 16-wide
+    /// column block, four independent accumulators take rows in turn (so the FMAs do not wait on each other) and are
+    /// summed in a fixed order at the end.
     @inline(__always) @usableFromInline
     static func accumulateRows(_ a: UnsafePointer<Float>, _ m: UnsafePointer<Float>, rows: Int, width: Int,
                                into y: UnsafeMutablePointer<Float>) {
         var c = 0
         let rm = UnsafeRawPointer(m), ry = UnsafeMutableRawPointer(y)
+        let rows4 = rows & ~3
         while c + 16 <= width {
-            var acc = ry.loadUnaligned(fromByteOffset: 4 * c, as: SIMD16<Float>.self)
-            for r in 0 ..< rows {
-                acc = acc.addingProduct(SIMD16(repeating: a[r]),
-                                        rm.loadUnaligned(fromByteOffset: 4 * (r * width + c), as: SIMD16<Float>.self))
+            var acc0 = SIMD16<Float>(), acc1 = SIMD16<Float>(), acc2 = SIMD16<Float>(), acc3 = SIMD16<Float>()
+            var r = 0
+            while r < rows4 {
+                let o = 4 * (r * width + c)
+                let w4 = 4 * width
+                acc0 = acc0.addingProduct(SIMD16(repeating: a[r]), rm.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self))
+                acc1 = acc1.addingProduct(SIMD16(repeating: a[r + 1]), rm.loadUnaligned(fromByteOffset: o + w4, as: SIMD16<Float>.self))
+                acc2 = acc2.addingProduct(SIMD16(repeating: a[r + 2]), rm.loadUnaligned(fromByteOffset: o + 2 * w4, as: SIMD16<Float>.self))
+                acc3 = acc3.addingProduct(SIMD16(repeating: a[r + 3]), rm.loadUnaligned(fromByteOffset: o + 3 * w4, as: SIMD16<Float>.self))
+                r += 4
             }
-            ry.storeBytes(of: acc, toByteOffset: 4 * c, as: SIMD16<Float>.self)
+            while r < rows {
+                acc0 = acc0.addingProduct(SIMD16(repeating: a[r]), rm.loadUnaligned(fromByteOffset: 4 * (r * width + c), as: SIMD16<Float>.self))
+                r += 1
+            }
+            let old = ry.loadUnaligned(fromByteOffset: 4 * c, as: SIMD16<Float>.self)
+            ry.storeBytes(of: old + ((acc0 + acc1) + (acc2 + acc3)), toByteOffset: 4 * c, as: SIMD16<Float>.self)
             c += 16
         }
         while c < width {
-            var s = y[c]
+            var s: Float = 0
             for r in 0 ..< rows { s += a[r] * m[r * width + c] }
-            y[c] = s
+            y[c] += s
             c += 1
         }
+    }
+
+    /// `c_i[0..<width] += Σ_r a_i[r] · M[r, 0..<width]` for four rows i at once: each load of M serves four
+    /// independent accumulators (a small register-blocked matrix product).
+    @inline(__always) @usableFromInline
+    static func accumulateRows4(_ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
+                                _ a3: UnsafePointer<Float>, _ m: UnsafePointer<Float>, rows: Int, width: Int,
+                                into c0: UnsafeMutablePointer<Float>, _ c1: UnsafeMutablePointer<Float>,
+                                _ c2: UnsafeMutablePointer<Float>, _ c3: UnsafeMutablePointer<Float>) {
+        var c = 0
+        let rm = UnsafeRawPointer(m)
+        while c + 16 <= width {
+            var s0 = SIMD16<Float>(), s1 = SIMD16<Float>(), s2 = SIMD16<Float>(), s3 = SIMD16<Float>()
+            for r in 0 ..< rows {
+                let v = rm.loadUnaligned(fromByteOffset: 4 * (r * width + c), as: SIMD16<Float>.self)
+                s0 = s0.addingProduct(SIMD16(repeating: a0[r]), v)
+                s1 = s1.addingProduct(SIMD16(repeating: a1[r]), v)
+                s2 = s2.addingProduct(SIMD16(repeating: a2[r]), v)
+                s3 = s3.addingProduct(SIMD16(repeating: a3[r]), v)
+            }
+            add16(s0, c0 + c)
+            add16(s1, c1 + c)
+            add16(s2, c2 + c)
+            add16(s3, c3 + c)
+            c += 16
+        }
+        while c < width {
+            var t0: Float = 0, t1: Float = 0, t2: Float = 0, t3: Float = 0
+            for r in 0 ..< rows {
+                let v = m[r * width + c]
+                t0 += a0[r] * v
+                t1 += a1[r] * v
+                t2 += a2[r] * v
+                t3 += a3[r] * v
+            }
+            c0[c] += t0
+            c1[c] += t1
+            c2[c] += t2
+            c3[c] += t3
+            c += 1
+        }
+    }
+
+    @inline(__always) @usableFromInline
+    static func add16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+        let r = UnsafeMutableRawPointer(p)
+        r.storeBytes(of: r.loadUnaligned(as: SIMD16<Float>.self) + v, as: SIMD16<Float>.self)
     }
 }

@@ -51,9 +51,11 @@ struct LayerPass: @unchecked Sendable {
             let drive = L.drive + t * n
             for k in 0 ..< n { L.x[k] = L.u[k] - th }
             if stochastic { noise(t, L.xi) }
-            SpikeKernels.decide(spike.escape, x: L.x, xi: L.xi, into: s, count: n)
+            let fused = training && SpikeKernels.decideMatchedSigmoid(spike.escape, spike.resolvedSurrogate, x: L.x, xi: L.xi,
+                                                                       spikes: s, surrogate: L.sd + t * n, count: n)
+            if !fused { SpikeKernels.decide(spike.escape, x: L.x, xi: L.xi, into: s, count: n) }
             if training {
-                SpikeKernels.surrogate(spike.resolvedSurrogate, x: L.x, s: s, into: L.sd + t * n, count: n)
+                if !fused { SpikeKernels.surrogate(spike.resolvedSurrogate, x: L.x, s: s, into: L.sd + t * n, count: n) }
                 if bpReset {
                     let r = L.resetTerm + t * n
                     if nextStep {
@@ -77,9 +79,24 @@ struct LayerPass: @unchecked Sendable {
                 }
             }
             let first = count
-            for k in 0 ..< n where s[k] != 0 {
-                L.index[Int(count)] = Int32(k)
-                count += 1
+            // Spikes are sparse: test 8 neurons at a time (their bytes as one word) and visit only the set bytes.
+            var k = 0
+            while k + 8 <= n {
+                var w = UnsafeRawPointer(s + k).loadUnaligned(as: UInt64.self)
+                while w != 0 {
+                    let byte = w.trailingZeroBitCount >> 3
+                    L.index[Int(count)] = Int32(k + byte)
+                    count += 1
+                    w &= ~(UInt64(0xFF) << UInt64(byte << 3))
+                }
+                k += 8
+            }
+            while k < n {
+                if s[k] != 0 {
+                    L.index[Int(count)] = Int32(k)
+                    count += 1
+                }
+                k += 1
             }
             L.start[t + 1] = count
             if let rec = recurrent, count > first {
@@ -130,14 +147,13 @@ struct LayerPass: @unchecked Sendable {
                 }
                 let a = Int(inputStart[t])
                 feedForward.accumulateGradient(active: inputIndex + a, count: Int(inputStart[t + 1]) - a, delta: L.gi, into: gradFF)
-                if let g = inputGrad {
-                    feedForward.backpropagate(delta: L.gi, into: g + t * inputCount)
-                }
                 if bpReset {
                     let r = L.resetTerm + t * n
                     for k in 0 ..< n { gs[k] -= L.gu[k] * r[k] }
                 }
             }
+            // dL/dI[t+1] is dL/d(W·S_in[t]): keep it in the drive buffer for the input gradient after the loop.
+            if inputGrad != nil { (L.drive + t * n).update(from: L.gi, count: n) }
             if nextStep {
                 for k in 0 ..< n {
                     let keep: Float = s[k] != 0 ? 0 : 1
@@ -154,6 +170,7 @@ struct LayerPass: @unchecked Sendable {
                 }
             }
         }
+        if let g = inputGrad { feedForward.backpropagateSequence(deltas: L.drive, steps: T, into: g) }
     }
 
     /// BPTT through a readout. On entry `L.drive[n]` holds dL/dU[n].
@@ -167,16 +184,16 @@ struct LayerPass: @unchecked Sendable {
             if t < T - 1 {
                 let a = Int(inputStart[t])
                 feedForward.accumulateGradient(active: inputIndex + a, count: Int(inputStart[t + 1]) - a, delta: L.gi, into: gradFF)
-                if let g = inputGrad {
-                    feedForward.backpropagate(delta: L.gi, into: g + t * inputCount)
-                }
             }
             let ext = L.drive + t * n
             for k in 0 ..< n {
                 let gu1 = L.gu[k]
+                let g = L.gi[k]
                 L.gu[k] = ext[k] + lm * gu1
-                L.gi[k] = ls * L.gi[k] + cm * gu1
+                ext[k] = g  // dL/dI[t+1], kept for the input gradient after the loop
+                L.gi[k] = ls * g + cm * gu1
             }
         }
+        if let g = inputGrad { feedForward.backpropagateSequence(deltas: L.drive, steps: T, into: g) }
     }
 }

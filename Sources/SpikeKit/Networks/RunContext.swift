@@ -69,8 +69,12 @@ struct RunContext: @unchecked Sendable {
                 if let out = surrogatesOut[l] {
                     let shape = layers[l].shape
                     let base = out + b * T * n
-                    for t in 0 ..< T {
-                        for q in 0 ..< n { base[t * n + shape.canonicalIndex(internal: q)] = S.sd[t * n + q] }
+                    if shape.positions == 1 {
+                        base.update(from: S.sd, count: T * n)
+                    } else {
+                        for t in 0 ..< T {
+                            for q in 0 ..< n { base[t * n + shape.canonicalIndex(internal: q)] = S.sd[t * n + q] }
+                        }
                     }
                 }
                 if let out = spikesOut[l] {
@@ -108,12 +112,15 @@ struct RunContext: @unchecked Sendable {
             var sum = 0.0
             let scale = invB / Float(N)
             target.withUnsafeBufferPointer { tp in
+                let dense = lastShape.positions == 1
                 for t in 0 ..< T {
+                    var rowSum: Float = 0
                     for q in 0 ..< N {
-                        let d = Float(last.spikes[t * N + q]) - tp[t * N + lastShape.canonicalIndex(internal: q)]
-                        sum += Double(d * d)
+                        let d = Float(last.spikes[t * N + q]) - tp[t * N + (dense ? q : lastShape.canonicalIndex(internal: q))]
+                        rowSum += d * d
                         last.drive[t * N + q] = d * scale
                     }
+                    sum += Double(rowSum)
                 }
             }
             sampleLoss = sum / Double(2 * N)

@@ -36,6 +36,12 @@ public final class Simulator: @unchecked Sendable {
     private let ffGradOffset: [Int]
     private let recGradOffset: [Int]
     private let gradientSize: Int
+    /// Per-slot gradient buffers, kept between runs (no page faults in steady state).
+    private var slotGradientBuffer: UnsafeMutablePointer<Float>?
+    private var slotGradientCapacity = 0
+
+    deinit { slotGradientBuffer?.deallocate() }
+
     /// Upper bound on gradient slots (fixed, independent of the thread count).
     static let maxSlots = 64
 
@@ -120,9 +126,16 @@ public final class Simulator: @unchecked Sendable {
             workspaces = (0 ..< threads).map { _ in SampleWorkspace(architecture: architecture, steps: T) }
         }
         let slots = min(B, Simulator.maxSlots)
-        let slotGrads = gradients ? UnsafeMutablePointer<Float>.allocate(capacity: slots * gradientSize) : nil
-        slotGrads?.initialize(repeating: 0, count: slots * gradientSize)
-        defer { slotGrads?.deallocate() }
+        var slotGrads: UnsafeMutablePointer<Float>? = nil
+        if gradients {
+            if slotGradientCapacity < slots * gradientSize {
+                slotGradientBuffer?.deallocate()
+                slotGradientBuffer = .allocate(capacity: slots * gradientSize)
+                slotGradientCapacity = slots * gradientSize
+            }
+            slotGrads = slotGradientBuffer
+            slotGrads!.update(repeating: 0, count: slots * gradientSize)
+        }
         let lossBuf = UnsafeMutablePointer<Double>.allocate(capacity: B)
         lossBuf.initialize(repeating: 0, count: B)
         let countBuf = UnsafeMutablePointer<Int>.allocate(capacity: B * L)

@@ -7,6 +7,8 @@ public enum CaseRunner {
         switch try NetworkCase.kind(ofCaseAt: folder) {
         case nil, "network"?:
             return try NetworkCase.load(folder: folder).verify(threads: threads)
+        case "perceptron-exact"?:
+            return try verifyPerceptronCase(folder: folder)
         case let k?:
             throw SpikeKitError.malformedFile(path: folder + "/case.json", message: "unsupported kind \"\(k)\"")
         }

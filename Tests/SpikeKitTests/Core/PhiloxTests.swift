@@ -9,4 +9,18 @@ import Testing
         #expect(k.block(0x243F_6A88, 0x85A3_08D3, 0x1319_8A2E, 0x0370_7344)
             == SIMD4(0xD16C_FE09, 0x94FD_CCEB, 0x5001_E420, 0x2412_6EA1))
     }
+
+    /// The SIMD fill gives exactly the values of the scalar blocks in the documented order, for lengths with and without a partial chunk.
+    @Test func vectorFillMatchesScalarBlocks() {
+        let p = Philox(seed: 1234)
+        for n in [1, 63, 64, 65, 200, 1088] {
+            let buf = UnsafeMutableBufferPointer<Float>.allocate(capacity: n)
+            defer { buf.deallocate() }
+            p.fillUniform(buf, stream: 3, a: 7, b: 11, c: 13)
+            for i in 0 ..< n {
+                let r = p.block(UInt32(8 * (i / 32) + i % 8), 13, 11, 7 ^ (3 << 24))
+                #expect(buf[i] == Philox.unitFloat(r[(i % 32) / 8]), "element \(i) of \(n)")
+            }
+        }
+    }
 }

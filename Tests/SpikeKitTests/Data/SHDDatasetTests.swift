@@ -171,6 +171,42 @@ import Testing
         }
     }
 
+    /// Files whose values are wrong: a sample with more times than units must throw a clear error; NaN times and
+    /// units beyond 700 are kept, counted and dropped from rasters.
+    @Test func badValuesInFiles() throws {
+        func file(times: [[Float]], units: [[UInt16]], labels: [UInt16]) throws -> [UInt8] {
+            func vlen<T>(_ v: [[T]], _ bits: (T) -> UInt16) -> HDF5Writer.Payload {
+                .variable(v.map { s in (s.count, s.flatMap { x in [UInt8(bits(x) & 0xFF), UInt8(bits(x) >> 8)] }) })
+            }
+            let f16 = HDF5Datatype.floatingPoint(size: 2, bigEndian: false)
+            let u16 = HDF5Datatype.fixedPoint(size: 2, signed: false, bigEndian: false)
+            return try HDF5Writer.serialize([
+                "spikes": .group([
+                    "times": .dataset(.init(datatype: .variableSequence(base: f16), payload: vlen(times) { Float16($0).bitPattern })),
+                    "units": .dataset(.init(datatype: .variableSequence(base: u16), payload: vlen(units) { $0 })),
+                ]),
+                "labels": .dataset(.init(datatype: u16, payload: .fixed(count: labels.count, bytes: labels.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }))),
+            ])
+        }
+        let mismatched = try file(times: [[0.1, 0.2], [0.3]], units: [[1, 2], [3, 4]], labels: [0, 1])
+        do {
+            _ = try SHDDataset(file: try HDF5File(bytes: mismatched, name: "bad.h5"))
+            Issue.record("expected a mismatch error")
+        } catch let e as SpikeKitError {
+            #expect(e.description.hasPrefix("bad.h5: ") && e.description.contains("sample 1"), "\(e)")
+        }
+        let fewerLabels = try file(times: [[0.1]], units: [[1]], labels: [0, 1])
+        #expect(throws: SpikeKitError.self) { try SHDDataset(file: try HDF5File(bytes: fewerLabels, name: "bad.h5")) }
+
+        let odd = try file(times: [[.nan, 0.1, .infinity, 0.2, -0.5]], units: [[1, 2, 3, 900, 4]], labels: [0])
+        let d = try SHDDataset(file: try HDF5File(bytes: odd, name: "odd.h5"))
+        #expect(d.classNames.isEmpty && d.speakers == nil)
+        let s = d.summary()
+        #expect(s.spikes == 5 && s.spikesInWindow == 1 && s.nonFiniteTimes == 2 && s.unitsOutOfRange == 1)
+        let r = try d.raster(sample: 0)
+        #expect(r.spikesInWindow == 1 && r.droppedNonFinite == 2 && r.droppedBadUnit == 1 && r.droppedOutsideWindow == 1)
+    }
+
     @Test func malformedFilesThrow() throws {
         // A file without /spikes/units.
         let path = HDF5Fixtures.path("filters.h5")

@@ -86,15 +86,20 @@ import Testing
         #expect(try latest.groupMembers(at: "/a") == ["b"])
     }
 
+    @Test func denseLinkStorage() throws {
+        let latest = try HDF5File(path: HDF5Fixtures.path("latest-extras.h5"))
+        #expect(try latest.groupMembers(at: "/dense") == (0 ..< 20).map { String(format: "x%02d", $0) })
+        for k in [0, 7, 19] {
+            #expect(try latest.dataset(at: String(format: "/dense/x%02d", k)).readIntegers() == (0 ... Int64(k)).map { $0 })
+        }
+        // 300 links: the fractal heap has an indirect root block and the name index B-tree has internal nodes.
+        let names = try latest.groupMembers(at: "/dense_big")
+        #expect(names == (0 ..< 300).map { String(format: "link_with_a_longer_name_%03d", $0) })
+        #expect(try latest.dataset(at: "/dense_big/link_with_a_longer_name_299").readIntegers() == [0, 1, 2, 3, 4])
+    }
+
     @Test func unsupportedFeaturesAreReported() throws {
         let latest = try HDF5File(path: HDF5Fixtures.path("latest-extras.h5"))
-        do {
-            _ = try latest.groupMembers(at: "/dense")
-            Issue.record("dense link storage should be reported")
-        } catch let e as HDF5Error {
-            #expect(e.kind == .unsupported)
-            #expect(e.description.contains("dense"))
-        }
         do {
             _ = try latest.dataset(at: "/chunked").readIntegers()
             Issue.record("layout v4 chunk indexes should be reported")

@@ -73,6 +73,32 @@ import Testing
         }
     }
 
+    /// Dense groups (fractal heap + v2 B-tree) and user blocks under truncation and flips.
+    @Test(arguments: ["latest-extras.h5", "userblock.h5"])
+    func denseGroupsAndUserBlocks(_ fixture: String) throws {
+        let bytes = try HDF5Fixtures.bytes(HDF5Fixtures.path(fixture))
+        func read(_ b: [UInt8]) -> String? {
+            do {
+                let f = try HDF5File(bytes: b, name: "d.h5")
+                for g in ["/", "/a", "/dense", "/dense_big"] where f.contains(g) { _ = try? f.groupMembers(at: g) }
+                _ = try f.groupMembers(at: "/dense_big")
+                _ = try f.dataset(at: "/a/b").readIntegers()
+                return nil
+            } catch let e as HDF5Error {
+                return e.description
+            } catch {
+                return "unexpected error type \(type(of: error)): \(error)"
+            }
+        }
+        for length in stride(from: 0, to: bytes.count, by: 37) { Self.check(read(Array(bytes[..<length])), "d.h5") }
+        var rng = PhiloxGenerator(seed: 31)
+        for _ in 0 ..< 300 {
+            var damaged = bytes
+            for _ in 0 ... rng.next() % 3 { damaged[Int(rng.next() % UInt64(bytes.count))] ^= UInt8(1 << (rng.next() % 8)) }
+            Self.check(read(damaged), "d.h5")
+        }
+    }
+
     @Test func damagedGzip() throws {
         let bytes = try HDF5Fixtures.bytes(HDF5Fixtures.path("default.h5.gz"))
         for length in stride(from: 0, to: bytes.count, by: 997) {

@@ -31,11 +31,12 @@ public indirect enum HDF5Datatype: Equatable, Sendable {
     /// Any other class (compound, enum, reference, ...), kept so its size is known; not readable by this reader.
     case other(typeClass: Int, size: Int)
 
-    /// The size in bytes of one element as stored in the dataset's raw data.
+    /// The size in bytes of one element as stored in the dataset's raw data; -1 for variable-length types, whose
+    /// stored size (a heap reference) depends on the file.
     public var size: Int {
         switch self {
         case .fixedPoint(let s, _, _), .floatingPoint(let s, _), .fixedString(let s, _, _), .other(_, let s): return s
-        case .variableString, .variableSequence: return -1  // depends on the file's offset size; see HDF5Reader
+        case .variableString, .variableSequence: return -1  // depends on the file's offset size (16 when it is 8)
         }
     }
 

@@ -2,10 +2,11 @@ import Foundation
 
 /// A read-only HDF5 file, parsed in pure Swift (no libhdf5).
 ///
-/// Supported: the files h5py writes with its defaults and with `libver="latest"`: superblock versions 0-3, object
-/// headers v1 and v2, symbol-table groups and compact link groups, contiguous, compact and chunked (v1 B-tree)
-/// layouts with deflate/shuffle/fletcher32 filters, integer, float (incl. float16), string and vlen types. A file
-/// whose first bytes are the gzip magic number is decompressed first, so `.h5.gz` files open directly. See
+/// Supported: the files h5py writes with its defaults, and with `libver="latest"` unless chunked: superblock
+/// versions 0-3, object headers v1 and v2, symbol-table groups and compact or dense link groups, contiguous,
+/// compact and chunked (v1 B-tree) layouts with deflate/shuffle/fletcher32 filters, integer, float (incl.
+/// float16), string and vlen types. A file whose first bytes are the gzip magic number is decompressed first, so
+/// `.h5.gz` files open directly. See
 /// docs/HDF5.md for what is left out.
 ///
 /// Every offset and length read from the file is checked against its size; a malformed file throws `HDF5Error`

@@ -84,7 +84,7 @@ extension HDF5Reader {
         let flags = try c.u8()
         if flags & 0x20 != 0 { try c.skip(16) }
         if flags & 0x10 != 0 { try c.skip(4) }
-        let chunkSize = Int(try c.uint(1 << Int(flags & 3)))
+        let chunkSize = Int(clamping: try c.uint(1 << Int(flags & 3)))
         let dataStart = c.pos
         try source.check(dataStart, chunkSize, "object header chunk")
         try verifyChecksum(from: start, to: dataStart + chunkSize)

@@ -47,7 +47,7 @@ golden = {
 with open(out + ".json", "w") as fh:
     json.dump(golden, fh)
 
-# Beside it: a user block (base address 512), soft links, and libver="latest" with a dense (fractal heap) group.
+# Beside it: a user block (base address 512), soft links, and libver="latest" with dense (fractal heap) groups.
 import os
 folder = os.path.dirname(os.path.abspath(out))
 with h5py.File(os.path.join(folder, "userblock.h5"), "w", userblock_size=512) as f:
@@ -60,3 +60,6 @@ with h5py.File(os.path.join(folder, "latest-extras.h5"), "w", libver="latest", u
     for k in range(20):
         g["x%02d" % k] = np.arange(k + 1, dtype="<i2")
     f.create_dataset("chunked", data=np.arange(100, dtype="<u2"), chunks=(10,))
+    big = f.create_group("dense_big")  # 300 hard links: an indirect heap root and a 2-level v2 B-tree
+    for k in range(300):
+        big["link_with_a_longer_name_%03d" % k] = f["a/b"]

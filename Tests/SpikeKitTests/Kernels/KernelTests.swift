@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+@testable import SpikeKit
+
+/// The vector kernels against scalar references.
+@Suite struct KernelTests {
+    @Test func simdExpIsAccurate() {
+        var worst = 0.0
+        for k in 0 ..< 4000 {
+            let base = -87 + Float(k) * 0.04375
+            var v = SIMD16<Float>()
+            for l in 0 ..< 16 { v[l] = base + Float(l) * 0.0027 }
+            let e = SIMDMath.exp(v)
+            for l in 0 ..< 16 {
+                let ref = Foundation.exp(Double(v[l]))
+                worst = max(worst, abs(Double(e[l]) - ref) / ref)
+            }
+        }
+        #expect(worst < 3e-7, "largest relative error \(worst)")
+        #expect(SIMDMath.exp(SIMD16(repeating: -200))[0] < 1e-37)
+        #expect(SIMDMath.exp(SIMD16(repeating: .nan))[3].isNaN)
+    }
+
+    /// The vectorised spike decisions and surrogates equal the scalar formulas away from the decision boundary.
+    @Test func vectorSpikeKernelsMatchScalarFormulas() {
+        let n = 203
+        var g = PhiloxGenerator(seed: 4)
+        let x = (0 ..< n).map { _ in Float(g.uniform() * 2 - 1) }
+        let xi = (0 ..< n).map { _ in Float(g.uniform()) }
+        var s = [UInt8](repeating: 0, count: n), sd = [Float](repeating: 0, count: n)
+        for escape in [EscapeNoise.sigmoid(beta: 7), .exponential(p0: 0.3, du: 0.25), .erf(sigma: 0.3), .step] {
+            SpikeKernels.decide(escape, x: x, xi: xi, into: &s, count: n)
+            for i in 0 ..< n {
+                let p = escape.probability(Double(x[i]))
+                guard abs(p - Double(xi[i])) > 1e-5 else { continue }
+                let expected: UInt8 = escape == .step ? (x[i] > 0 ? 1 : 0) : (Double(xi[i]) < p ? 1 : 0)
+                #expect(s[i] == expected, "\(escape) at \(x[i])")
+            }
+        }
+        for sg in [ResolvedSurrogate.sigmoid(beta: 7), .sigmoidScaled(beta: 3), .superspike(beta: 10), .gaussian(sigma: 0.2)] {
+            SpikeKernels.surrogate(sg, x: x, s: s, into: &sd, count: n)
+            for i in 0 ..< n {
+                let ref: Double = sg.value(Double(x[i]), spike: Double(s[i]))
+                #expect(abs(Double(sd[i]) - ref) <= 1e-6 * max(1, abs(ref)), "\(sg) at \(x[i])")
+            }
+        }
+    }
+
+    @Test func accumulateRowsMatchesScalarProduct() {
+        var g = PhiloxGenerator(seed: 8)
+        for (rows, width) in [(1, 1), (3, 17), (16, 16), (20, 320), (37, 50)] {
+            let a = (0 ..< rows).map { _ in Float(g.normal()) }
+            let m = (0 ..< rows * width).map { _ in Float(g.normal()) }
+            var y = (0 ..< width).map { _ in Float(g.normal()) }
+            let y0 = y
+            VectorKernels.accumulateRows(a, m, rows: rows, width: width, into: &y)
+            for c in 0 ..< width {
+                var ref = Double(y0[c])
+                for r in 0 ..< rows { ref += Double(a[r]) * Double(m[r * width + c]) }
+                #expect(abs(Double(y[c]) - ref) < 1e-4, "rows \(rows) width \(width) column \(c)")
+            }
+        }
+    }
+}
