@@ -57,4 +57,45 @@ struct ClassificationPictures {
         try RasterPicture(neurons: shown, steps: steps, spikes: raster, scale: Self.scale(steps, shown))
             .write(path: "\(folder)/\(name)-neuron-trials.png")
     }
+
+    /// `accuracy-<name>.svg` (training, validation and test accuracy per epoch), `fano-<name>.svg` (Fano factor of
+    /// every hidden layer, Fig. 7C) and `rates-<name>.svg` (firing rate of every hidden layer).
+    func curves(_ history: [ClassificationEpochMetrics]) throws {
+        guard !history.isEmpty else { return }
+        let x = history.map { Double($0.epoch) }
+        var acc = SVGPlot(title: "Accuracy (\(name))", xLabel: "epoch", yLabel: "accuracy")
+        acc.yRange = 0 ... 1
+        acc.add(name: "train", x: x, y: history.map(\.trainAccuracy), style: .lineAndPoints)
+        acc.add(name: "validation", x: x, y: history.map(\.validation.accuracy), style: .lineAndPoints)
+        acc.add(name: "test", x: x, y: history.map(\.test.accuracy), style: .lineAndPoints)
+        try acc.write(to: "\(folder)/accuracy-\(name).svg")
+        let L = history[0].trainRates.count
+        var fano = SVGPlot(title: "Fano factor on one test sample (\(name))", xLabel: "epoch", yLabel: "Fano factor")
+        var rates = SVGPlot(title: "Firing rates during training (\(name))", xLabel: "epoch", yLabel: "rate (Hz)")
+        for l in 0 ..< L {
+            fano.add(name: "hidden layer \(l + 1)", x: x, y: history.map { l < $0.fano.count ? $0.fano[l] ?? .nan : .nan },
+                     style: .lineAndPoints)
+            rates.add(name: "hidden layer \(l + 1)", x: x, y: history.map { $0.trainRates[l] }, style: .lineAndPoints)
+        }
+        try fano.write(to: "\(folder)/fano-\(name).svg")
+        try rates.write(to: "\(folder)/rates-\(name).svg")
+    }
+
+    /// `accuracy.svg` and `fano.svg` comparing the variants (validation and test accuracy; Fano factor of the last
+    /// hidden layer), like Fig. 7B and C.
+    static func comparison(_ runs: [(name: String, history: [ClassificationEpochMetrics])], folder: String) throws {
+        guard runs.count > 1 else { return }
+        var acc = SVGPlot(title: "Validation (solid) and test (dashed) accuracy", xLabel: "epoch", yLabel: "accuracy")
+        acc.yRange = 0 ... 1
+        var fano = SVGPlot(title: "Fano factor of the last hidden layer", xLabel: "epoch", yLabel: "Fano factor")
+        for (k, r) in runs.enumerated() {
+            let x = r.history.map { Double($0.epoch) }, color = SVGPlot.palette[k % SVGPlot.palette.count]
+            acc.add(SVGPlot.Series(name: "\(r.name) validation", x: x, y: r.history.map(\.validation.accuracy), color: color))
+            acc.add(SVGPlot.Series(name: "\(r.name) test", x: x, y: r.history.map(\.test.accuracy), style: .dashed, color: color))
+            fano.add(SVGPlot.Series(name: r.name, x: x, y: r.history.map { ($0.fano.last ?? nil) ?? .nan },
+                                    style: .lineAndPoints, color: color))
+        }
+        try acc.write(to: folder + "/accuracy.svg")
+        try fano.write(to: folder + "/fano.svg")
+    }
 }

@@ -24,15 +24,20 @@ struct ClassificationRunner {
             + "seed \(c.seed), output \(output)")
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         var summary = ""
+        var runs: [(name: String, history: [ClassificationEpochMetrics])] = []
         for stochastic in variants {
-            summary += try runVariant(stochastic: stochastic, train: train, valid: valid, test: test)
+            let (text, history) = try runVariant(stochastic: stochastic, train: train, valid: valid, test: test)
+            summary += text
+            runs.append((stochastic ? "stoch" : "det", history))
         }
+        try ClassificationPictures.comparison(runs, folder: output)
         print(summary, terminator: "")
         try AtomicFile.write(summary, to: output + "/summary.txt")
         print("wrote \(output)/")
     }
 
-    func runVariant(stochastic: Bool, train: ClassificationData, valid: ClassificationData, test: ClassificationData) throws -> String {
+    func runVariant(stochastic: Bool, train: ClassificationData, valid: ClassificationData,
+                    test: ClassificationData) throws -> (String, [ClassificationEpochMetrics]) {
         let name = stochastic ? "stoch" : "det"
         let exp = try ClassificationExperiment(configuration: configuration, stochastic: stochastic, training: train,
                                                validation: valid, test: test)
@@ -63,6 +68,7 @@ struct ClassificationRunner {
                 let m = try trainer.finishEpoch(simulator: sim)
                 try trainer.checkpoint(metadata: metadata).save(to: path)
                 try writeMetrics(trainer.state.history, to: output + "/metrics-\(name).csv")
+                try ClassificationPictures(folder: output, name: name).curves(trainer.state.history)
                 var shown: [(name: String, value: Double)] = [("loss", m.trainLoss), ("acc", m.trainAccuracy),
                                                              ("valid", m.validation.accuracy), ("test", m.test.accuracy)]
                 if let f = m.fano.last, let f { shown.append(("fano", f)) }
@@ -77,7 +83,8 @@ struct ClassificationRunner {
         }
         progress.finish()
         try writeMetrics(trainer.state.history, to: output + "/metrics-\(name).csv")
-        return try finalReport(exp, trainer: trainer, name: name, simulator: sim)
+        try ClassificationPictures(folder: output, name: name).curves(trainer.state.history)
+        return (try finalReport(exp, trainer: trainer, name: name, simulator: sim), trainer.state.history)
     }
 
     var sourceJSON: String {
