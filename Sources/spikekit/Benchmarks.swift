@@ -46,7 +46,7 @@ enum Benchmarks {
         let arch = try NetworkArchitecture(description)
         var g = PhiloxGenerator(seed: seed, stream: 1)
         // Weight scales: gain / sqrt(fan-in) per connection.
-        let ffGain: [Double] = stm ? [3.0, 3.0] : [6.0, 6.0, 6.0, 1.0]
+        let ffGain: [Double] = stm ? [3.0, 3.0] : [6.6, 6.6, 7.6, 1.0]
         let recGain: [Double] = [1.5, 1.5, 1.5]
         func draw(_ geometry: ConnectionGeometry, _ gain: Double) throws -> Tensor {
             let s = gain / Double(geometry.fanIn).squareRoot()
