@@ -267,6 +267,11 @@ struct ConnectionKernel: @unchecked Sendable {
             }
         } else {
             var t = 0
+            while t + 8 <= T {
+                VectorKernels.accumulateRows8(deltas + t * nOut, lda: nOut, transposed, rows: nOut, width: inputCount,
+                                              into: gIn + t * inputCount, ldc: inputCount)
+                t += 8
+            }
             while t + 4 <= T {
                 VectorKernels.accumulateRows4(deltas + t * nOut, deltas + (t + 1) * nOut, deltas + (t + 2) * nOut,
                                               deltas + (t + 3) * nOut, transposed, rows: nOut, width: inputCount,

@@ -136,6 +136,48 @@ enum VectorKernels {
         }
     }
 
+    /// Eight rows at once: `c[i][0..<width] += Σ_r a[i][r] · M[r, 0..<width]` for rows `a + i·lda` and
+    /// `c + i·ldc`, i = 0..<8 (each load of M serves eight accumulators).
+    @inline(__always) @usableFromInline
+    static func accumulateRows8(_ a: UnsafePointer<Float>, lda: Int, _ m: UnsafePointer<Float>, rows: Int, width: Int,
+                                into c: UnsafeMutablePointer<Float>, ldc: Int) {
+        var col = 0
+        let rm = UnsafeRawPointer(m)
+        while col + 16 <= width {
+            var s0 = SIMD16<Float>(), s1 = SIMD16<Float>(), s2 = SIMD16<Float>(), s3 = SIMD16<Float>()
+            var s4 = SIMD16<Float>(), s5 = SIMD16<Float>(), s6 = SIMD16<Float>(), s7 = SIMD16<Float>()
+            for r in 0 ..< rows {
+                let v = rm.loadUnaligned(fromByteOffset: 4 * (r * width + col), as: SIMD16<Float>.self)
+                s0 = s0.addingProduct(SIMD16(repeating: a[r]), v)
+                s1 = s1.addingProduct(SIMD16(repeating: a[lda + r]), v)
+                s2 = s2.addingProduct(SIMD16(repeating: a[2 * lda + r]), v)
+                s3 = s3.addingProduct(SIMD16(repeating: a[3 * lda + r]), v)
+                s4 = s4.addingProduct(SIMD16(repeating: a[4 * lda + r]), v)
+                s5 = s5.addingProduct(SIMD16(repeating: a[5 * lda + r]), v)
+                s6 = s6.addingProduct(SIMD16(repeating: a[6 * lda + r]), v)
+                s7 = s7.addingProduct(SIMD16(repeating: a[7 * lda + r]), v)
+            }
+            add16(s0, c + col)
+            add16(s1, c + ldc + col)
+            add16(s2, c + 2 * ldc + col)
+            add16(s3, c + 3 * ldc + col)
+            add16(s4, c + 4 * ldc + col)
+            add16(s5, c + 5 * ldc + col)
+            add16(s6, c + 6 * ldc + col)
+            add16(s7, c + 7 * ldc + col)
+            col += 16
+        }
+        if col < width {
+            for i in 0 ..< 8 {
+                for cc in col ..< width {
+                    var t: Float = 0
+                    for r in 0 ..< rows { t += a[i * lda + r] * m[r * width + cc] }
+                    c[i * ldc + cc] += t
+                }
+            }
+        }
+    }
+
     @inline(__always) @usableFromInline
     static func add16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
         let r = UnsafeMutableRawPointer(p)
