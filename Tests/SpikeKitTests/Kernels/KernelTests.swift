@@ -61,4 +61,60 @@ import Testing
             }
         }
     }
+
+    /// The sequence-wide transposed product (blocked over 8 and 4 rows) equals the per-step product, dense and conv.
+    @Test func sequenceBackpropagationMatchesPerStep() {
+        var g = PhiloxGenerator(seed: 12)
+        let geometries: [ConnectionGeometry] = [
+            .dense(input: ActivityShape(units: 37), outputs: 21),
+            .dense(input: ActivityShape(channels: 4, positions: 9), outputs: 16),
+            .conv(input: ActivityShape(channels: 3, positions: 40), outChannels: 5, kernel: 7, stride: 3, padding: 2),
+            .conv(input: ActivityShape(channels: 16, positions: 21), outChannels: 16, kernel: 5, stride: 1, padding: 2),
+        ]
+        for geometry in geometries {
+            let c = PackedConnection(geometry: geometry)
+            let w = (0 ..< geometry.weightShape.reduce(1, *)).map { _ in Float(g.normal()) }
+            c.load(canonical: w)
+            let k = c.kernel
+            let T = 13, nOut = geometry.output.count, nIn = geometry.input.count
+            let deltas = (0 ..< T * nOut).map { _ in Float(g.normal()) }
+            var seq = [Float](repeating: 0, count: T * nIn), step = [Float](repeating: 0, count: T * nIn)
+            deltas.withUnsafeBufferPointer { d in
+                seq.withUnsafeMutableBufferPointer { k.backpropagateSequence(deltas: d.baseAddress!, steps: T, into: $0.baseAddress!) }
+                step.withUnsafeMutableBufferPointer { sp in
+                    for t in 0 ..< T { k.backpropagate(delta: d.baseAddress! + t * nOut, into: sp.baseAddress! + t * nIn) }
+                }
+            }
+            // Independent reference from the canonical weights (internal order: position-major).
+            var ref = [Double](repeating: 0, count: T * nIn)
+            let inShape = geometry.input, outShape = geometry.output
+            for t in 0 ..< T {
+                switch geometry {
+                case .dense:
+                    for q in 0 ..< nIn {
+                        for o in 0 ..< nOut {
+                            ref[t * nIn + q] += Double(w[o * nIn + inShape.canonicalIndex(internal: q)]) * Double(deltas[t * nOut + o])
+                        }
+                    }
+                case .conv(_, let cOut, let kk, let st, let pad):
+                    for j in 0 ..< outShape.positions {
+                        for o in 0 ..< cOut {
+                            for ci in 0 ..< inShape.channels {
+                                for tap in 0 ..< kk {
+                                    let p = j * st + tap - pad
+                                    guard p >= 0, p < inShape.positions else { continue }
+                                    ref[t * nIn + p * inShape.channels + ci] += Double(w[(o * inShape.channels + ci) * kk + tap])
+                                        * Double(deltas[t * nOut + j * cOut + o])
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            for i in 0 ..< T * nIn {
+                #expect(abs(seq[i] - step[i]) < 1e-4, "\(geometry) element \(i)")
+                #expect(abs(Double(seq[i]) - ref[i]) < 1e-4, "\(geometry) element \(i) against the reference")
+            }
+        }
+    }
 }
