@@ -75,7 +75,7 @@ struct MatchOptions: ParsableArguments {
     @Option(help: "β of the deterministic network's SuperSpike surrogate.")
     var surrogateBeta: Double = 10
 
-    @Option(help: "σ_u of the fluctuation-driven initialization (default: 2 deterministic, 1 stochastic as in the paper).")
+    @Option(help: "σ_u of the fluctuation-driven initialization (default: 2 deterministic, 0.8 stochastic; the paper: 1).")
     var sigmaU: Double?
 
     @Option(help: "ν (Hz) of the fluctuation-driven initialization.")
