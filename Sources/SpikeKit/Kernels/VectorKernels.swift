@@ -1,6 +1,6 @@
 /// Element-wise kernels on raw Float buffers, written with SIMD16 so that they compile to vector instructions.
 /// Callers guarantee that every pointer is valid for `count` elements. Results do not depend on alignment, and
-/// `dot` sums in a fixed order (16 lanes, then the lanes, then the tail), so they are reproducible.
+/// every reduction sums in a fixed order (independent accumulators, then their fixed combination), so they are reproducible.
 @usableFromInline
 enum VectorKernels {
     /// `y[i] += x[i]`.
@@ -36,26 +36,6 @@ enum VectorKernels {
             y[i] += alpha * x[i]
             i += 1
         }
-    }
-
-    /// `Σ x[i] y[i]`.
-    @inline(__always) @usableFromInline
-    static func dot(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, count: Int) -> Float {
-        var i = 0
-        let rx = UnsafeRawPointer(x), ry = UnsafeRawPointer(y)
-        var acc = SIMD16<Float>()
-        while i + 16 <= count {
-            let a = rx.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
-            let b = ry.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
-            acc = acc.addingProduct(a, b)
-            i += 16
-        }
-        var s = acc.sum()
-        while i < count {
-            s += x[i] * y[i]
-            i += 1
-        }
-        return s
     }
 
     /// `y[0..<width] += Σ_r a[r] · M[r, 0..<width]` for a row-major `rows × width` matrix M. For each 16-wide
