@@ -14,7 +14,7 @@ public struct GrayImage: Sendable, Equatable {
     /// Number of rows.
     public let height: Int
     /// Brightness of each pixel, row by row (`pixels[y * width + x]`), in 0...1 with 0 black.
-    public var pixels: [Float]
+    public private(set) var pixels: [Float]
 
     /// An image from its pixels.
     /// - Throws: `SpikeKitError.shapeMismatch` when `pixels.count != width * height` or a dimension is not
