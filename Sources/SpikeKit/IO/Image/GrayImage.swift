@@ -1,3 +1,5 @@
+import struct Foundation.Data
+
 /// A grayscale image: `width` × `height` pixels, row-major from the top-left corner, each a brightness in 0...1
 /// (0 = black, 1 = white).
 ///
@@ -94,5 +96,3 @@ public struct GrayImage: Sendable, Equatable {
         try AtomicFile.write(Data(pngData()), to: path)
     }
 }
-
-import struct Foundation.Data
