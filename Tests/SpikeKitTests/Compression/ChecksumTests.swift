@@ -9,6 +9,12 @@ import Testing
         #expect(CRC32.checksum(Array("The quick brown fox jumps over the lazy dog".utf8)) == 0x414F_A339)
     }
 
+    @Test func nonContiguousSequences() {
+        let text = "123456789".utf8
+        #expect(CRC32.checksum(text.lazy.map { $0 }) == 0xCBF4_3926)
+        #expect(Adler32.checksum("Wikipedia".utf8.lazy.map { $0 }) == 0x11E6_0398)
+    }
+
     @Test func crc32Chains() {
         let a = Array("spiking ".utf8), b = Array("networks".utf8)
         #expect(CRC32.checksum(b, initial: CRC32.checksum(a)) == CRC32.checksum(a + b))

@@ -25,8 +25,30 @@ import Testing
         let samples = Self.samples()
         // Incompressible: stored blocks, 5 bytes per 65 535.
         #expect(Deflate.raw(samples[4]).count <= samples[4].count + 5 * 2 + 1)
-        #expect(Deflate.raw(samples[5]).count < samples[5].count / 50)
-        #expect(Deflate.raw(samples[6]).count < samples[6].count / 20)
+        #expect(Deflate.raw(samples[5]).count < samples[5].count / 200)
+        #expect(Deflate.raw(samples[6]).count < samples[6].count / 200)
+    }
+
+    @Test func choosesTheSmallestBlockType() {
+        let samples = Self.samples()
+        #expect((Deflate.raw(samples[6])[0] >> 1) & 3 == 2)  // text: dynamic Huffman
+        #expect((Deflate.raw(samples[4])[0] >> 1) & 3 == 0)  // random: stored
+        #expect((Deflate.raw([1, 2, 3])[0] >> 1) & 3 == 1)  // tiny: fixed Huffman
+    }
+
+    /// Fibonacci frequencies give the deepest optimal trees; the limited code must still be complete.
+    @Test func lengthLimitedCodesAreComplete() {
+        var fibonacci = [1, 1]
+        while fibonacci.count < 30 { fibonacci.append(fibonacci[fibonacci.count - 1] + fibonacci[fibonacci.count - 2]) }
+        for (frequencies, limit) in [(fibonacci, 15), (fibonacci.prefix(19).map { $0 }, 7), ([0, 5, 0], 15), ([0, 0, 0], 7),
+                                     ([3, 3, 3, 3], 15)] {
+            let lengths = DeflateEncoder.huffmanLengths(frequencies, limit: limit)
+            #expect(lengths.max() ?? 0 <= limit)
+            #expect(lengths.filter { $0 > 0 }.count >= 2)
+            let kraft = lengths.filter { $0 > 0 }.reduce(0.0) { $0 + 1 / Double(1 << $1) }
+            #expect(kraft == 1, "\(frequencies): \(lengths)")
+            for (f, l) in zip(frequencies, lengths) where f > 0 { #expect(l > 0) }
+        }
     }
 
     @Test func gzipAndZlibFraming() {

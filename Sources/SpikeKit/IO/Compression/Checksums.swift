@@ -15,7 +15,7 @@ public enum CRC32 {
     public static func checksum(_ bytes: some Sequence<UInt8>, initial: UInt32 = 0) -> UInt32 {
         let done: UInt32? = bytes.withContiguousStorageIfAvailable { update(initial, $0) }
         if let done { return done }
-        return update(initial, Array(bytes).withUnsafeBufferPointer { $0 })
+        return Array(bytes).withUnsafeBufferPointer { update(initial, $0) }
     }
 
     /// The CRC-32 of a contiguous buffer, continuing from `initial`.

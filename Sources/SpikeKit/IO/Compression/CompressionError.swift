@@ -13,6 +13,7 @@ public enum CompressionError: Error, CustomStringConvertible, Equatable, Sendabl
     /// The stream decodes to a different number of bytes than expected (gzip's ISIZE, or `expectedSize`).
     case sizeMismatch(format: String, expected: Int, actual: Int)
 
+    /// One line: the format, the byte offset where known, and the problem.
     public var description: String {
         switch self {
         case .truncated(let f):

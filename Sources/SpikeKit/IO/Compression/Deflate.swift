@@ -2,11 +2,11 @@
 /// SpikeKit writes (PNG pictures, compressed arrays).
 ///
 /// The encoder is simple and predictable rather than maximal: greedy LZ77 matching over a 32 KiB window with hash
-/// chains (3-byte hash, at most 64 candidates per position), coded with the fixed Huffman code. The input is
-/// split into blocks of at most 65 535 bytes, and a block whose fixed-Huffman coding would be larger than its
-/// bytes is written as a stored block instead, so incompressible data grows by at most 5 bytes per block.
-/// Typical ratios are within 10 to 30 % of zlib's default level. Every stream it writes is decoded by zlib,
-/// Python's `zlib`/`gzip` modules and `Inflate`.
+/// chains (3-byte hash, at most 64 candidates per position). The input is split into blocks of at most 65 535
+/// bytes, and each block is written in whichever form is smallest: a dynamic Huffman block (codes fitted to the
+/// block, at most 15 bits, made complete as zlib requires), a fixed Huffman block, or a stored block, so
+/// incompressible data grows by at most 5 bytes per block. Every stream it writes is decoded by zlib, Python's
+/// `zlib`/`gzip` modules and `Inflate`.
 public enum Deflate {
     /// A bare DEFLATE stream of `bytes`.
     public static func raw(_ bytes: [UInt8]) -> [UInt8] {
@@ -65,7 +65,7 @@ struct BitWriter {
     }
 }
 
-/// The LZ77 matcher and fixed-Huffman coder behind `Deflate`.
+/// The LZ77 matcher and block coder behind `Deflate`.
 enum DeflateEncoder {
     static let windowSize = 32768
     static let hashBits = 15
@@ -84,8 +84,8 @@ enum DeflateEncoder {
         return reversed(code, len) << 4 | len
     }
 
-    /// Bit-reversed fixed distance codes (5 bits each).
-    static let fixedDistanceCodes: [Int] = (0 ..< 30).map { reversed($0, 5) }
+    /// Bit-reversed fixed distance codes (code << 4 | 5).
+    static let fixedDistanceCodes: [Int] = (0 ..< 30).map { reversed($0, 5) << 4 | 5 }
 
     /// Length symbol index (0...28) for each match length 3...258.
     static let lengthIndex: [Int] = (0 ... 258).map { length in
@@ -181,7 +181,8 @@ enum DeflateEncoder {
                 }
                 let final = end == n ? 1 : 0
                 let storedCost = 3 + 7 + 32 + 8 * (end - start)
-                if cost >= storedCost {
+                let dynamic = DynamicCode(tokens: tokens)
+                if min(cost, dynamic.cost) >= storedCost {
                     writer.write(final, 1)
                     writer.write(0, 2)
                     writer.alignToByte()
@@ -189,27 +190,215 @@ enum DeflateEncoder {
                     writer.write(len, 16)
                     writer.write(~len & 0xFFFF, 16)
                     writer.bytes.append(contentsOf: data[start ..< end])
+                } else if dynamic.cost < cost {
+                    writer.write(final, 1)
+                    writer.write(2, 2)
+                    dynamic.writeHeader(into: &writer)
+                    writeTokens(tokens, literals: dynamic.literalCodes, distances: dynamic.distanceCodes, into: &writer)
                 } else {
                     writer.write(final, 1)
                     writer.write(1, 2)
-                    for t in tokens {
-                        if t & 0x8000_0000 == 0 {
-                            let c = fixedLiteralCodes[Int(t)]
-                            writer.write(c >> 4, c & 15)
-                        } else {
-                            let length = Int(t >> 16 & 0x1FF), distance = Int(t & 0xFFFF) + 1
-                            let li = lengthIndex[length], di = distanceIndex(distance)
-                            let c = fixedLiteralCodes[257 + li]
-                            writer.write(c >> 4, c & 15)
-                            writer.write(length - DeflateTables.lengthBase[li], DeflateTables.lengthExtra[li])
-                            writer.write(fixedDistanceCodes[di], 5)
-                            writer.write(distance - DeflateTables.distanceBase[di], DeflateTables.distanceExtra[di])
-                        }
-                    }
-                    let eob = fixedLiteralCodes[256]
-                    writer.write(eob >> 4, eob & 15)
+                    writeTokens(tokens, literals: fixedLiteralCodes, distances: fixedDistanceCodes, into: &writer)
                 }
                 start = end
+            }
+        }
+    }
+
+    /// Writes a block's tokens and its end-of-block code with the given codes (bit-reversed code << 4 | length).
+    static func writeTokens(_ tokens: [UInt32], literals: [Int], distances: [Int], into writer: inout BitWriter) {
+        for t in tokens {
+            if t & 0x8000_0000 == 0 {
+                let c = literals[Int(t)]
+                writer.write(c >> 4, c & 15)
+            } else {
+                let length = Int(t >> 16 & 0x1FF), distance = Int(t & 0xFFFF) + 1
+                let li = lengthIndex[length], di = distanceIndex(distance)
+                let c = literals[257 + li]
+                writer.write(c >> 4, c & 15)
+                writer.write(length - DeflateTables.lengthBase[li], DeflateTables.lengthExtra[li])
+                let d = distances[di]
+                writer.write(d >> 4, d & 15)
+                writer.write(distance - DeflateTables.distanceBase[di], DeflateTables.distanceExtra[di])
+            }
+        }
+        let eob = literals[256]
+        writer.write(eob >> 4, eob & 15)
+    }
+
+    /// Code lengths of a Huffman code for `frequencies`, none longer than `limit`. At least two symbols get a
+    /// code (unused ones are given frequency 1 if needed), so the code is always complete, as zlib requires.
+    /// When the optimal code is too deep, the frequencies are halved (rounding up) and the code rebuilt, which
+    /// flattens it; this ends at the latest when all frequencies are 1.
+    static func huffmanLengths(_ frequencies: [Int], limit: Int) -> [Int] {
+        var f = frequencies
+        var used = f.filter { $0 > 0 }.count
+        var k = 0
+        while used < 2 && k < f.count {
+            if f[k] == 0 {
+                f[k] = 1
+                used += 1
+            }
+            k += 1
+        }
+        while true {
+            let lengths = plainHuffmanLengths(f)
+            if (lengths.max() ?? 0) <= limit { return lengths }
+            f = f.map { ($0 + 1) / 2 }
+        }
+    }
+
+    /// Optimal (unlimited) Huffman code lengths, by the two-queue method on the leaves sorted by frequency.
+    static func plainHuffmanLengths(_ f: [Int]) -> [Int] {
+        let leaves = f.indices.filter { f[$0] > 0 }.sorted { (f[$0], $0) < (f[$1], $1) }
+        let m = leaves.count
+        var lengths = [Int](repeating: 0, count: f.count)
+        guard m > 1 else {
+            if m == 1 { lengths[leaves[0]] = 1 }
+            return lengths
+        }
+        var weight = leaves.map { f[$0] }  // nodes 0..<m are leaves, then internal nodes in creation order
+        var parent = [Int](repeating: -1, count: 2 * m - 1)
+        var nextLeaf = 0, nextInternal = m
+        for _ in 0 ..< m - 1 {
+            var pair = (0, 0)
+            for slot in 0 ..< 2 {
+                let node: Int
+                if nextLeaf < m && (nextInternal == weight.count || weight[nextLeaf] <= weight[nextInternal]) {
+                    node = nextLeaf
+                    nextLeaf += 1
+                } else {
+                    node = nextInternal
+                    nextInternal += 1
+                }
+                if slot == 0 { pair.0 = node } else { pair.1 = node }
+            }
+            parent[pair.0] = weight.count
+            parent[pair.1] = weight.count
+            weight.append(weight[pair.0] + weight[pair.1])
+        }
+        var depth = [Int](repeating: 0, count: 2 * m - 1)
+        for node in stride(from: 2 * m - 3, through: 0, by: -1) { depth[node] = depth[parent[node]] + 1 }
+        for (k, symbol) in leaves.enumerated() { lengths[symbol] = depth[k] }
+        return lengths
+    }
+
+    /// Canonical codes (RFC 1951, 3.2.2) for code lengths, bit-reversed, as code << 4 | length (0 when unused).
+    static func canonicalCodes(_ lengths: [Int]) -> [Int] {
+        var count = [Int](repeating: 0, count: 16)
+        for l in lengths where l > 0 { count[l] += 1 }
+        var next = [Int](repeating: 0, count: 16)
+        var code = 0
+        for bits in 1 ... 15 {
+            code = (code + count[bits - 1]) << 1
+            next[bits] = code
+        }
+        return lengths.map { l in
+            guard l > 0 else { return 0 }
+            let c = next[l]
+            next[l] += 1
+            return reversed(c, l) << 4 | l
+        }
+    }
+}
+
+/// The Huffman codes of a dynamic block fitted to its tokens, the run-length coded code lengths that describe
+/// them, and the block's size in bits.
+struct DynamicCode {
+    /// Literal/length codes, bit-reversed code << 4 | length.
+    var literalCodes: [Int]
+    /// Distance codes, bit-reversed code << 4 | length.
+    var distanceCodes: [Int]
+    /// HLIT + 257 and HDIST + 1: how many literal/length and distance code lengths the header sends.
+    var literalCount: Int, distanceCount: Int
+    /// Code-length code lengths (by symbol 0...18) and their codes.
+    var codeLengthLengths: [Int], codeLengthCodes: [Int]
+    /// HCLEN + 4: how many code-length code lengths the header sends, in `codeLengthOrder`.
+    var codeLengthCount: Int
+    /// The code lengths as code-length symbols 0...18 with their extra-bit values.
+    var runs: [(symbol: Int, extra: Int)]
+    /// Bits of the whole block: 3 header bits, the code description, the tokens and the end-of-block code.
+    var cost: Int
+
+    init(tokens: [UInt32]) {
+        var literalFrequency = [Int](repeating: 0, count: 286), distanceFrequency = [Int](repeating: 0, count: 30)
+        var extraBits = 0
+        for t in tokens {
+            if t & 0x8000_0000 == 0 {
+                literalFrequency[Int(t)] += 1
+            } else {
+                let li = DeflateEncoder.lengthIndex[Int(t >> 16 & 0x1FF)]
+                let di = DeflateEncoder.distanceIndex(Int(t & 0xFFFF) + 1)
+                literalFrequency[257 + li] += 1
+                distanceFrequency[di] += 1
+                extraBits += DeflateTables.lengthExtra[li] + DeflateTables.distanceExtra[di]
+            }
+        }
+        literalFrequency[256] += 1
+        let literalLengths = DeflateEncoder.huffmanLengths(literalFrequency, limit: 15)
+        let distanceLengths = DeflateEncoder.huffmanLengths(distanceFrequency, limit: 15)
+        literalCount = max(257, (literalLengths.lastIndex { $0 > 0 } ?? 0) + 1)
+        distanceCount = max(1, (distanceLengths.lastIndex { $0 > 0 } ?? 0) + 1)
+        let all = Array(literalLengths[0 ..< literalCount] + distanceLengths[0 ..< distanceCount])
+        runs = []
+        var i = 0
+        while i < all.count {
+            let l = all[i]
+            var run = 1
+            while i + run < all.count && all[i + run] == l { run += 1 }
+            i += run
+            if l == 0 {
+                while run >= 11 {
+                    let k = min(run, 138)
+                    runs.append((18, k - 11))
+                    run -= k
+                }
+                if run >= 3 {
+                    runs.append((17, run - 3))
+                    run = 0
+                }
+            } else {
+                runs.append((l, 0))
+                run -= 1
+                while run >= 3 {
+                    let k = min(run, 6)
+                    runs.append((16, k - 3))
+                    run -= k
+                }
+            }
+            for _ in 0 ..< run { runs.append((l, 0)) }
+        }
+        var codeLengthFrequency = [Int](repeating: 0, count: 19)
+        for r in runs { codeLengthFrequency[r.symbol] += 1 }
+        codeLengthLengths = DeflateEncoder.huffmanLengths(codeLengthFrequency, limit: 7)
+        codeLengthCount = 19
+        while codeLengthCount > 4 && codeLengthLengths[DeflateTables.codeLengthOrder[codeLengthCount - 1]] == 0 {
+            codeLengthCount -= 1
+        }
+        literalCodes = DeflateEncoder.canonicalCodes(literalLengths)
+        distanceCodes = DeflateEncoder.canonicalCodes(distanceLengths)
+        codeLengthCodes = DeflateEncoder.canonicalCodes(codeLengthLengths)
+        var bits = 3 + 5 + 5 + 4 + 3 * codeLengthCount + extraBits
+        for r in runs { bits += codeLengthLengths[r.symbol] + [16: 2, 17: 3, 18: 7][r.symbol, default: 0] }
+        for (f, l) in zip(literalFrequency, literalLengths) { bits += f * l }
+        for (f, l) in zip(distanceFrequency, distanceLengths) { bits += f * l }
+        cost = bits
+    }
+
+    /// Writes HLIT, HDIST, HCLEN, the code-length code lengths and the run-length coded code lengths.
+    func writeHeader(into writer: inout BitWriter) {
+        writer.write(literalCount - 257, 5)
+        writer.write(distanceCount - 1, 5)
+        writer.write(codeLengthCount - 4, 4)
+        for k in 0 ..< codeLengthCount { writer.write(codeLengthLengths[DeflateTables.codeLengthOrder[k]], 3) }
+        for (symbol, extra) in runs {
+            let c = codeLengthCodes[symbol]
+            writer.write(c >> 4, c & 15)
+            switch symbol {
+            case 16: writer.write(extra, 2)
+            case 17: writer.write(extra, 3)
+            case 18: writer.write(extra, 7)
+            default: break
             }
         }
     }

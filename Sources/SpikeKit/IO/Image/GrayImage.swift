@@ -1,3 +1,5 @@
+import struct Foundation.Data
+
 /// A grayscale image: `width` × `height` pixels, row-major from the top-left corner, each a brightness in 0...1
 /// (0 = black, 1 = white).
 ///
@@ -14,7 +16,7 @@ public struct GrayImage: Sendable, Equatable {
     /// Number of rows.
     public let height: Int
     /// Brightness of each pixel, row by row (`pixels[y * width + x]`), in 0...1 with 0 black.
-    public var pixels: [Float]
+    public private(set) var pixels: [Float]
 
     /// An image from its pixels.
     /// - Throws: `SpikeKitError.shapeMismatch` when `pixels.count != width * height` or a dimension is not
@@ -94,5 +96,3 @@ public struct GrayImage: Sendable, Equatable {
         try AtomicFile.write(Data(pngData()), to: path)
     }
 }
-
-import struct Foundation.Data
