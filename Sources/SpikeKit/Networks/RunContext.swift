@@ -24,12 +24,13 @@ struct RunContext: @unchecked Sendable {
     let supplied: [Int: [Float]]
     let philox: Philox
     let iteration: UInt32
+    /// The first layer's feed-forward drive `[T][N]`, when every sample has the same input (trials of one
+    /// stimulus): computed once per batch instead of once per sample.
+    let sharedFirstDrive: UnsafePointer<Float>?
 
-    func runSample(_ b: Int, slot: Int, workspace W: SampleWorkspace) throws {
+    /// Builds the input's spike index lists (internal order) of sample `b` in `W`.
+    func buildInputLists(_ b: Int, workspace W: SampleWorkspace) {
         let T = steps
-        let layers = architecture.layers
-        let L = layers.count
-        // Input spike lists in internal order.
         let x = inputs[b]
         let inShape = architecture.input
         var c: Int32 = 0
@@ -45,11 +46,23 @@ struct RunContext: @unchecked Sendable {
                 }
             }
         }
+    }
+
+    func runSample(_ b: Int, slot: Int, workspace W: SampleWorkspace) throws {
+        let T = steps
+        let layers = architecture.layers
+        let L = layers.count
+        // Input spike lists in internal order.
+        buildInputLists(b, workspace: W)
         // Forward.
         for l in 0 ..< L {
             let S = W.layers[l], pass = passes[l]
             let (idx, st) = l == 0 ? (W.inputIndex, W.inputStart) : (W.layers[l - 1].index, W.layers[l - 1].start)
-            pass.computeDrive(S, steps: T, inputIndex: idx, inputStart: st)
+            if l == 0, let shared = sharedFirstDrive {
+                S.drive.update(from: shared, count: T * S.n)
+            } else {
+                pass.computeDrive(S, steps: T, inputIndex: idx, inputStart: st)
+            }
             if layers[l].isSpiking {
                 let n = S.n
                 if let arr = supplied[l] {

@@ -58,6 +58,23 @@ import Testing
         #expect(other.spikes != runs[0].spikes)
     }
 
+    /// Trials of one stimulus share the first layer's drive; their spikes and outputs equal those of the same samples
+    /// in a batch whose inputs differ (which computes every drive separately).
+    @Test func sharedFirstLayerDriveGivesTheSameResults() throws {
+        let (a, p) = try network()
+        let x = try inputs(batch: 2, steps: 25, units: 60, seed: 3)
+        let sim = Simulator(architecture: a, threads: 2)
+        try sim.load(p)
+        let shared = try sim.run(inputs: [x[0], x[0], x[0]], noise: .philox(seed: 5, iteration: 1), record: true)
+        let mixed = try sim.run(inputs: [x[0], x[0], x[1]], noise: .philox(seed: 5, iteration: 1), record: true)
+        let perSample = 25 * a.outputShape.count
+        #expect(Array(shared.output!.scalars[0 ..< 2 * perSample]) == Array(mixed.output!.scalars[0 ..< 2 * perSample]))
+        for (s, m) in zip(shared.spikes!, mixed.spikes!) {
+            let n = s.count / 3
+            #expect(Array(s.scalars[0 ..< 2 * n]) == Array(m.scalars[0 ..< 2 * n]))
+        }
+    }
+
     /// With only a readout the loss is smooth in the weights: BPTT equals a central finite difference.
     @Test func readoutGradientMatchesFiniteDifferences() throws {
         let d = NetworkDescription(dt: 1e-3, input: InputDescription(shape: [6]), layers: [
