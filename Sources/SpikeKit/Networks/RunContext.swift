@@ -28,11 +28,8 @@ struct RunContext: @unchecked Sendable {
     /// stimulus): computed once per batch instead of once per sample.
     let sharedFirstDrive: UnsafePointer<Float>?
 
-    /// Builds the input's spike index lists (internal order) of sample `b` in `W`.
-    func buildInputLists(_ b: Int, workspace W: SampleWorkspace) {
-        let T = steps
-        let x = inputs[b]
-        let inShape = architecture.input
+    /// Builds the spike index lists (internal order) of one input in `W`.
+    static func buildInputLists(_ x: SpikeTrains, shape inShape: ActivityShape, steps T: Int, workspace W: SampleWorkspace) {
         var c: Int32 = 0
         W.inputStart[0] = 0
         x.offsets.withUnsafeBufferPointer { off in
@@ -53,7 +50,7 @@ struct RunContext: @unchecked Sendable {
         let layers = architecture.layers
         let L = layers.count
         // Input spike lists in internal order.
-        buildInputLists(b, workspace: W)
+        RunContext.buildInputLists(inputs[b], shape: architecture.input, steps: T, workspace: W)
         // Forward.
         for l in 0 ..< L {
             let S = W.layers[l], pass = passes[l]

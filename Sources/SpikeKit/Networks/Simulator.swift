@@ -164,32 +164,25 @@ public final class Simulator: @unchecked Sendable {
         }
         let seed: UInt64, iteration: UInt32
         if case .philox(let s, let it) = noise { (seed, iteration) = (s, it) } else { (seed, iteration) = (0, 0) }
-        var ctx = RunContext(
-            architecture: architecture, passes: passes, inputs: inputs, loss: loss, targets: targets, batch: B, steps: T,
-            gradients: gradients, slotGrads: slotGrads, gradientSize: gradientSize, ffGradOffset: ffGradOffset,
-            recGradOffset: recGradOffset, lossOut: lossBuf, countOut: countBuf, outputOut: outputBuf,
-            spikesOut: spikeBufs, surrogatesOut: sdBufs, supplied: suppliedNoise, philox: Philox(seed: seed), iteration: iteration,
-            sharedFirstDrive: nil)
         // Trials of one stimulus share the first layer's drive: compute it once.
         var sharedDrive: UnsafeMutablePointer<Float>? = nil
         defer { sharedDrive?.deallocate() }
         if B > 1, inputs.dropFirst().allSatisfy({ $0 == inputs[0] }) {
             let W = workspaces[0], first = W.layers[0]
-            ctx.buildInputLists(0, workspace: W)
+            RunContext.buildInputLists(inputs[0], shape: architecture.input, steps: T, workspace: W)
             passes[0].computeDrive(first, steps: T, inputIndex: W.inputIndex, inputStart: W.inputStart)
             sharedDrive = .allocate(capacity: T * first.n)
             sharedDrive!.update(from: first.drive, count: T * first.n)
-            ctx = RunContext(
-                architecture: architecture, passes: passes, inputs: inputs, loss: loss, targets: targets, batch: B, steps: T,
-                gradients: gradients, slotGrads: slotGrads, gradientSize: gradientSize, ffGradOffset: ffGradOffset,
-                recGradOffset: recGradOffset, lossOut: lossBuf, countOut: countBuf, outputOut: outputBuf,
-                spikesOut: spikeBufs, surrogatesOut: sdBufs, supplied: suppliedNoise, philox: Philox(seed: seed),
-                iteration: iteration, sharedFirstDrive: sharedDrive)
         }
+        let context = RunContext(
+            architecture: architecture, passes: passes, inputs: inputs, loss: loss, targets: targets, batch: B, steps: T,
+            gradients: gradients, slotGrads: slotGrads, gradientSize: gradientSize, ffGradOffset: ffGradOffset,
+            recGradOffset: recGradOffset, lossOut: lossBuf, countOut: countBuf, outputOut: outputBuf,
+            spikesOut: spikeBufs, surrogatesOut: sdBufs, supplied: suppliedNoise, philox: Philox(seed: seed), iteration: iteration,
+            sharedFirstDrive: sharedDrive)
         let errors = ErrorBox()
         let workers = min(threads, slots)
         let spaces = workspaces
-        let context = ctx
         Parallel.forEachWorker(workers) { w in
             var slot = w
             while slot < slots {

@@ -74,21 +74,8 @@ extension HDF5Reader {
 
     private func walkChunkTree(at address: UInt64?, from field: Int?, rank: Int, depth: Int, visited: inout Set<Int>,
                                chunk: (UInt64?, Int, Int, UInt32, [Int]) throws -> Void) throws {
-        let node = try absolute(address, what: "a chunk B-tree node", from: field)
-        guard visited.insert(node).inserted else {
-            throw source.error(.malformed, at: node, expected: "a B-tree without cycles", found: "node \(node) visited twice")
-        }
-        guard depth < 32 else {
-            throw source.error(.malformed, at: node, expected: "a B-tree at most 32 levels deep", found: "deeper")
-        }
-        try source.expectSignature("TREE", at: node)
-        var c = cursor(at: node + 4, what: "chunk B-tree node")
-        let type = try c.u8(), level = Int(try c.u8())
-        guard type == 1 else {
-            throw source.error(.malformed, at: node + 4, expected: "a chunk B-tree node (type 1)", found: "type \(type)")
-        }
-        let entries = try c.u16()
-        try c.skip(2 * offsetSize)
+        var (c, level, entries) = try openV1BTreeNode(at: address, from: field, type: 1, kind: "chunk", depth: depth,
+                                                      visited: &visited)
         let keySize = 8 + 8 * (rank + 1)
         try source.check(c.pos, entries * (keySize + offsetSize) + keySize, "\(entries) chunk B-tree entries")
         for _ in 0 ..< entries {
@@ -111,5 +98,28 @@ extension HDF5Reader {
                 try walkChunkTree(at: child, from: childField, rank: rank, depth: depth + 1, visited: &visited, chunk: chunk)
             }
         }
+    }
+
+    /// Reads the header of a version-1 B-tree node ("TREE", node type, level, entry count, sibling addresses) after
+    /// checking that the node was not visited before (no cycles) and that the tree is at most 32 levels deep.
+    /// Returns a cursor at the node's first key, its level and its number of entries.
+    func openV1BTreeNode(at address: UInt64?, from field: Int?, type expected: UInt8, kind: String, depth: Int,
+                         visited: inout Set<Int>) throws -> (HDF5Cursor, level: Int, entries: Int) {
+        let node = try absolute(address, what: "a \(kind) B-tree node", from: field)
+        guard visited.insert(node).inserted else {
+            throw source.error(.malformed, at: node, expected: "a B-tree without cycles", found: "node \(node) visited twice")
+        }
+        guard depth < 32 else {
+            throw source.error(.malformed, at: node, expected: "a B-tree at most 32 levels deep", found: "deeper")
+        }
+        try source.expectSignature("TREE", at: node)
+        var c = cursor(at: node + 4, what: "\(kind) B-tree node")
+        let type = try c.u8(), level = Int(try c.u8())
+        guard type == expected else {
+            throw source.error(.malformed, at: node + 4, expected: "a \(kind) B-tree node (type \(expected))", found: "type \(type)")
+        }
+        let entries = try c.u16()
+        try c.skip(2 * offsetSize)  // siblings
+        return (c, level, Int(entries))
     }
 }

@@ -72,21 +72,8 @@ extension HDF5Reader {
     /// Visits the leaves of a group B-tree (type 0), detecting cycles and limiting the depth.
     private func walkGroupTree(at address: UInt64?, from field: Int?, depth: Int, visited: inout Set<Int>,
                                leaf: (Int) throws -> Void) throws {
-        let node = try absolute(address, what: "a group B-tree node", from: field)
-        guard visited.insert(node).inserted else {
-            throw source.error(.malformed, at: node, expected: "a B-tree without cycles", found: "node \(node) visited twice")
-        }
-        guard depth < 32 else {
-            throw source.error(.malformed, at: node, expected: "a B-tree at most 32 levels deep", found: "deeper")
-        }
-        try source.expectSignature("TREE", at: node)
-        var c = cursor(at: node + 4, what: "group B-tree node")
-        let type = try c.u8(), level = Int(try c.u8())
-        guard type == 0 else {
-            throw source.error(.malformed, at: node + 4, expected: "a group B-tree node (type 0)", found: "type \(type)")
-        }
-        let entries = try c.u16()
-        try c.skip(2 * offsetSize)  // siblings
+        var (c, level, entries) = try openV1BTreeNode(at: address, from: field, type: 0, kind: "group", depth: depth,
+                                                      visited: &visited)
         try source.check(c.pos, entries * (lengthSize + offsetSize) + lengthSize, "\(entries) B-tree entries")
         for _ in 0 ..< entries {
             try c.skip(lengthSize)  // key
