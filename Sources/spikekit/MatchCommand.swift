@@ -72,10 +72,13 @@ struct MatchOptions: ParsableArguments {
     @Option(help: "Escape-noise β of the stochastic output layer.")
     var betaOutput: Double = 100
 
-    @Option(help: "β of the deterministic network's SuperSpike surrogate.")
+    @Option(help: "β of the SuperSpike surrogate (deterministic network; stochastic with --stoch-surrogate superspike).")
     var surrogateBeta: Double = 10
 
-    @Option(help: "σ_u of the fluctuation-driven initialization (default: 2 deterministic, 0.8 stochastic; the paper: 1).")
+    @Option(help: "Surrogate derivative of the stochastic network: superspike (with --surrogate-beta) or matched (to its escape noise, as SPEC section 5; with BPTT it learns only the picture's dark regions).")
+    var stochSurrogate: SpikeTrainMatching.StochasticSurrogate = .superspike
+
+    @Option(help: "σ_u of the fluctuation-driven initialization (default: 2 deterministic, 1 stochastic as in the paper).")
     var sigmaU: Double?
 
     @Option(help: "ν (Hz) of the fluctuation-driven initialization.")
@@ -123,6 +126,7 @@ struct MatchOptions: ParsableArguments {
         c.betaHidden = betaHidden
         c.betaOutput = betaOutput
         c.surrogateBeta = surrogateBeta
+        c.stochasticSurrogate = stochSurrogate
         c.sigmaU = sigmaU
         c.nu = nu
         c.seed = seed
@@ -131,3 +135,4 @@ struct MatchOptions: ParsableArguments {
 }
 
 extension SpikeTrainMatching.UpdateRule: ExpressibleByArgument {}
+extension SpikeTrainMatching.StochasticSurrogate: ExpressibleByArgument {}

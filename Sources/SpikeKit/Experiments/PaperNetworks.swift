@@ -5,12 +5,13 @@ public enum PaperNetworks {
     /// escape noise with β = 10 (hidden) and β = 100 (output) and the matched sigmoid surrogate.
     public static func spikeTrainMatching(inputs: Int = 200, hidden: Int = 200, outputs: Int = 200, stochastic: Bool,
                                           betaHidden: Double = 10, betaOutput: Double = 100,
-                                          surrogateBeta: Double = 10) throws -> NetworkDescription {
+                                          surrogateBeta: Double = 10,
+                                          stochasticSurrogate: SurrogateDerivative = .matched) throws -> NetworkDescription {
         let hiddenSpike = stochastic
-            ? try SpikeFunction(escape: .sigmoid(beta: betaHidden), surrogate: .matched)
+            ? try SpikeFunction(escape: .sigmoid(beta: betaHidden), surrogate: stochasticSurrogate)
             : try SpikeFunction(escape: .step, surrogate: .superspike(beta: surrogateBeta))
         let outputSpike = stochastic
-            ? try SpikeFunction(escape: .sigmoid(beta: betaOutput), surrogate: .matched)
+            ? try SpikeFunction(escape: .sigmoid(beta: betaOutput), surrogate: stochasticSurrogate)
             : try SpikeFunction(escape: .step, surrogate: .superspike(beta: surrogateBeta))
         return NetworkDescription(dt: 1e-3, input: InputDescription(shape: [inputs]), layers: [
             LayerDescription(kind: .lif, units: hidden, tauMem: 0.01, tauSyn: 0.005, reset: .sameStep, spike: hiddenSpike),

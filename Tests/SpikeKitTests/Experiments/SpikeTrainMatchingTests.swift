@@ -58,6 +58,23 @@ import Testing
         if rule == .bptt { #expect(last.loss < first.loss) }
     }
 
+    @Test func stochasticNetworkLearnsWithTheChosenSurrogate() throws {
+        let exp = try experiment(stochastic: true)
+        #expect(exp.description.layers.map(\.spike?.surrogate) == [.superspike(beta: 10), .superspike(beta: 10)])
+        var c = exp.configuration
+        c.stochasticSurrogate = .matched
+        let matched = try SpikeTrainMatching(configuration: c, stochastic: true, target: exp.target, neurons: 24, steps: 40)
+        #expect(matched.description.layers.map(\.spike?.surrogate) == [.matched, .matched])
+        #expect(matched.description.layers.map(\.spike?.escape) == exp.description.layers.map(\.spike?.escape))
+
+        let sim = Simulator(architecture: exp.architecture, threads: 2)
+        var s = try exp.initialState()
+        try exp.train(&s, until: 150, simulator: sim)
+        let first = s.history[0], last = try exp.evaluate(epoch: 150, simulator: sim, parameters: s.parameters).metrics
+        #expect(last.loss < 0.9 * first.loss, "L2 \(first.loss) → \(last.loss)")
+        #expect(last.vanRossum < 0.7 * first.vanRossum, "van Rossum \(first.vanRossum) → \(last.vanRossum)")
+    }
+
     @Test func rejectsBadConfigurations() throws {
         var c = SpikeTrainMatching.Configuration()
         c.trials = 0
