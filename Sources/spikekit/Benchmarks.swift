@@ -41,7 +41,9 @@ enum Benchmarks {
         let stm = workload.hasPrefix("stm")
         let stochastic = workload.contains("stoch")
         let batch = stm ? (stochastic ? 10 : 1) : (workload.hasSuffix("b400") ? 400 : 32)
-        let description = stm ? try PaperNetworks.spikeTrainMatching(stochastic: stochastic)
+        // The spike-train-matching networks as `spikekit match` trains them (and as the PyTorch baseline runs
+        // them): SuperSpike(10) surrogate in both variants.
+        let description = stm ? try PaperNetworks.spikeTrainMatching(stochastic: stochastic, stochasticSurrogate: .superspike(beta: 10))
                               : try PaperNetworks.shdCSNN(stochastic: stochastic)
         let arch = try NetworkArchitecture(description)
         var g = PhiloxGenerator(seed: seed, stream: 1)

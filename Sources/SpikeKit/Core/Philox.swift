@@ -46,42 +46,51 @@ public struct Philox: Sendable, Equatable {
         Double((UInt64(hi) << 32 | UInt64(lo)) >> 11) * (1.0 / 9_007_199_254_740_992.0)
     }
 
-    /// Eight consecutive blocks at once (counters `first ..< first + 8` in the first word), as four lane vectors.
-    /// Eight 64-bit products fill one 512-bit register, which the compiler maps to native vector multiplies.
+    /// Thirty-two consecutive blocks (counters `first ..< first + 32` in the first word) as two independent sets of
+    /// sixteen, each as four lane vectors. The 32 × 32 → 64-bit products of the even and the odd lanes are taken
+    /// separately on the 64-bit view of each 512-bit register (one `vpmuludq` each) and their halves recombined
+    /// with masks and shifts, so no lane is widened or narrowed. A round is a chain of dependent multiplies and
+    /// permutes; interleaving the two sets keeps the vector units busy while each waits on its own chain.
     @inlinable
-    public func blocks8(first: UInt32, _ c1: UInt32, _ c2: UInt32, _ c3: UInt32)
-        -> (SIMD8<UInt32>, SIMD8<UInt32>, SIMD8<UInt32>, SIMD8<UInt32>) {
-        var x0 = SIMD8<UInt32>(repeating: first) &+ SIMD8<UInt32>(0, 1, 2, 3, 4, 5, 6, 7)
-        var x1 = SIMD8<UInt32>(repeating: c1), x2 = SIMD8<UInt32>(repeating: c2), x3 = SIMD8<UInt32>(repeating: c3)
+    public func blocks32(first: UInt32, _ c1: UInt32, _ c2: UInt32, _ c3: UInt32)
+        -> (a: (SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>),
+            b: (SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>)) {
+        let lanes = SIMD16<UInt32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        var a0 = SIMD16<UInt32>(repeating: first) &+ lanes, b0 = SIMD16<UInt32>(repeating: first &+ 16) &+ lanes
+        var a1 = SIMD16<UInt32>(repeating: c1), a2 = SIMD16<UInt32>(repeating: c2), a3 = SIMD16<UInt32>(repeating: c3)
+        var b1 = a1, b2 = a2, b3 = a3
         var k0 = key.0, k1 = key.1
+        let low = SIMD8<UInt64>(repeating: 0xFFFF_FFFF), high = SIMD8<UInt64>(repeating: 0xFFFF_FFFF_0000_0000)
         let m0 = SIMD8<UInt64>(repeating: 0xD251_1F53), m1 = SIMD8<UInt64>(repeating: 0xCD9E_8D57)
+        @inline(__always)
+        func mulHiLo(_ x: SIMD16<UInt32>, _ m: SIMD8<UInt64>) -> (hi: SIMD16<UInt32>, lo: SIMD16<UInt32>) {
+            let w = unsafeBitCast(x, to: SIMD8<UInt64>.self)
+            let even = (w & low) &* m, odd = (w &>> 32) &* m
+            let lo = (even & low) | (odd &<< 32), hi = (even &>> 32) | (odd & high)
+            return (unsafeBitCast(hi, to: SIMD16<UInt32>.self), unsafeBitCast(lo, to: SIMD16<UInt32>.self))
+        }
         for _ in 0 ..< 10 {
-            var w0 = SIMD8<UInt64>(), w2 = SIMD8<UInt64>()
-            for l in 0 ..< 8 {
-                w0[l] = UInt64(x0[l])
-                w2[l] = UInt64(x2[l])
-            }
-            let p0 = w0 &* m0, p1 = w2 &* m1
-            var h0 = SIMD8<UInt32>(), l0 = SIMD8<UInt32>(), h1 = SIMD8<UInt32>(), l1 = SIMD8<UInt32>()
-            for l in 0 ..< 8 {
-                h0[l] = UInt32(truncatingIfNeeded: p0[l] >> 32)
-                l0[l] = UInt32(truncatingIfNeeded: p0[l])
-                h1[l] = UInt32(truncatingIfNeeded: p1[l] >> 32)
-                l1[l] = UInt32(truncatingIfNeeded: p1[l])
-            }
-            let y0 = h1 ^ x1 ^ SIMD8(repeating: k0)
-            let y2 = h0 ^ x3 ^ SIMD8(repeating: k1)
-            x0 = y0; x1 = l1; x2 = y2; x3 = l0
+            let pa0 = mulHiLo(a0, m0), pa1 = mulHiLo(a2, m1)
+            let pb0 = mulHiLo(b0, m0), pb1 = mulHiLo(b2, m1)
+            let kk0 = SIMD16<UInt32>(repeating: k0), kk1 = SIMD16<UInt32>(repeating: k1)
+            a0 = pa1.hi ^ a1 ^ kk0
+            a2 = pa0.hi ^ a3 ^ kk1
+            a1 = pa1.lo
+            a3 = pa0.lo
+            b0 = pb1.hi ^ b1 ^ kk0
+            b2 = pb0.hi ^ b3 ^ kk1
+            b1 = pb1.lo
+            b3 = pb0.lo
             k0 = k0 &+ 0x9E37_79B9
             k1 = k1 &+ 0xBB67_AE85
         }
-        return (x0, x1, x2, x3)
+        return ((a0, a1, a2, a3), (b0, b1, b2, b3))
     }
 
     /// Fills `buffer` with uniform floats in [0, 1) for the stream addressed by (`stream`, `a`, `b`, `c`). Values
     /// come in chunks of 32 from eight consecutive blocks: element `i` is output lane `(i % 32) / 8` of the block
     /// with counter `(8 · (i / 32) + i % 8, c, b, a ^ stream << 24)`. Element i therefore does not depend on the
-    /// buffer's length, and each chunk is four contiguous vector stores.
+    /// buffer's length. Four chunks are computed at once (`blocks32`), each as four contiguous vector stores.
     @inlinable
     public func fillUniform(_ buffer: UnsafeMutableBufferPointer<Float>, stream: UInt32, a: UInt32, b: UInt32, c: UInt32) {
         let n = buffer.count
@@ -89,26 +98,46 @@ public struct Philox: Sendable, Equatable {
         let hi = a ^ (stream << 24)
         var i = 0
         var blockIndex: UInt32 = 0
-        let scale = SIMD8<Float>(repeating: 1.0 / 16_777_216.0)
         let raw = UnsafeMutableRawPointer(base)
+        var tail = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(),
+                    SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
         while i < n {
-            let (r0, r1, r2, r3) = blocks8(first: blockIndex, c, b, hi)
-            let f0 = SIMD8<Float>(r0 &>> 8) * scale, f1 = SIMD8<Float>(r1 &>> 8) * scale
-            let f2 = SIMD8<Float>(r2 &>> 8) * scale, f3 = SIMD8<Float>(r3 &>> 8) * scale
-            if i + 32 <= n {
-                raw.storeBytes(of: f0, toByteOffset: 4 * i, as: SIMD8<Float>.self)
-                raw.storeBytes(of: f1, toByteOffset: 4 * (i + 8), as: SIMD8<Float>.self)
-                raw.storeBytes(of: f2, toByteOffset: 4 * (i + 16), as: SIMD8<Float>.self)
-                raw.storeBytes(of: f3, toByteOffset: 4 * (i + 24), as: SIMD8<Float>.self)
+            let (x, y) = blocks32(first: blockIndex, c, b, hi)
+            // Chunk order: lanes 0-7 of the four words (blocks 0-7), then lanes 8-15 (blocks 8-15), for each set.
+            let v = (Philox.chunkPair(x.0, x.1), Philox.chunkPair(x.2, x.3), Philox.chunkPair(x.0, x.1, high: true),
+                     Philox.chunkPair(x.2, x.3, high: true), Philox.chunkPair(y.0, y.1), Philox.chunkPair(y.2, y.3),
+                     Philox.chunkPair(y.0, y.1, high: true), Philox.chunkPair(y.2, y.3, high: true))
+            if i + 128 <= n {
+                raw.storeBytes(of: v.0, toByteOffset: 4 * i, as: SIMD16<Float>.self)
+                raw.storeBytes(of: v.1, toByteOffset: 4 * (i + 16), as: SIMD16<Float>.self)
+                raw.storeBytes(of: v.2, toByteOffset: 4 * (i + 32), as: SIMD16<Float>.self)
+                raw.storeBytes(of: v.3, toByteOffset: 4 * (i + 48), as: SIMD16<Float>.self)
+                raw.storeBytes(of: v.4, toByteOffset: 4 * (i + 64), as: SIMD16<Float>.self)
+                raw.storeBytes(of: v.5, toByteOffset: 4 * (i + 80), as: SIMD16<Float>.self)
+                raw.storeBytes(of: v.6, toByteOffset: 4 * (i + 96), as: SIMD16<Float>.self)
+                raw.storeBytes(of: v.7, toByteOffset: 4 * (i + 112), as: SIMD16<Float>.self)
             } else {
-                for k in 0 ..< n - i {
-                    let v: SIMD8<Float> = k < 8 ? f0 : k < 16 ? f1 : k < 24 ? f2 : f3
-                    buffer[i + k] = v[k % 8]
+                tail = v
+                withUnsafeBytes(of: &tail) { t in
+                    let f = t.bindMemory(to: Float.self)
+                    for k in 0 ..< n - i { base[i + k] = f[k] }
                 }
             }
-            i += 32
-            blockIndex &+= 8
+            i += 128
+            blockIndex &+= 32
         }
+    }
+
+    /// Sixteen uniforms from two words of eight blocks: lanes 0-7 (or 8-15 with `high`) of `p`, then of `q`, as
+    /// floats in [0, 1) from their top 24 bits. The conversion is exact and branch-free: the low 23 bits go into
+    /// the mantissa of 2^23 and the 24th bit adds 2^23.
+    @inlinable @inline(__always)
+    static func chunkPair(_ p: SIMD16<UInt32>, _ q: SIMD16<UInt32>, high: Bool = false) -> SIMD16<Float> {
+        let bits = high ? SIMD16(lowHalf: p.highHalf, highHalf: q.highHalf) : SIMD16(lowHalf: p.lowHalf, highHalf: q.lowHalf)
+        let v = bits &>> 8
+        let low = unsafeBitCast((v & 0x7F_FFFF) | 0x4B00_0000, to: SIMD16<Float>.self) - 8_388_608
+        let top = unsafeBitCast((v &>> 23) &* 0x4B00_0000, to: SIMD16<Float>.self)
+        return (low + top) * SIMD16<Float>(repeating: 1.0 / 16_777_216.0)
     }
 }
 

@@ -11,29 +11,16 @@ enum SpikeKernels {
             for i in 0 ..< n { s[i] = x[i] > 0 ? 1 : 0 }
         case .sigmoid(let beta):
             let b = Float(beta)
-            var i = 0
-            while i + 16 <= n {
-                let p = SIMDMath.sigmoid(b * load(x + i))
-                store(load(xi + i) .< p, s + i)
-                i += 16
-            }
-            while i < n {
-                s[i] = xi[i] < 1 / (1 + Float.exp(-b * x[i])) ? 1 : 0
-                i += 1
-            }
+            // ξ < 1 / (1 + e^{-βx}) as ξ (1 + e^{-βx}) < 1: the same decision without a division.
+            let rest = vectors(n) { i in store(load(xi + i) * SIMDMath.onePlusExpNegative(b * load(x + i)) .< 1, s + i) }
+            for i in rest { s[i] = xi[i] < 1 / (1 + Float.exp(-b * x[i])) ? 1 : 0 }
         case .exponential(let p0, let du):
             let a = Float(p0), d = 1 / Float(du)
-            var i = 0
-            while i + 16 <= n {
+            let rest = vectors(n) { i in
                 let e = a * SIMDMath.exp(load(x + i) * d)
-                let p = e.replacing(with: 1, where: e .> 1)
-                store(load(xi + i) .< p, s + i)
-                i += 16
+                store(load(xi + i) .< e.replacing(with: 1, where: e .> 1), s + i)
             }
-            while i < n {
-                s[i] = xi[i] < Swift.min(1, a * Float.exp(x[i] * d)) ? 1 : 0
-                i += 1
-            }
+            for i in rest { s[i] = xi[i] < Swift.min(1, a * Float.exp(x[i] * d)) ? 1 : 0 }
         case .erf(let sigma):
             let k = 1 / (Float(sigma) * Float(2).squareRoot())
             for i in 0 ..< n { s[i] = xi[i] < (1 + Float.erf(x[i] * k)) / 2 ? 1 : 0 }
@@ -48,18 +35,15 @@ enum SpikeKernels {
                                      surrogate sd: UnsafeMutablePointer<Float>, count n: Int) -> Bool {
         guard case .sigmoid(let be) = escape, case .sigmoid(let bs) = sg, be == bs else { return false }
         let b = Float(be)
-        var i = 0
-        while i + 16 <= n {
+        let rest = vectors(n) { i in
             let p = SIMDMath.sigmoid(b * load(x + i))
             store(load(xi + i) .< p, s + i)
             UnsafeMutableRawPointer(sd + i).storeBytes(of: b * p * (1 - p), as: SIMD16<Float>.self)
-            i += 16
         }
-        while i < n {
+        for i in rest {
             let p = 1 / (1 + Float.exp(-b * x[i]))
             s[i] = xi[i] < p ? 1 : 0
             sd[i] = b * p * (1 - p)
-            i += 1
         }
         return true
     }
@@ -69,17 +53,17 @@ enum SpikeKernels {
     static func surrogate(_ sg: ResolvedSurrogate, x: UnsafePointer<Float>, s: UnsafePointer<UInt8>,
                           into sd: UnsafeMutablePointer<Float>, count n: Int) {
         switch sg {
-        case .superspike(let beta):
+        case .superspike(let beta), .superspikeAsymptotic(let beta):
             let b = Float(beta)
-            for i in 0 ..< n {
-                let d = b * Swift.abs(x[i]) + 1
-                sd[i] = 1 / (d * d)
+            var scale: Float = 1
+            if case .superspikeAsymptotic = sg { scale = b }
+            let rest = vectors(n) { i in
+                let d = b * abs(load(x + i)) + 1
+                UnsafeMutableRawPointer(sd + i).storeBytes(of: scale / (d * d), as: SIMD16<Float>.self)
             }
-        case .superspikeAsymptotic(let beta):
-            let b = Float(beta)
-            for i in 0 ..< n {
+            for i in rest {
                 let d = b * Swift.abs(x[i]) + 1
-                sd[i] = b / (d * d)
+                sd[i] = scale / (d * d)
             }
         case .multilayerSpiker:
             for i in 0 ..< n { sd[i] = Float(s[i]) }
@@ -87,20 +71,39 @@ enum SpikeKernels {
             let b = Float(beta)
             var scale: Float = 1
             if case .sigmoid = sg { scale = b }
-            var i = 0
-            while i + 16 <= n {
+            let rest = vectors(n) { i in
                 let p = SIMDMath.sigmoid(b * load(x + i))
                 UnsafeMutableRawPointer(sd + i).storeBytes(of: scale * p * (1 - p), as: SIMD16<Float>.self)
-                i += 16
             }
-            while i < n {
+            for i in rest {
                 let p = 1 / (1 + Float.exp(-b * x[i]))
                 sd[i] = scale * p * (1 - p)
-                i += 1
             }
         default:
             for i in 0 ..< n { sd[i] = sg.value(x[i], spike: Float(s[i])) }
         }
+    }
+
+    /// Runs `body(i)` on 16-element vectors starting at i = 0, 16, ... covering `0 ..< n`; when n is not a multiple
+    /// of 16 the last vector starts at n - 16 and overlaps the one before, which is harmless for element-wise
+    /// kernels whose outputs depend only on their own element (every value is then computed by the same vector
+    /// code). Returns the indices left for scalar code: all of them when n < 16, else none.
+    @inline(__always)
+    static func vectors(_ n: Int, _ body: (Int) -> Void) -> Range<Int> {
+        guard n >= 16 else { return 0 ..< n }
+        var i = 0
+        while i + 16 <= n {
+            body(i)
+            i += 16
+        }
+        if i < n { body(n - 16) }
+        return n ..< n
+    }
+
+    /// |x| by clearing the sign bits.
+    @inline(__always)
+    static func abs(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        unsafeBitCast(unsafeBitCast(x, to: SIMD16<UInt32>.self) & 0x7FFF_FFFF, to: SIMD16<Float>.self)
     }
 
     @inline(__always)

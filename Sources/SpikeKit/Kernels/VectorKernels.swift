@@ -14,6 +14,12 @@ enum VectorKernels {
             ry.storeBytes(of: a + b, toByteOffset: 4 * i, as: SIMD16<Float>.self)
             i += 16
         }
+        if i + 8 <= count {
+            let a = rx.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+            let b = ry.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+            ry.storeBytes(of: a + b, toByteOffset: 4 * i, as: SIMD8<Float>.self)
+            i += 8
+        }
         while i < count {
             y[i] += x[i]
             i += 1
@@ -31,6 +37,12 @@ enum VectorKernels {
             let b = ry.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
             ry.storeBytes(of: b.addingProduct(va, a), toByteOffset: 4 * i, as: SIMD16<Float>.self)
             i += 16
+        }
+        if i + 8 <= count {
+            let a = rx.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+            let b = ry.loadUnaligned(fromByteOffset: 4 * i, as: SIMD8<Float>.self)
+            ry.storeBytes(of: b.addingProduct(va.lowHalf, a), toByteOffset: 4 * i, as: SIMD8<Float>.self)
+            i += 8
         }
         while i < count {
             y[i] += alpha * x[i]
@@ -67,6 +79,21 @@ enum VectorKernels {
             ry.storeBytes(of: old + ((acc0 + acc1) + (acc2 + acc3)), toByteOffset: 4 * c, as: SIMD16<Float>.self)
             c += 16
         }
+        if c + 8 <= width {
+            var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
+            var r = 0
+            while r + 2 <= rows {
+                acc0 = acc0.addingProduct(SIMD8(repeating: a[r]), rm.loadUnaligned(fromByteOffset: 4 * (r * width + c), as: SIMD8<Float>.self))
+                acc1 = acc1.addingProduct(SIMD8(repeating: a[r + 1]), rm.loadUnaligned(fromByteOffset: 4 * ((r + 1) * width + c), as: SIMD8<Float>.self))
+                r += 2
+            }
+            if r < rows {
+                acc0 = acc0.addingProduct(SIMD8(repeating: a[r]), rm.loadUnaligned(fromByteOffset: 4 * (r * width + c), as: SIMD8<Float>.self))
+            }
+            let old = ry.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self)
+            ry.storeBytes(of: old + (acc0 + acc1), toByteOffset: 4 * c, as: SIMD8<Float>.self)
+            c += 8
+        }
         while c < width {
             var s: Float = 0
             for r in 0 ..< rows { s += a[r] * m[r * width + c] }
@@ -99,6 +126,21 @@ enum VectorKernels {
             add16(s3, c3 + c)
             c += 16
         }
+        if c + 8 <= width {
+            var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
+            for r in 0 ..< rows {
+                let v = rm.loadUnaligned(fromByteOffset: 4 * (r * width + c), as: SIMD8<Float>.self)
+                s0 = s0.addingProduct(SIMD8(repeating: a0[r]), v)
+                s1 = s1.addingProduct(SIMD8(repeating: a1[r]), v)
+                s2 = s2.addingProduct(SIMD8(repeating: a2[r]), v)
+                s3 = s3.addingProduct(SIMD8(repeating: a3[r]), v)
+            }
+            add8(s0, c0 + c)
+            add8(s1, c1 + c)
+            add8(s2, c2 + c)
+            add8(s3, c3 + c)
+            c += 8
+        }
         while c < width {
             var t0: Float = 0, t1: Float = 0, t2: Float = 0, t3: Float = 0
             for r in 0 ..< rows {
@@ -123,6 +165,39 @@ enum VectorKernels {
                                 into c: UnsafeMutablePointer<Float>, ldc: Int) {
         var col = 0
         let rm = UnsafeRawPointer(m)
+        // 32 columns at a time: each broadcast of a[i][r] serves two vectors, so the loop issues 10 loads per 16
+        // FMAs (16 accumulators, 2 weight vectors and 8 broadcasts fit in the 32 vector registers).
+        while col + 32 <= width {
+            var s0 = SIMD16<Float>(), s1 = SIMD16<Float>(), s2 = SIMD16<Float>(), s3 = SIMD16<Float>()
+            var s4 = SIMD16<Float>(), s5 = SIMD16<Float>(), s6 = SIMD16<Float>(), s7 = SIMD16<Float>()
+            var u0 = SIMD16<Float>(), u1 = SIMD16<Float>(), u2 = SIMD16<Float>(), u3 = SIMD16<Float>()
+            var u4 = SIMD16<Float>(), u5 = SIMD16<Float>(), u6 = SIMD16<Float>(), u7 = SIMD16<Float>()
+            for r in 0 ..< rows {
+                let v = rm.loadUnaligned(fromByteOffset: 4 * (r * width + col), as: SIMD16<Float>.self)
+                let w = rm.loadUnaligned(fromByteOffset: 4 * (r * width + col + 16), as: SIMD16<Float>.self)
+                let b0 = SIMD16(repeating: a[r]), b1 = SIMD16(repeating: a[lda + r])
+                let b2 = SIMD16(repeating: a[2 * lda + r]), b3 = SIMD16(repeating: a[3 * lda + r])
+                let b4 = SIMD16(repeating: a[4 * lda + r]), b5 = SIMD16(repeating: a[5 * lda + r])
+                let b6 = SIMD16(repeating: a[6 * lda + r]), b7 = SIMD16(repeating: a[7 * lda + r])
+                s0 = s0.addingProduct(b0, v); u0 = u0.addingProduct(b0, w)
+                s1 = s1.addingProduct(b1, v); u1 = u1.addingProduct(b1, w)
+                s2 = s2.addingProduct(b2, v); u2 = u2.addingProduct(b2, w)
+                s3 = s3.addingProduct(b3, v); u3 = u3.addingProduct(b3, w)
+                s4 = s4.addingProduct(b4, v); u4 = u4.addingProduct(b4, w)
+                s5 = s5.addingProduct(b5, v); u5 = u5.addingProduct(b5, w)
+                s6 = s6.addingProduct(b6, v); u6 = u6.addingProduct(b6, w)
+                s7 = s7.addingProduct(b7, v); u7 = u7.addingProduct(b7, w)
+            }
+            add16(s0, c + col); add16(u0, c + col + 16)
+            add16(s1, c + ldc + col); add16(u1, c + ldc + col + 16)
+            add16(s2, c + 2 * ldc + col); add16(u2, c + 2 * ldc + col + 16)
+            add16(s3, c + 3 * ldc + col); add16(u3, c + 3 * ldc + col + 16)
+            add16(s4, c + 4 * ldc + col); add16(u4, c + 4 * ldc + col + 16)
+            add16(s5, c + 5 * ldc + col); add16(u5, c + 5 * ldc + col + 16)
+            add16(s6, c + 6 * ldc + col); add16(u6, c + 6 * ldc + col + 16)
+            add16(s7, c + 7 * ldc + col); add16(u7, c + 7 * ldc + col + 16)
+            col += 32
+        }
         while col + 16 <= width {
             var s0 = SIMD16<Float>(), s1 = SIMD16<Float>(), s2 = SIMD16<Float>(), s3 = SIMD16<Float>()
             var s4 = SIMD16<Float>(), s5 = SIMD16<Float>(), s6 = SIMD16<Float>(), s7 = SIMD16<Float>()
@@ -147,6 +222,30 @@ enum VectorKernels {
             add16(s7, c + 7 * ldc + col)
             col += 16
         }
+        if col + 8 <= width {
+            var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
+            var s4 = SIMD8<Float>(), s5 = SIMD8<Float>(), s6 = SIMD8<Float>(), s7 = SIMD8<Float>()
+            for r in 0 ..< rows {
+                let v = rm.loadUnaligned(fromByteOffset: 4 * (r * width + col), as: SIMD8<Float>.self)
+                s0 = s0.addingProduct(SIMD8(repeating: a[r]), v)
+                s1 = s1.addingProduct(SIMD8(repeating: a[lda + r]), v)
+                s2 = s2.addingProduct(SIMD8(repeating: a[2 * lda + r]), v)
+                s3 = s3.addingProduct(SIMD8(repeating: a[3 * lda + r]), v)
+                s4 = s4.addingProduct(SIMD8(repeating: a[4 * lda + r]), v)
+                s5 = s5.addingProduct(SIMD8(repeating: a[5 * lda + r]), v)
+                s6 = s6.addingProduct(SIMD8(repeating: a[6 * lda + r]), v)
+                s7 = s7.addingProduct(SIMD8(repeating: a[7 * lda + r]), v)
+            }
+            add8(s0, c + col)
+            add8(s1, c + ldc + col)
+            add8(s2, c + 2 * ldc + col)
+            add8(s3, c + 3 * ldc + col)
+            add8(s4, c + 4 * ldc + col)
+            add8(s5, c + 5 * ldc + col)
+            add8(s6, c + 6 * ldc + col)
+            add8(s7, c + 7 * ldc + col)
+            col += 8
+        }
         if col < width {
             for i in 0 ..< 8 {
                 for cc in col ..< width {
@@ -156,6 +255,56 @@ enum VectorKernels {
                 }
             }
         }
+    }
+
+    /// The L2 spike error of one sample: `gradient[i] = (s[i] - y[i]) · scale` and the return value `Σ (s[i] - y[i])²`
+    /// over `count` elements, with spikes `s` as bytes. With 0/1 targets every term is 0 or 1, so the float sum is
+    /// exact (below 2^24 terms) whatever the order.
+    static func l2SpikeError(spikes: UnsafePointer<UInt8>, targets: UnsafePointer<Float>, count: Int, scale: Float,
+                             gradient: UnsafeMutablePointer<Float>) -> Float {
+        var acc = SIMD16<Float>()
+        var i = 0
+        let rs = UnsafeRawPointer(spikes), rt = UnsafeRawPointer(targets), rg = UnsafeMutableRawPointer(gradient)
+        while i + 16 <= count {
+            let bytes = SIMD16<UInt32>(truncatingIfNeeded: rs.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self))
+            // Small integers to float exactly: place them in the mantissa of 2^23 and subtract 2^23.
+            let sf = unsafeBitCast(bytes | 0x4B00_0000, to: SIMD16<Float>.self) - 8_388_608
+            let d = sf - rt.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
+            acc = acc.addingProduct(d, d)
+            rg.storeBytes(of: d * scale, toByteOffset: 4 * i, as: SIMD16<Float>.self)
+            i += 16
+        }
+        var sum = acc.sum()
+        while i < count {
+            let d = Float(spikes[i]) - targets[i]
+            sum += d * d
+            gradient[i] = d * scale
+            i += 1
+        }
+        return sum
+    }
+
+    /// Whether every value is finite (no NaN, no infinity): `x · 0` is 0 for finite x and NaN otherwise.
+    static func allFinite(_ x: UnsafeBufferPointer<Float>) -> Bool {
+        guard let base = x.baseAddress else { return true }
+        let n = x.count, r = UnsafeRawPointer(base)
+        var acc = SIMD16<Float>()
+        var i = 0
+        while i + 16 <= n {
+            acc = acc.addingProduct(r.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self), SIMD16(repeating: 0))
+            i += 16
+        }
+        while i < n {
+            if !x[i].isFinite { return false }
+            i += 1
+        }
+        return acc == SIMD16<Float>()
+    }
+
+    @inline(__always) @usableFromInline
+    static func add8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+        let r = UnsafeMutableRawPointer(p)
+        r.storeBytes(of: r.loadUnaligned(as: SIMD8<Float>.self) + v, as: SIMD8<Float>.self)
     }
 
     @inline(__always) @usableFromInline

@@ -36,9 +36,12 @@ struct LayerPass: @unchecked Sendable {
     }
 
     /// The spiking time loop. `noise(t, buffer)` fills ξ for step t (stochastic layers only). When `training` is
-    /// false the surrogate derivatives are not computed.
+    /// false the surrogate derivatives are not computed. The feed-forward drive is read from `drive` (`L.drive`
+    /// unless the caller shares one drive among samples).
     @inline(__always)
-    func forwardSpiking(_ L: LayerScratch, steps T: Int, training: Bool, noise: (Int, UnsafeMutablePointer<Float>) -> Void) {
+    func forwardSpiking(_ L: LayerScratch, drive sharedDrive: UnsafePointer<Float>? = nil, steps T: Int, training: Bool,
+                        noise: (Int, UnsafeMutablePointer<Float>) -> Void) {
+        let driveBase = sharedDrive ?? UnsafePointer(L.drive)
         let spike = architecture.spike!
         let stochastic = spike.escape.isStochastic
         let lm = lambdaMem, ls = lambdaSyn, th = threshold, cm = 1 - lambdaMem
@@ -48,7 +51,7 @@ struct LayerPass: @unchecked Sendable {
         L.start[0] = 0
         for t in 0 ..< T {
             let s = L.spikes + t * n
-            let drive = L.drive + t * n
+            let drive = driveBase + t * n
             for k in 0 ..< n { L.x[k] = L.u[k] - th }
             if stochastic { noise(t, L.xi) }
             let fused = training && SpikeKernels.decideMatchedSigmoid(spike.escape, spike.resolvedSurrogate, x: L.x, xi: L.xi,

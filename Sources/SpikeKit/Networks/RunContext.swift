@@ -55,22 +55,24 @@ struct RunContext: @unchecked Sendable {
         for l in 0 ..< L {
             let S = W.layers[l], pass = passes[l]
             let (idx, st) = l == 0 ? (W.inputIndex, W.inputStart) : (W.layers[l - 1].index, W.layers[l - 1].start)
-            if l == 0, let shared = sharedFirstDrive {
-                S.drive.update(from: shared, count: T * S.n)
-            } else {
+            // The first layer's drive, when shared by every sample, is read in place.
+            let shared = l == 0 ? sharedFirstDrive : nil
+            if shared == nil {
                 pass.computeDrive(S, steps: T, inputIndex: idx, inputStart: st)
+            } else if !layers[l].isSpiking {
+                S.drive.update(from: shared!, count: T * S.n)
             }
             if layers[l].isSpiking {
                 let n = S.n
                 if let arr = supplied[l] {
                     arr.withUnsafeBufferPointer { a in
-                        pass.forwardSpiking(S, steps: T, training: gradients || surrogatesOut[l] != nil) { t, buf in
+                        pass.forwardSpiking(S, drive: shared, steps: T, training: gradients || surrogatesOut[l] != nil) { t, buf in
                             buf.update(from: a.baseAddress! + (b * T + t) * n, count: n)
                         }
                     }
                 } else {
                     let ph = philox, it = iteration, layer = UInt32(l), sample = UInt32(truncatingIfNeeded: b)
-                    pass.forwardSpiking(S, steps: T, training: gradients || surrogatesOut[l] != nil) { t, buf in
+                    pass.forwardSpiking(S, drive: shared, steps: T, training: gradients || surrogatesOut[l] != nil) { t, buf in
                         ph.fillUniform(UnsafeMutableBufferPointer(start: buf, count: n), stream: layer, a: it, b: sample,
                                        c: UInt32(t))
                     }
@@ -123,6 +125,12 @@ struct RunContext: @unchecked Sendable {
             let scale = invB / Float(N)
             target.withUnsafeBufferPointer { tp in
                 let dense = lastShape.positions == 1
+                if dense {
+                    // Spikes and targets are 0/1, so every d² is 0 or 1 and the float sums are exact in any order.
+                    sum = Double(VectorKernels.l2SpikeError(spikes: last.spikes, targets: tp.baseAddress!, count: T * N,
+                                                            scale: scale, gradient: last.drive))
+                    return
+                }
                 for t in 0 ..< T {
                     var rowSum: Float = 0
                     for q in 0 ..< N {

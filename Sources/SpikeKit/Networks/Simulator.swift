@@ -255,7 +255,7 @@ public final class Simulator: @unchecked Sendable {
                 guard t.count == T * last.shape.count else {
                     throw SpikeKitError.shapeMismatch("target \(b) has \(t.count) values, expected \(T) × \(last.shape.count)")
                 }
-                guard t.allSatisfy({ $0.isFinite }) else { throw SpikeKitError.nonFiniteValues("target \(b) holds NaN or infinite values") }
+                guard t.withUnsafeBufferPointer(VectorKernels.allFinite) else { throw SpikeKitError.nonFiniteValues("target \(b) holds NaN or infinite values") }
             }
         case (.maxOverTimeCrossEntropy, .labels(let l)?):
             guard !last.isSpiking else { throw SpikeKitError.invalidConfiguration("cross-entropy needs a readout as the last layer") }

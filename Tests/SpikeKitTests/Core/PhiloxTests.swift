@@ -13,7 +13,7 @@ import Testing
     /// The SIMD fill gives exactly the values of the scalar blocks in the documented order, for lengths with and without a partial chunk.
     @Test func vectorFillMatchesScalarBlocks() {
         let p = Philox(seed: 1234)
-        for n in [1, 63, 64, 65, 200, 1088] {
+        for n in [1, 63, 64, 65, 127, 128, 129, 200, 256, 1088] {
             let buf = UnsafeMutableBufferPointer<Float>.allocate(capacity: n)
             defer { buf.deallocate() }
             p.fillUniform(buf, stream: 3, a: 7, b: 11, c: 13)

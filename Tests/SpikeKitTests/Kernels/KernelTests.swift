@@ -37,7 +37,7 @@ import Testing
                 #expect(s[i] == expected, "\(escape) at \(x[i])")
             }
         }
-        for sg in [ResolvedSurrogate.sigmoid(beta: 7), .sigmoidScaled(beta: 3), .superspike(beta: 10), .gaussian(sigma: 0.2)] {
+        for sg in [ResolvedSurrogate.sigmoid(beta: 7), .sigmoidScaled(beta: 3), .superspike(beta: 10), .superspikeAsymptotic(beta: 4), .gaussian(sigma: 0.2)] {
             SpikeKernels.surrogate(sg, x: x, s: s, into: &sd, count: n)
             for i in 0 ..< n {
                 let ref: Double = sg.value(Double(x[i]), spike: Double(s[i]))
@@ -48,7 +48,7 @@ import Testing
 
     @Test func accumulateRowsMatchesScalarProduct() {
         var g = PhiloxGenerator(seed: 8)
-        for (rows, width) in [(1, 1), (3, 17), (16, 16), (20, 320), (37, 50)] {
+        for (rows, width) in [(1, 1), (3, 17), (16, 16), (20, 320), (37, 50), (5, 200)] {
             let a = (0 ..< rows).map { _ in Float(g.normal()) }
             let m = (0 ..< rows * width).map { _ in Float(g.normal()) }
             var y = (0 ..< width).map { _ in Float(g.normal()) }
@@ -67,6 +67,7 @@ import Testing
         var g = PhiloxGenerator(seed: 12)
         let geometries: [ConnectionGeometry] = [
             .dense(input: ActivityShape(units: 37), outputs: 21),
+            .dense(input: ActivityShape(units: 59), outputs: 11),
             .dense(input: ActivityShape(channels: 4, positions: 9), outputs: 16),
             .conv(input: ActivityShape(channels: 3, positions: 40), outChannels: 5, kernel: 7, stride: 3, padding: 2),
             .conv(input: ActivityShape(channels: 16, positions: 21), outChannels: 16, kernel: 5, stride: 1, padding: 2),
@@ -114,6 +115,37 @@ import Testing
             for i in 0 ..< T * nIn {
                 #expect(abs(seq[i] - step[i]) < 1e-4, "\(geometry) element \(i)")
                 #expect(abs(Double(seq[i]) - ref[i]) < 1e-4, "\(geometry) element \(i) against the reference")
+            }
+        }
+    }
+
+    @Test func l2SpikeErrorMatchesScalarFormula() {
+        var g = PhiloxGenerator(seed: 21)
+        for n in [5, 16, 37, 200] {
+            let s = (0 ..< n).map { _ in UInt8(g.next32() % 2) }
+            let y = (0 ..< n).map { _ in Float(g.next32() % 2) }
+            var grad = [Float](repeating: 0, count: n)
+            let sum = VectorKernels.l2SpikeError(spikes: s, targets: y, count: n, scale: 0.25, gradient: &grad)
+            var ref: Float = 0
+            for i in 0 ..< n {
+                let d = Float(s[i]) - y[i]
+                ref += d * d
+                #expect(grad[i] == d * 0.25)
+            }
+            #expect(sum == ref)
+        }
+    }
+
+    @Test func allFiniteFindsEveryNonFiniteValue() {
+        for n in [0, 7, 16, 40] {
+            let ok = [Float](repeating: 1.5, count: n)
+            #expect(ok.withUnsafeBufferPointer(VectorKernels.allFinite))
+            for bad in [Float.nan, .infinity, -.infinity] {
+                for i in [0, n / 2, n - 1] where n > 0 {
+                    var v = ok
+                    v[i] = bad
+                    #expect(!v.withUnsafeBufferPointer(VectorKernels.allFinite), "\(bad) at \(i) of \(n)")
+                }
             }
         }
     }
