@@ -134,7 +134,6 @@ public final class Simulator: @unchecked Sendable {
                 slotGradientCapacity = slots * gradientSize
             }
             slotGrads = slotGradientBuffer
-            slotGrads!.update(repeating: 0, count: slots * gradientSize)
         }
         let lossBuf = UnsafeMutablePointer<Double>.allocate(capacity: B)
         lossBuf.initialize(repeating: 0, count: B)
@@ -183,9 +182,12 @@ public final class Simulator: @unchecked Sendable {
         let errors = ErrorBox()
         let workers = min(threads, slots)
         let spaces = workspaces
+        let zeroSlots = slotGrads.map(UnsafeSendable.init), slotSize = gradientSize
         Parallel.forEachWorker(workers) { w in
             var slot = w
             while slot < slots {
+                // Each worker clears the slots it fills (in parallel, and leaving them in its cache).
+                zeroSlots.map { ($0.pointer + slot * slotSize).update(repeating: 0, count: slotSize) }
                 for b in Parallel.range(slot, of: slots, count: B) {
                     do { try context.runSample(b, slot: slot, workspace: spaces[w]) } catch { errors.set(error) }
                 }
