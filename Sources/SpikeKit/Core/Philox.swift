@@ -99,8 +99,6 @@ public struct Philox: Sendable, Equatable {
         var i = 0
         var blockIndex: UInt32 = 0
         let raw = UnsafeMutableRawPointer(base)
-        var tail = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(),
-                    SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
         while i < n {
             let (x, y) = blocks32(first: blockIndex, c, b, hi)
             // Chunk order: lanes 0-7 of the four words (blocks 0-7), then lanes 8-15 (blocks 8-15), for each set.
@@ -117,10 +115,18 @@ public struct Philox: Sendable, Equatable {
                 raw.storeBytes(of: v.6, toByteOffset: 4 * (i + 96), as: SIMD16<Float>.self)
                 raw.storeBytes(of: v.7, toByteOffset: 4 * (i + 112), as: SIMD16<Float>.self)
             } else {
-                tail = v
-                withUnsafeBytes(of: &tail) { t in
-                    let f = t.bindMemory(to: Float.self)
-                    for k in 0 ..< n - i { base[i + k] = f[k] }
+                // The last, partial chunk: whole vectors while they fit, then the lanes of one more.
+                withUnsafeBytes(of: v) { chunk in
+                    var at = i
+                    while at + 16 <= n {
+                        raw.storeBytes(of: chunk.load(fromByteOffset: 4 * (at - i), as: SIMD16<Float>.self),
+                                       toByteOffset: 4 * at, as: SIMD16<Float>.self)
+                        at += 16
+                    }
+                    while at < n {
+                        base[at] = chunk.load(fromByteOffset: 4 * (at - i), as: Float.self)
+                        at += 1
+                    }
                 }
             }
             i += 128

@@ -114,7 +114,11 @@ enum SpikeKernels {
     /// Stores a mask as 16 bytes of 0/1.
     @inline(__always)
     static func store(_ m: SIMDMask<SIMD16<Int32>>, _ s: UnsafeMutablePointer<UInt8>) {
-        let bytes = SIMD16<UInt8>(truncatingIfNeeded: SIMD16<Int32>(repeating: 0).replacing(with: 1, where: m))
+        // Lane by lane, which LLVM turns into one masked byte move (the vector `truncatingIfNeeded` initializer
+        // compiles to a chain of extracts and shuffles).
+        let words = SIMD16<Int32>(repeating: 0).replacing(with: 1, where: m)
+        var bytes = SIMD16<UInt8>()
+        for l in 0 ..< 16 { bytes[l] = UInt8(truncatingIfNeeded: words[l]) }
         UnsafeMutableRawPointer(s).storeBytes(of: bytes, as: SIMD16<UInt8>.self)
     }
 }

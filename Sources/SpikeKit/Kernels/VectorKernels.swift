@@ -266,7 +266,9 @@ enum VectorKernels {
         var i = 0
         let rs = UnsafeRawPointer(spikes), rt = UnsafeRawPointer(targets), rg = UnsafeMutableRawPointer(gradient)
         while i + 16 <= count {
-            let bytes = SIMD16<UInt32>(truncatingIfNeeded: rs.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self))
+            let raw = rs.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
+            var bytes = SIMD16<UInt32>()
+            for l in 0 ..< 16 { bytes[l] = UInt32(raw[l]) }
             // Small integers to float exactly: place them in the mantissa of 2^23 and subtract 2^23.
             let sf = unsafeBitCast(bytes | 0x4B00_0000, to: SIMD16<Float>.self) - 8_388_608
             let d = sf - rt.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
