@@ -41,6 +41,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Seed for inputs and weights.")
     var seed: UInt64 = 1
 
+    @Option(help: "Time steps of the spike-train-matching workloads (default 189, the picture's width; ../shared/peerbench uses 198).")
+    var stmSteps: Int = 189
+
     @Flag(help: "Print JSON: {\"<workload>\": {\"median_s\", \"min_s\", \"max_s\", \"peak_rss_mib\", ...}}.")
     var json = false
 
@@ -51,6 +54,7 @@ struct BenchCommand: ParsableCommand {
         guard repetitions >= 5 else { throw ValidationError("--repetitions must be at least 5") }
         guard warmup >= 0 else { throw ValidationError("--warmup must be at least 0") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        guard stmSteps >= 1 else { throw ValidationError("--stm-steps must be at least 1") }
         for w in workloads where w != "all" && !Self.allWorkloads.contains(w) {
             throw ValidationError("unknown workload '\(w)' (choose from \(Self.allWorkloads.joined(separator: ", ")) or all)")
         }
@@ -67,7 +71,8 @@ struct BenchCommand: ParsableCommand {
         if inProcess {
             var out: [String: BenchmarkResult] = [:]
             for w in selected {
-                out[w] = try Benchmarks.run(workload: w, repetitions: repetitions, warmup: warmup, threads: threadCount, seed: seed)
+                out[w] = try Benchmarks.run(workload: w, repetitions: repetitions, warmup: warmup, threads: threadCount, seed: seed,
+                                            stmSteps: stmSteps)
             }
             let data = try JSONEncoder().encode(out)
             print(String(decoding: data, as: UTF8.self))
@@ -94,7 +99,7 @@ struct BenchCommand: ParsableCommand {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Bundle.main.executablePath ?? CommandLine.arguments[0])
         var args = ["bench", "--in-process", "--workload", workload, "--repetitions", "\(repetitions)", "--warmup", "\(warmup)",
-                    "--seed", "\(seed)"]
+                    "--seed", "\(seed)", "--stm-steps", "\(stmSteps)"]
         if let threads { args += ["--threads", "\(threads)"] }
         p.arguments = args
         let pipe = Pipe()

@@ -37,7 +37,8 @@ enum Benchmarks {
         #endif
     }
 
-    static func run(workload: String, repetitions: Int, warmup: Int, threads: Int, seed: UInt64) throws -> BenchmarkResult {
+    static func run(workload: String, repetitions: Int, warmup: Int, threads: Int, seed: UInt64,
+                    stmSteps: Int = 189) throws -> BenchmarkResult {
         let stm = workload.hasPrefix("stm")
         let stochastic = workload.contains("stoch")
         let batch = stm ? (stochastic ? 10 : 1) : (workload.hasSuffix("b400") ? 400 : 32)
@@ -58,7 +59,7 @@ enum Benchmarks {
         let params = NetworkParameters(
             feedForward: try arch.layers.enumerated().map { try draw($0.element.feedForward, ffGain[$0.offset]) },
             recurrent: try arch.layers.enumerated().map { i, l in try l.recurrent.map { try draw($0, recGain[i]) } })
-        let T = stm ? 189 : 350
+        let T = stm ? stmSteps : 350
         let density = stm ? 0.05 : 0.015
         let units = arch.input.count
         let frozen = try (0 ..< (stm ? 1 : batch)).map { _ in

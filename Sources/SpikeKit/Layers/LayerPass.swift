@@ -127,10 +127,11 @@ struct LayerPass: @unchecked Sendable {
 
     /// BPTT through a spiking layer. On entry `L.drive[n]` holds dL/dS[n] from the loss and the next layer.
     /// Accumulates the weight gradients (packed layout) into `gradFF` and `gradRec`, and adds dL/dS_in[n] to
-    /// `inputGrad[n]` when it is given.
+    /// `inputGrad[n]` when it is given. Without `gradFF` the feed-forward weight gradient is left to the caller:
+    /// `L.drive[n]` then holds dL/dI[n+1], the factor of the input spikes S_in[n] in it (zero at n = T - 1).
     @inline(__always)
     func backwardSpiking(_ L: LayerScratch, steps T: Int, inputIndex: UnsafePointer<Int32>, inputStart: UnsafePointer<Int32>,
-                         gradFF: UnsafeMutablePointer<Float>, gradRec: UnsafeMutablePointer<Float>?,
+                         gradFF: UnsafeMutablePointer<Float>?, gradRec: UnsafeMutablePointer<Float>?,
                          inputGrad: UnsafeMutablePointer<Float>?, inputCount: Int) {
         let lm = lambdaMem, ls = lambdaSyn, cm = 1 - lambdaMem
         // gu, gi: dL/dU[t+1], dL/dI[t+1]; zero beyond the last step.
@@ -148,15 +149,17 @@ struct LayerPass: @unchecked Sendable {
                     let a = Int(L.start[t])
                     rec.accumulateGradient(active: L.index + a, count: Int(L.start[t + 1]) - a, delta: L.gi, into: gradRec!)
                 }
-                let a = Int(inputStart[t])
-                feedForward.accumulateGradient(active: inputIndex + a, count: Int(inputStart[t + 1]) - a, delta: L.gi, into: gradFF)
+                if let gradFF {
+                    let a = Int(inputStart[t])
+                    feedForward.accumulateGradient(active: inputIndex + a, count: Int(inputStart[t + 1]) - a, delta: L.gi, into: gradFF)
+                }
                 if bpReset {
                     let r = L.resetTerm + t * n
                     for k in 0 ..< n { gs[k] -= L.gu[k] * r[k] }
                 }
             }
             // dL/dI[t+1] is dL/d(W·S_in[t]): keep it in the drive buffer for the input gradient after the loop.
-            if inputGrad != nil { (L.drive + t * n).update(from: L.gi, count: n) }
+            if inputGrad != nil || gradFF == nil { (L.drive + t * n).update(from: L.gi, count: n) }
             if nextStep {
                 for k in 0 ..< n {
                     let keep: Float = s[k] != 0 ? 0 : 1

@@ -14,6 +14,13 @@ struct RunContext: @unchecked Sendable {
     let gradients: Bool
     let slotGrads: UnsafeMutablePointer<Float>?
     let gradientSize: Int
+    /// Floats per gradient slot: the packed gradients, then (with `sharedInputGradient`) the first layer's
+    /// dL/dI[n+1] summed over the slot's samples, `[T][N]`.
+    let slotStride: Int
+    /// Every sample has the same input and the first layer spikes: its feed-forward weight gradient
+    /// Σ_b Σ_n S_in[n] ⊗ dL_b/dI[n+1] = Σ_n S_in[n] ⊗ (Σ_b dL_b/dI[n+1]) is formed once per batch from the summed
+    /// factors instead of once per sample.
+    let sharedInputGradient: Bool
     let ffGradOffset: [Int]
     let recGradOffset: [Int]
     let lossOut: UnsafeMutablePointer<Double>
@@ -181,7 +188,7 @@ struct RunContext: @unchecked Sendable {
         if regGrad[L - 1] != 0 {
             for k in 0 ..< T * N { last.drive[k] += regGrad[L - 1] }
         }
-        let grads = slotGrads + slot * gradientSize
+        let grads = slotGrads + slot * slotStride
         for l in stride(from: L - 1, through: 0, by: -1) {
             let S = W.layers[l], pass = passes[l]
             var inputGrad: UnsafeMutablePointer<Float>? = nil
@@ -194,9 +201,11 @@ struct RunContext: @unchecked Sendable {
             }
             let (idx, st) = l == 0 ? (W.inputIndex, W.inputStart) : (W.layers[l - 1].index, W.layers[l - 1].start)
             if layers[l].isSpiking {
-                pass.backwardSpiking(S, steps: T, inputIndex: idx, inputStart: st, gradFF: grads + ffGradOffset[l],
+                let shareFF = l == 0 && sharedInputGradient
+                pass.backwardSpiking(S, steps: T, inputIndex: idx, inputStart: st, gradFF: shareFF ? nil : grads + ffGradOffset[l],
                                      gradRec: layers[l].recurrent == nil ? nil : grads + recGradOffset[l],
                                      inputGrad: inputGrad, inputCount: inputCount)
+                if shareFF { VectorKernels.add(S.drive, into: grads + gradientSize, count: T * S.n) }
             } else {
                 pass.backwardReadout(S, steps: T, inputIndex: idx, inputStart: st, gradFF: grads + ffGradOffset[l],
                                      inputGrad: inputGrad, inputCount: inputCount)

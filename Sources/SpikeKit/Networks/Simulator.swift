@@ -126,12 +126,17 @@ public final class Simulator: @unchecked Sendable {
             workspaces = (0 ..< threads).map { _ in SampleWorkspace(architecture: architecture, steps: T) }
         }
         let slots = min(B, Simulator.maxSlots)
+        // Trials of one stimulus (every input the same) share the first layer's drive and the factors of its
+        // weight gradient.
+        let sameInput = B > 1 && inputs.dropFirst().allSatisfy({ $0 == inputs[0] })
+        let sharedInputGradient = gradients && sameInput && architecture.layers[0].isSpiking
+        let slotStride = gradientSize + (sharedInputGradient ? T * architecture.layers[0].shape.count : 0)
         var slotGrads: UnsafeMutablePointer<Float>? = nil
         if gradients {
-            if slotGradientCapacity < slots * gradientSize {
+            if slotGradientCapacity < slots * slotStride {
                 slotGradientBuffer?.deallocate()
-                slotGradientBuffer = .allocate(capacity: slots * gradientSize)
-                slotGradientCapacity = slots * gradientSize
+                slotGradientBuffer = .allocate(capacity: slots * slotStride)
+                slotGradientCapacity = slots * slotStride
             }
             slotGrads = slotGradientBuffer
         }
@@ -166,7 +171,7 @@ public final class Simulator: @unchecked Sendable {
         // Trials of one stimulus share the first layer's drive: compute it once.
         var sharedDrive: UnsafeMutablePointer<Float>? = nil
         defer { sharedDrive?.deallocate() }
-        if B > 1, inputs.dropFirst().allSatisfy({ $0 == inputs[0] }) {
+        if sameInput {
             let W = workspaces[0], first = W.layers[0]
             RunContext.buildInputLists(inputs[0], shape: architecture.input, steps: T, workspace: W)
             passes[0].computeDrive(first, steps: T, inputIndex: W.inputIndex, inputStart: W.inputStart)
@@ -175,14 +180,15 @@ public final class Simulator: @unchecked Sendable {
         }
         let context = RunContext(
             architecture: architecture, passes: passes, inputs: inputs, loss: loss, targets: targets, batch: B, steps: T,
-            gradients: gradients, slotGrads: slotGrads, gradientSize: gradientSize, ffGradOffset: ffGradOffset,
+            gradients: gradients, slotGrads: slotGrads, gradientSize: gradientSize, slotStride: slotStride,
+            sharedInputGradient: sharedInputGradient, ffGradOffset: ffGradOffset,
             recGradOffset: recGradOffset, lossOut: lossBuf, countOut: countBuf, outputOut: outputBuf,
             spikesOut: spikeBufs, surrogatesOut: sdBufs, supplied: suppliedNoise, philox: Philox(seed: seed), iteration: iteration,
             sharedFirstDrive: sharedDrive)
         let errors = ErrorBox()
         let workers = min(threads, slots)
         let spaces = workspaces
-        let zeroSlots = slotGrads.map(UnsafeSendable.init), slotSize = gradientSize
+        let zeroSlots = slotGrads.map(UnsafeSendable.init), slotSize = slotStride
         Parallel.forEachWorker(workers) { w in
             var slot = w
             while slot < slots {
@@ -208,8 +214,22 @@ public final class Simulator: @unchecked Sendable {
                 let r = Parallel.range(p, of: parts, count: size)
                 for k in r { t.pointer[k] = g.pointer[k] }
                 for s in 1 ..< slots {
-                    let src = g.pointer + s * size
+                    let src = g.pointer + s * slotStride
                     for k in r { t.pointer[k] += src[k] }
+                }
+            }
+            if sharedInputGradient {
+                // Σ over slots (in slot order) of the first layer's factors, then one event-driven pass over the
+                // shared input spikes.
+                let n0 = architecture.layers[0].shape.count
+                let factors = slotGrads + gradientSize
+                for s in 1 ..< slots { VectorKernels.add(factors + s * slotStride, into: factors, count: T * n0) }
+                let W = workspaces[0]
+                RunContext.buildInputLists(inputs[0], shape: architecture.input, steps: T, workspace: W)
+                for t in 0 ..< T - 1 {
+                    let a = Int(W.inputStart[t])
+                    feedForward[0].kernel.accumulateGradient(active: W.inputIndex + a, count: Int(W.inputStart[t + 1]) - a,
+                                                             delta: factors + t * n0, into: total + ffGradOffset[0])
                 }
             }
             var ff: [Tensor] = [], rec: [Tensor?] = []

@@ -75,6 +75,35 @@ import Testing
         }
     }
 
+    /// Trials of one stimulus form the first layer's weight gradient once, from their summed factors: with the same
+    /// noise in every trial, the batch gradient equals the gradient of one trial.
+    @Test func sharedInputGradientEqualsTheGradientOfOneTrial() throws {
+        let (a, p) = try network()
+        let x = try inputs(batch: 1, steps: 25, units: 60, seed: 3)[0]
+        var g = PhiloxGenerator(seed: 8)
+        var one: [Int: [Float]] = [:], three: [Int: [Float]] = [:]
+        for (i, l) in a.layers.enumerated() where l.isSpiking {
+            let xi = (0 ..< 25 * l.shape.count).map { _ in Float(g.uniform()) }
+            one[i] = xi
+            three[i] = xi + xi + xi
+        }
+        let loss = LossFunction.maxOverTimeCrossEntropy(activityRegularizer: ActivityRegularizer(threshold: 0.5, strength: 0.1))
+        for threads in [1, 2] {
+            let sim = Simulator(architecture: a, threads: threads)
+            try sim.load(p)
+            let single = try sim.run(inputs: [x], loss: loss, targets: .labels([1]), noise: .supplied(one), gradients: true)
+            let batch = try sim.run(inputs: [x, x, x], loss: loss, targets: .labels([1, 1, 1]), noise: .supplied(three),
+                                    gradients: true)
+            let s = single.gradients!, b = batch.gradients!
+            let largest = s.feedForward[0].scalars.map(abs).max() ?? 0
+            for (u, v) in zip(s.feedForward + s.recurrent.compactMap { $0 }, b.feedForward + b.recurrent.compactMap { $0 }) {
+                for (e, f) in zip(u.scalars, v.scalars) { #expect(abs(e - f) <= 1e-5 * max(1, abs(e)), "\(e) vs \(f)") }
+            }
+            #expect(largest > 1e-3, "the first layer's gradient is not trivially zero")
+            #expect(abs(single.loss - batch.loss) < 1e-9)
+        }
+    }
+
     /// With only a readout the loss is smooth in the weights: BPTT equals a central finite difference.
     @Test func readoutGradientMatchesFiniteDifferences() throws {
         let d = NetworkDescription(dt: 1e-3, input: InputDescription(shape: [6]), layers: [
