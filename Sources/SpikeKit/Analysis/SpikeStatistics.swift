@@ -9,23 +9,39 @@ public enum SpikeStatistics {
     public static func fanoFactor(trials: [[Float]], steps: Int, neurons: Int, window: Int = 1) -> Double? {
         let R = trials.count
         guard R >= 2, steps >= window, window >= 1 else { return nil }
+        guard trials.allSatisfy({ $0.count >= steps * neurons }) else { return nil }
         let bins = steps - window + 1
-        var sum = 0.0, used = 0
-        var counts = [Double](repeating: 0, count: R)
-        for b in 0 ..< bins {
-            for i in 0 ..< neurons {
-                for r in 0 ..< R {
-                    var c = 0.0
-                    for t in b ..< b + window { c += Double(trials[r][t * neurons + i]) }
-                    counts[r] = c
+        // Window counts of every trial, [bins][neurons] each, from a running sum over time.
+        var counts = [Double](repeating: 0, count: R * bins * neurons)
+        counts.withUnsafeMutableBufferPointer { cp in
+            for r in 0 ..< R {
+                trials[r].withUnsafeBufferPointer { x in
+                    let c = cp.baseAddress! + r * bins * neurons
+                    for i in 0 ..< neurons {
+                        var running = 0.0
+                        for t in 0 ..< steps {
+                            running += Double(x[t * neurons + i])
+                            if t >= window { running -= Double(x[(t - window) * neurons + i]) }
+                            if t >= window - 1 { c[(t - window + 1) * neurons + i] = running }
+                        }
+                    }
                 }
-                let mean = counts.reduce(0, +) / Double(R)
-                guard mean > 0 else { continue }
-                var v = 0.0
-                for c in counts { v += (c - mean) * (c - mean) }
-                sum += v / Double(R - 1) / mean
-                used += 1
             }
+        }
+        var sum = 0.0, used = 0
+        let plane = bins * neurons
+        for k in 0 ..< plane {
+            var mean = 0.0
+            for r in 0 ..< R { mean += counts[r * plane + k] }
+            mean /= Double(R)
+            guard mean > 0 else { continue }
+            var v = 0.0
+            for r in 0 ..< R {
+                let d = counts[r * plane + k] - mean
+                v += d * d
+            }
+            sum += v / Double(R - 1) / mean
+            used += 1
         }
         return used > 0 ? sum / Double(used) : nil
     }
