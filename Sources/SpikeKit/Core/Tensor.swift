@@ -31,5 +31,5 @@ public struct Tensor: Equatable, Sendable {
     }
 
     /// Whether every element is finite (no NaN, no infinity).
-    public var isFinite: Bool { scalars.allSatisfy { $0.isFinite } }
+    public var isFinite: Bool { scalars.withUnsafeBufferPointer(VectorKernels.allFinite) }
 }

@@ -130,6 +130,12 @@ final class PackedConnection: @unchecked Sendable {
     /// Loads canonical (PyTorch-layout) weights into the packed form.
     func load(canonical w: [Float]) {
         switch geometry {
+        case .dense(let i, let n) where i.positions == 1:
+            // Internal order is canonical: `transposed` is W itself, `weights` its transpose.
+            w.withUnsafeBufferPointer { src in
+                transposed.update(from: src.baseAddress!, count: n * inputCount)
+                PackedConnection.transpose(src.baseAddress!, rows: n, columns: inputCount, into: weights)
+            }
         case .dense(let i, let n):
             for q in 0 ..< inputCount {
                 let col = i.canonicalIndex(internal: q)
@@ -151,10 +157,29 @@ final class PackedConnection: @unchecked Sendable {
         }
     }
 
+    /// `dst[c · rows + r] = src[r · columns + c]`, in 16 × 16 tiles so that both sides stay in cache.
+    static func transpose(_ src: UnsafePointer<Float>, rows: Int, columns: Int, into dst: UnsafeMutablePointer<Float>) {
+        var r0 = 0
+        while r0 < rows {
+            let r1 = min(r0 + 16, rows)
+            var c0 = 0
+            while c0 < columns {
+                let c1 = min(c0 + 16, columns)
+                for r in r0 ..< r1 {
+                    for c in c0 ..< c1 { dst[c * rows + r] = src[r * columns + c] }
+                }
+                c0 = c1
+            }
+            r0 = r1
+        }
+    }
+
     /// Converts a gradient in packed layout to canonical layout.
     func canonical(fromPacked g: UnsafePointer<Float>) -> [Float] {
         var out = [Float](repeating: 0, count: weightCount)
         switch geometry {
+        case .dense(let i, let n) where i.positions == 1:
+            out.withUnsafeMutableBufferPointer { PackedConnection.transpose(g, rows: inputCount, columns: n, into: $0.baseAddress!) }
         case .dense(let i, let n):
             for q in 0 ..< inputCount {
                 let col = i.canonicalIndex(internal: q)

@@ -216,7 +216,6 @@ public struct GradientDescent: Optimizer, Equatable {
     /// Gradient descent with step size `learningRate` (η).
     public init(learningRate: Float) { self.learningRate = learningRate }
 
-    /// `.adam(learningRate:beta1:beta2:epsilon:)` with this optimizer's hyperparameters.
     /// `.gradientDescent(learningRate:)` with this optimizer's η.
     public var configuration: OptimizerConfiguration { .gradientDescent(learningRate: learningRate) }
 
@@ -266,7 +265,6 @@ public struct SMORMS3: Optimizer, Equatable {
         self.epsilon = epsilon
     }
 
-    /// `.adam(learningRate:beta1:beta2:epsilon:)` with this optimizer's hyperparameters.
     /// `.smorms3(learningRate:epsilon:)` with this optimizer's η and ε.
     public var configuration: OptimizerConfiguration { .smorms3(learningRate: learningRate, epsilon: epsilon) }
 
