@@ -29,7 +29,7 @@ struct BenchCommand: ParsableCommand {
             help: "Workloads to run (default: stm-det stm-stoch shd-det-b32 shd-stoch-b32; 'all' adds batch 400).")
     var workloads: [String] = []
 
-    @Option(help: "Timed repetitions per workload (median, min and max are reported; at least 5).")
+    @Option(help: "Timed repetitions per workload, at least 5 (median, min and max are reported); short steps repeat until one second is filled (at most 1000).")
     var repetitions: Int = 7
 
     @Option(help: "Untimed warm-up repetitions.")
@@ -89,7 +89,7 @@ struct BenchCommand: ParsableCommand {
             print(String(decoding: try enc.encode(dict), as: UTF8.self))
         } else {
             print("SpikeKit bench: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(threadCount) threads, "
-                + "SIMD \(Benchmarks.simdDescription), \(repetitions) repetitions after \(warmup) warm-up")
+                + "SIMD \(Benchmarks.simdDescription), at least \(repetitions) timed repetitions (and 1 s) after \(warmup) warm-up")
             print(Benchmarks.table(results))
         }
     }

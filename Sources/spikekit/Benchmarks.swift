@@ -21,6 +21,8 @@ struct BenchmarkResult: Codable {
     var peak_rss_mib: Double
     var batch: Int
     var rates_hz: [Double]
+    /// Timed repetitions behind the median.
+    var runs: Int
 }
 
 /// The benchmark workloads: the paper's networks with Gaussian weights scaled to the activity of
@@ -83,7 +85,13 @@ enum Benchmarks {
         var optimizer: any Optimizer = stm ? GradientDescent(learningRate: 1e-6) : SMORMS3(learningRate: 1e-6)
         var steps: [Double] = [], forwards: [Double] = [], updates: [Double] = []
         var rates: [Double] = []
-        for rep in 0 ..< warmup + repetitions {
+        // Timed repetitions: at least `repetitions`, and for short steps as many more as fill one second (at most
+        // 1000), so that a brief burst of load on the machine cannot move the median.
+        let begin = DispatchTime.now().uptimeNanoseconds
+        var rep = 0
+        while rep < warmup + repetitions
+            || (steps.count < 1000 && DispatchTime.now().uptimeNanoseconds - begin < 1_000_000_000) {
+            defer { rep += 1 }
             let t0 = DispatchTime.now().uptimeNanoseconds
             let r = try sim.run(inputs: inputs, loss: loss, targets: targets, noise: .philox(seed: seed, iteration: UInt32(rep)),
                                 gradients: true)
@@ -116,7 +124,7 @@ enum Benchmarks {
             backward_median_s: max(0, med - fwd - median(updates)), update_median_s: median(updates),
             epoch_s: stm ? nil : med * Double((8156 + batch - 1) / batch), forward_samples_per_s: Double(batch) / fwd,
             peak_rss_mib: peakRSSMiB(), batch: batch,
-            rates_hz: rates)
+            rates_hz: rates, runs: steps.count)
     }
 
     /// The process's peak resident set size in MiB.
@@ -136,12 +144,12 @@ enum Benchmarks {
 
     static func table(_ rows: [(String, BenchmarkResult)]) -> String {
         func ms(_ s: Double) -> String { s < 1 ? String(format: "%.2f ms", s * 1000) : String(format: "%.3f s", s) }
-        var lines = ["| workload | batch | train step median (min / max) | forward (no grad) | backward | update | epoch (8156) | inference samples/s | peak RSS | rates (Hz) |",
-                     "|---|---|---|---|---|---|---|---|---|---|"]
+        var lines = ["| workload | batch | runs | train step median (min / max) | forward (no grad) | backward | update | epoch (8156) | inference samples/s | peak RSS | rates (Hz) |",
+                     "|---|---|---|---|---|---|---|---|---|---|---|"]
         for (name, r) in rows {
             let epoch = r.epoch_s.map { String(format: "%.1f s", $0) } ?? "-"
             let rates = r.rates_hz.map { String(format: "%.1f", $0) }.joined(separator: ", ")
-            lines.append("| \(name) | \(r.batch) | \(ms(r.median_s)) (\(ms(r.min_s)) / \(ms(r.max_s))) | \(ms(r.forward_median_s)) | "
+            lines.append("| \(name) | \(r.batch) | \(r.runs) | \(ms(r.median_s)) (\(ms(r.min_s)) / \(ms(r.max_s))) | \(ms(r.forward_median_s)) | "
                 + "\(ms(r.backward_median_s)) | \(ms(r.update_median_s)) | \(epoch) | \(String(format: "%.0f", r.forward_samples_per_s)) | "
                 + "\(String(format: "%.0f MiB", r.peak_rss_mib)) | \(rates) |")
         }

@@ -4,7 +4,7 @@ import RealModule
 ///
 /// A draw is a pure function of a 64-bit key (the seed) and a 128-bit counter, so any element of a random stream
 /// can be computed independently, in any order, on any thread: the same seed gives the same draws whatever the
-/// thread count. SpikeKit addresses its draws by (purpose, iteration, sample, step, unit) through the counter.
+/// thread count. SpikeKit addresses its draws by (purpose, iteration, sample) and the element step · units + unit through the counter.
 public struct Philox: Sendable, Equatable {
     public let key: (UInt32, UInt32)
 
@@ -87,17 +87,21 @@ public struct Philox: Sendable, Equatable {
         return ((a0, a1, a2, a3), (b0, b1, b2, b3))
     }
 
-    /// Fills `buffer` with uniform floats in [0, 1) for the stream addressed by (`stream`, `a`, `b`, `c`). Values
-    /// come in chunks of 32 from eight consecutive blocks: element `i` is output lane `(i % 32) / 8` of the block
-    /// with counter `(8 · (i / 32) + i % 8, c, b, a ^ stream << 24)`. Element i therefore does not depend on the
-    /// buffer's length. Four chunks are computed at once (`blocks32`), each as four contiguous vector stores.
+    /// Fills `buffer` with elements `firstElement ..< firstElement + buffer.count` of the stream of uniform floats
+    /// in [0, 1) addressed by (`stream`, `a`, `b`, `c`). Values come in chunks of 32 from eight consecutive blocks:
+    /// element `i` is output lane `(i % 32) / 8` of the block with counter `(8 · (i / 32) + i % 8, c, b,
+    /// a ^ stream << 24)`. Element i therefore depends neither on the buffer's length nor on where a fill starts,
+    /// which must be a multiple of 128. Four chunks are computed at once (`blocks32`), each as four contiguous
+    /// vector stores.
     @inlinable
-    public func fillUniform(_ buffer: UnsafeMutableBufferPointer<Float>, stream: UInt32, a: UInt32, b: UInt32, c: UInt32) {
+    public func fillUniform(_ buffer: UnsafeMutableBufferPointer<Float>, stream: UInt32, a: UInt32, b: UInt32, c: UInt32,
+                            firstElement: Int = 0) {
+        precondition(firstElement >= 0 && firstElement % 128 == 0, "fills start at a multiple of 128")
         let n = buffer.count
         guard n > 0, let base = buffer.baseAddress else { return }
         let hi = a ^ (stream << 24)
         var i = 0
-        var blockIndex: UInt32 = 0
+        var blockIndex = UInt32(truncatingIfNeeded: firstElement / 4)
         let raw = UnsafeMutableRawPointer(base)
         while i < n {
             let (x, y) = blocks32(first: blockIndex, c, b, hi)

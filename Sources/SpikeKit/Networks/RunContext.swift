@@ -78,10 +78,20 @@ struct RunContext: @unchecked Sendable {
                         }
                     }
                 } else {
+                    // ξ of step t and neuron k is element t·N + k of the stream (layer, iteration, sample); one fill
+                    // of the window covers several steps.
                     let ph = philox, it = iteration, layer = UInt32(l), sample = UInt32(truncatingIfNeeded: b)
+                    let window = W.noiseWindow, capacity = W.noiseCapacity
+                    var lo = 0, hi = 0
                     pass.forwardSpiking(S, drive: shared, steps: T, training: gradients || surrogatesOut[l] != nil) { t, buf in
-                        ph.fillUniform(UnsafeMutableBufferPointer(start: buf, count: n), stream: layer, a: it, b: sample,
-                                       c: UInt32(t))
+                        let first = t * n
+                        if first + n > hi {
+                            lo = first / 128 * 128
+                            hi = min(lo + capacity, T * n)
+                            ph.fillUniform(UnsafeMutableBufferPointer(start: window, count: hi - lo), stream: layer, a: it,
+                                           b: sample, c: 0, firstElement: lo)
+                        }
+                        buf.update(from: window + (first - lo), count: n)
                     }
                 }
                 countOut[b * L + l] = Int(S.start[T])

@@ -59,11 +59,18 @@ final class SampleWorkspace: @unchecked Sendable {
     /// The input's spike index lists (internal order).
     let inputIndex: UnsafeMutablePointer<Int32>
     let inputStart: UnsafeMutablePointer<Int32>
+    /// A window of a stochastic layer's draws: one Philox fill covers many steps (`noiseCapacity` floats, a
+    /// multiple of 128 that holds any step's draws from a 128-aligned start).
+    let noiseWindow: UnsafeMutablePointer<Float>
+    let noiseCapacity: Int
 
     init(architecture: NetworkArchitecture, steps: Int) {
         self.steps = steps
         inputIndex = arena.int32s(steps * architecture.input.count)
         inputStart = arena.int32s(steps + 1)
+        let widest = architecture.layers.map(\.shape.count).max() ?? 0
+        noiseCapacity = (max(4096, widest + 128) + 127) / 128 * 128
+        noiseWindow = arena.floats(noiseCapacity)
         var ls: [LayerScratch] = []
         for l in architecture.layers {
             let n = l.shape.count

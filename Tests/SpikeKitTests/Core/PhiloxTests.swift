@@ -23,4 +23,18 @@ import Testing
             }
         }
     }
+
+    /// A fill that starts at element 128·m gives exactly the elements of a fill from 0.
+    @Test func fillFromAnOffsetContinuesTheStream() {
+        let p = Philox(seed: 77)
+        let whole = UnsafeMutableBufferPointer<Float>.allocate(capacity: 1000)
+        let part = UnsafeMutableBufferPointer<Float>.allocate(capacity: 300)
+        defer { whole.deallocate(); part.deallocate() }
+        p.fillUniform(whole, stream: 1, a: 2, b: 3, c: 0)
+        for start in [128, 256, 640] {
+            let count = min(300, 1000 - start)
+            p.fillUniform(UnsafeMutableBufferPointer(rebasing: part[0 ..< count]), stream: 1, a: 2, b: 3, c: 0, firstElement: start)
+            for k in 0 ..< count { #expect(part[k] == whole[start + k], "element \(start + k)") }
+        }
+    }
 }
