@@ -1,6 +1,10 @@
 import ArgumentParser
 import SpikeKit
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 @main
 struct SpikeKitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,4 +13,27 @@ struct SpikeKitCommand: ParsableCommand {
         subcommands: [DemoCommand.self, MatchCommand.self, ShdCommand.self, ClassifyCommand.self, EvaluateCommand.self,
                       TheoryCommand.self, DataCommand.self, VerifyCommand.self, BenchCommand.self]
     )
+
+    static func main() {
+        #if canImport(Glibc)
+        // Training allocates the same few-megabyte result buffers every step. glibc serves allocations above its
+        // mmap threshold with fresh mappings and trims freed heap memory, so each step would fault its pages in
+        // again (measured: 40 % of the demo's time in the kernel). Keep such buffers on the heap and keep freed
+        // memory for reuse.
+        // mallopt is looked up at run time (the Glibc module does not export malloc.h); -1 is M_TRIM_THRESHOLD,
+        // -3 M_MMAP_THRESHOLD.
+        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+        if let symbol = dlsym(nil, "mallopt") {
+            let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
+            _ = mallopt(-3, 256 << 20)
+            _ = mallopt(-1, 1 << 30)
+        }
+        #endif
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
