@@ -188,12 +188,15 @@ public final class Simulator: @unchecked Sendable {
         let errors = ErrorBox()
         let workers = min(threads, slots)
         let spaces = workspaces
+        // With a shared input gradient the slots never hold the first layer's feed-forward gradient (it starts the
+        // packed layout): those elements are neither cleared nor summed.
+        let unused = sharedInputGradient ? ffGradOffset[0] + feedForward[0].weightCount : 0
         let zeroSlots = slotGrads.map(UnsafeSendable.init), slotSize = slotStride
         Parallel.forEachWorker(workers) { w in
             var slot = w
             while slot < slots {
                 // Each worker clears the slots it fills (in parallel, and leaving them in its cache).
-                zeroSlots.map { ($0.pointer + slot * slotSize).update(repeating: 0, count: slotSize) }
+                zeroSlots.map { ($0.pointer + slot * slotSize + unused).update(repeating: 0, count: slotSize - unused) }
                 for b in Parallel.range(slot, of: slots, count: B) {
                     do { try context.runSample(b, slot: slot, workspace: spaces[w]) } catch { errors.set(error) }
                 }
@@ -210,8 +213,10 @@ public final class Simulator: @unchecked Sendable {
             let size = gradientSize
             let parts = min(threads, max(1, size / 4096))
             let t = UnsafeSendable(total), g = UnsafeSendable(slotGrads)
+            total.update(repeating: 0, count: unused)
             Parallel.forEachWorker(parts) { p in
-                let r = Parallel.range(p, of: parts, count: size)
+                let part = Parallel.range(p, of: parts, count: size - unused)
+                let r = part.lowerBound + unused ..< part.upperBound + unused
                 for k in r { t.pointer[k] = g.pointer[k] }
                 for s in 1 ..< slots {
                     let src = g.pointer + s * slotStride
