@@ -4,7 +4,8 @@ import RealModule
 ///
 /// A draw is a pure function of a 64-bit key (the seed) and a 128-bit counter, so any element of a random stream
 /// can be computed independently, in any order, on any thread: the same seed gives the same draws whatever the
-/// thread count. SpikeKit addresses its draws by (purpose, iteration, sample) and the element step · units + unit through the counter.
+/// thread count. SpikeKit addresses its draws through the counter by (purpose, iteration, sample) and the element
+/// step · units + unit.
 public struct Philox: Sendable, Equatable {
     public let key: (UInt32, UInt32)
 

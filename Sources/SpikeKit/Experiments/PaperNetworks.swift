@@ -2,7 +2,8 @@
 public enum PaperNetworks {
     /// Spike-train matching (SPEC section 5): 200 inputs → 200 LIF → 200 LIF, Δt = 1 ms, τ_mem = 10 ms,
     /// τ_syn = 5 ms, same-step reset. Deterministic: step escape noise with SuperSpike(β = 10). Stochastic: sigmoid
-    /// escape noise with β = 10 (hidden) and β = 100 (output) and the matched sigmoid surrogate.
+    /// escape noise with β = 10 (hidden) and β = 100 (output) and `stochasticSurrogate` (the SPEC's matched sigmoid
+    /// surrogate unless given).
     public static func spikeTrainMatching(inputs: Int = 200, hidden: Int = 200, outputs: Int = 200, stochastic: Bool,
                                           betaHidden: Double = 10, betaOutput: Double = 100,
                                           surrogateBeta: Double = 10,

@@ -2,8 +2,8 @@ import Foundation
 
 /// The spike-train-matching experiment (SPEC section 5, the paper's Fig. 6): a 200 → 200 → N network learns to
 /// reproduce a binary target raster (N neurons × T steps) from frozen Poisson input, deterministic (SuperSpike) or
-/// stochastic (sigmoid escape noise, SuperSpike or matched surrogate, gradient averaged over trials), by plain gradient descent
-/// on the L2 spike loss with BPTT, or with the online SuperSpike rule.
+/// stochastic (sigmoid escape noise, SuperSpike or matched surrogate, gradient averaged over trials), by plain
+/// gradient descent on the L2 spike loss with BPTT, or with the online SuperSpike rule.
 public struct SpikeTrainMatching: Sendable {
     /// How the weight update is computed.
     public enum UpdateRule: String, Codable, Sendable, CaseIterable {
@@ -19,6 +19,11 @@ public struct SpikeTrainMatching: Sendable {
         case matched
         /// SuperSpike with the configuration's `surrogateBeta`, as the SHD networks use.
         case superspike
+
+        /// The surrogate derivative this choice stands for.
+        func derivative(superspikeBeta: Double) -> SurrogateDerivative {
+            self == .matched ? .matched : .superspike(beta: superspikeBeta)
+        }
     }
 
     /// Every parameter of the experiment, with the paper's values as defaults.
@@ -44,7 +49,7 @@ public struct SpikeTrainMatching: Sendable {
         /// The stochastic network's surrogate derivative: SuperSpike with `surrogateBeta` in both layers (default),
         /// or the one matched to its escape noise (SPEC section 5). With BPTT of the L2 loss the matched derivative
         /// of the output's sigmoid(β = 100) is non-zero only within about ±0.05 of the threshold, so output neurons far
-        /// below it get no gradient and the network learns only the picture's dark regions (L2 0.81 of a silent
+        /// below it get no gradient and the network learns only the picture's dark regions (L2 0.84 of a silent
         /// output on the paper's picture against 0.70 with SuperSpike).
         public var stochasticSurrogate: StochasticSurrogate = .superspike
         /// Fluctuation-driven initialization: target membrane fluctuation σ_u and presynaptic rate ν (Hz). nil
@@ -118,8 +123,7 @@ public struct SpikeTrainMatching: Sendable {
         description = try PaperNetworks.spikeTrainMatching(
             inputs: configuration.inputs, hidden: configuration.hidden, outputs: neurons, stochastic: stochastic,
             betaHidden: configuration.betaHidden, betaOutput: configuration.betaOutput, surrogateBeta: configuration.surrogateBeta,
-            stochasticSurrogate: configuration.stochasticSurrogate == .matched
-                ? .matched : .superspike(beta: configuration.surrogateBeta))
+            stochasticSurrogate: configuration.stochasticSurrogate.derivative(superspikeBeta: configuration.surrogateBeta))
         architecture = try NetworkArchitecture(description)
         var g = PhiloxGenerator(seed: configuration.seed, stream: 11)
         let p = configuration.inputRate * architecture.dt

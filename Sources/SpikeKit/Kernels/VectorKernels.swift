@@ -112,33 +112,11 @@ enum VectorKernels {
         var c = 0
         let rm = UnsafeRawPointer(m)
         while c + 16 <= width {
-            var s0 = SIMD16<Float>(), s1 = SIMD16<Float>(), s2 = SIMD16<Float>(), s3 = SIMD16<Float>()
-            for r in 0 ..< rows {
-                let v = rm.loadUnaligned(fromByteOffset: 4 * (r * width + c), as: SIMD16<Float>.self)
-                s0 = s0.addingProduct(SIMD16(repeating: a0[r]), v)
-                s1 = s1.addingProduct(SIMD16(repeating: a1[r]), v)
-                s2 = s2.addingProduct(SIMD16(repeating: a2[r]), v)
-                s3 = s3.addingProduct(SIMD16(repeating: a3[r]), v)
-            }
-            add16(s0, c0 + c)
-            add16(s1, c1 + c)
-            add16(s2, c2 + c)
-            add16(s3, c3 + c)
+            rows4Block(a0, a1, a2, a3, rm, rows: rows, width: width, column: c, into: c0, c1, c2, c3, as: SIMD16<Float>.self)
             c += 16
         }
         if c + 8 <= width {
-            var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
-            for r in 0 ..< rows {
-                let v = rm.loadUnaligned(fromByteOffset: 4 * (r * width + c), as: SIMD8<Float>.self)
-                s0 = s0.addingProduct(SIMD8(repeating: a0[r]), v)
-                s1 = s1.addingProduct(SIMD8(repeating: a1[r]), v)
-                s2 = s2.addingProduct(SIMD8(repeating: a2[r]), v)
-                s3 = s3.addingProduct(SIMD8(repeating: a3[r]), v)
-            }
-            add8(s0, c0 + c)
-            add8(s1, c1 + c)
-            add8(s2, c2 + c)
-            add8(s3, c3 + c)
+            rows4Block(a0, a1, a2, a3, rm, rows: rows, width: width, column: c, into: c0, c1, c2, c3, as: SIMD8<Float>.self)
             c += 8
         }
         while c < width {
@@ -199,51 +177,11 @@ enum VectorKernels {
             col += 32
         }
         while col + 16 <= width {
-            var s0 = SIMD16<Float>(), s1 = SIMD16<Float>(), s2 = SIMD16<Float>(), s3 = SIMD16<Float>()
-            var s4 = SIMD16<Float>(), s5 = SIMD16<Float>(), s6 = SIMD16<Float>(), s7 = SIMD16<Float>()
-            for r in 0 ..< rows {
-                let v = rm.loadUnaligned(fromByteOffset: 4 * (r * width + col), as: SIMD16<Float>.self)
-                s0 = s0.addingProduct(SIMD16(repeating: a[r]), v)
-                s1 = s1.addingProduct(SIMD16(repeating: a[lda + r]), v)
-                s2 = s2.addingProduct(SIMD16(repeating: a[2 * lda + r]), v)
-                s3 = s3.addingProduct(SIMD16(repeating: a[3 * lda + r]), v)
-                s4 = s4.addingProduct(SIMD16(repeating: a[4 * lda + r]), v)
-                s5 = s5.addingProduct(SIMD16(repeating: a[5 * lda + r]), v)
-                s6 = s6.addingProduct(SIMD16(repeating: a[6 * lda + r]), v)
-                s7 = s7.addingProduct(SIMD16(repeating: a[7 * lda + r]), v)
-            }
-            add16(s0, c + col)
-            add16(s1, c + ldc + col)
-            add16(s2, c + 2 * ldc + col)
-            add16(s3, c + 3 * ldc + col)
-            add16(s4, c + 4 * ldc + col)
-            add16(s5, c + 5 * ldc + col)
-            add16(s6, c + 6 * ldc + col)
-            add16(s7, c + 7 * ldc + col)
+            rows8Block(a, lda: lda, rm, rows: rows, width: width, column: col, into: c, ldc: ldc, as: SIMD16<Float>.self)
             col += 16
         }
         if col + 8 <= width {
-            var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
-            var s4 = SIMD8<Float>(), s5 = SIMD8<Float>(), s6 = SIMD8<Float>(), s7 = SIMD8<Float>()
-            for r in 0 ..< rows {
-                let v = rm.loadUnaligned(fromByteOffset: 4 * (r * width + col), as: SIMD8<Float>.self)
-                s0 = s0.addingProduct(SIMD8(repeating: a[r]), v)
-                s1 = s1.addingProduct(SIMD8(repeating: a[lda + r]), v)
-                s2 = s2.addingProduct(SIMD8(repeating: a[2 * lda + r]), v)
-                s3 = s3.addingProduct(SIMD8(repeating: a[3 * lda + r]), v)
-                s4 = s4.addingProduct(SIMD8(repeating: a[4 * lda + r]), v)
-                s5 = s5.addingProduct(SIMD8(repeating: a[5 * lda + r]), v)
-                s6 = s6.addingProduct(SIMD8(repeating: a[6 * lda + r]), v)
-                s7 = s7.addingProduct(SIMD8(repeating: a[7 * lda + r]), v)
-            }
-            add8(s0, c + col)
-            add8(s1, c + ldc + col)
-            add8(s2, c + 2 * ldc + col)
-            add8(s3, c + 3 * ldc + col)
-            add8(s4, c + 4 * ldc + col)
-            add8(s5, c + 5 * ldc + col)
-            add8(s6, c + 6 * ldc + col)
-            add8(s7, c + 7 * ldc + col)
+            rows8Block(a, lda: lda, rm, rows: rows, width: width, column: col, into: c, ldc: ldc, as: SIMD8<Float>.self)
             col += 8
         }
         if col < width {
@@ -303,10 +241,59 @@ enum VectorKernels {
         return acc == SIMD16<Float>()
     }
 
+    /// One column block of `accumulateRows4`, `V.scalarCount` columns wide from `column`.
     @inline(__always) @usableFromInline
-    static func add8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+    static func rows4Block<V: SIMD>(_ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
+                                    _ a3: UnsafePointer<Float>, _ rm: UnsafeRawPointer, rows: Int, width: Int, column c: Int,
+                                    into c0: UnsafeMutablePointer<Float>, _ c1: UnsafeMutablePointer<Float>,
+                                    _ c2: UnsafeMutablePointer<Float>, _ c3: UnsafeMutablePointer<Float>, as _: V.Type)
+        where V.Scalar == Float {
+        var s0 = V(), s1 = V(), s2 = V(), s3 = V()
+        for r in 0 ..< rows {
+            let v = rm.loadUnaligned(fromByteOffset: 4 * (r * width + c), as: V.self)
+            s0 = s0.addingProduct(V(repeating: a0[r]), v)
+            s1 = s1.addingProduct(V(repeating: a1[r]), v)
+            s2 = s2.addingProduct(V(repeating: a2[r]), v)
+            s3 = s3.addingProduct(V(repeating: a3[r]), v)
+        }
+        addVector(s0, c0 + c)
+        addVector(s1, c1 + c)
+        addVector(s2, c2 + c)
+        addVector(s3, c3 + c)
+    }
+
+    /// One column block of `accumulateRows8`, `V.scalarCount` columns wide from `column`.
+    @inline(__always) @usableFromInline
+    static func rows8Block<V: SIMD>(_ a: UnsafePointer<Float>, lda: Int, _ rm: UnsafeRawPointer, rows: Int, width: Int,
+                                    column col: Int, into c: UnsafeMutablePointer<Float>, ldc: Int, as _: V.Type)
+        where V.Scalar == Float {
+        var s0 = V(), s1 = V(), s2 = V(), s3 = V(), s4 = V(), s5 = V(), s6 = V(), s7 = V()
+        for r in 0 ..< rows {
+            let v = rm.loadUnaligned(fromByteOffset: 4 * (r * width + col), as: V.self)
+            s0 = s0.addingProduct(V(repeating: a[r]), v)
+            s1 = s1.addingProduct(V(repeating: a[lda + r]), v)
+            s2 = s2.addingProduct(V(repeating: a[2 * lda + r]), v)
+            s3 = s3.addingProduct(V(repeating: a[3 * lda + r]), v)
+            s4 = s4.addingProduct(V(repeating: a[4 * lda + r]), v)
+            s5 = s5.addingProduct(V(repeating: a[5 * lda + r]), v)
+            s6 = s6.addingProduct(V(repeating: a[6 * lda + r]), v)
+            s7 = s7.addingProduct(V(repeating: a[7 * lda + r]), v)
+        }
+        addVector(s0, c + col)
+        addVector(s1, c + ldc + col)
+        addVector(s2, c + 2 * ldc + col)
+        addVector(s3, c + 3 * ldc + col)
+        addVector(s4, c + 4 * ldc + col)
+        addVector(s5, c + 5 * ldc + col)
+        addVector(s6, c + 6 * ldc + col)
+        addVector(s7, c + 7 * ldc + col)
+    }
+
+    /// `p[0 ..< V.scalarCount] += v`.
+    @inline(__always) @usableFromInline
+    static func addVector<V: SIMD>(_ v: V, _ p: UnsafeMutablePointer<Float>) where V.Scalar == Float {
         let r = UnsafeMutableRawPointer(p)
-        r.storeBytes(of: r.loadUnaligned(as: SIMD8<Float>.self) + v, as: SIMD8<Float>.self)
+        r.storeBytes(of: r.loadUnaligned(as: V.self) + v, as: V.self)
     }
 
     @inline(__always) @usableFromInline

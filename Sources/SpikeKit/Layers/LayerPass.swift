@@ -35,6 +35,17 @@ struct LayerPass: @unchecked Sendable {
         }
     }
 
+    /// Adds the feed-forward weight gradient `Σ_n S_in[n] ⊗ factors[n]` (packed layout) for n = 0 ..< T - 1, with the
+    /// factors `[T][N]` that `backwardSpiking` leaves in `L.drive` when it is given no `gradFF`.
+    func accumulateFeedForwardGradient(factors: UnsafePointer<Float>, steps T: Int, inputIndex: UnsafePointer<Int32>,
+                                       inputStart: UnsafePointer<Int32>, into gradFF: UnsafeMutablePointer<Float>) {
+        for t in 0 ..< T - 1 {
+            let a = Int(inputStart[t])
+            feedForward.accumulateGradient(active: inputIndex + a, count: Int(inputStart[t + 1]) - a, delta: factors + t * n,
+                                           into: gradFF)
+        }
+    }
+
     /// The spiking time loop. `noise(t, buffer)` fills ξ for step t (stochastic layers only). When `training` is
     /// false the surrogate derivatives are not computed. The feed-forward drive is read from `drive` (`L.drive`
     /// unless the caller shares one drive among samples).

@@ -231,11 +231,8 @@ public final class Simulator: @unchecked Sendable {
                 for s in 1 ..< slots { VectorKernels.add(factors + s * slotStride, into: factors, count: T * n0) }
                 let W = workspaces[0]
                 RunContext.buildInputLists(inputs[0], shape: architecture.input, steps: T, workspace: W)
-                for t in 0 ..< T - 1 {
-                    let a = Int(W.inputStart[t])
-                    feedForward[0].kernel.accumulateGradient(active: W.inputIndex + a, count: Int(W.inputStart[t + 1]) - a,
-                                                             delta: factors + t * n0, into: total + ffGradOffset[0])
-                }
+                passes[0].accumulateFeedForwardGradient(factors: factors, steps: T, inputIndex: W.inputIndex,
+                                                        inputStart: W.inputStart, into: total + ffGradOffset[0])
             }
             var ff: [Tensor] = [], rec: [Tensor?] = []
             for i in 0 ..< L {
