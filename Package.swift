@@ -1,18 +1,36 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// The engine is numeric code: build it optimised even in debug (so `swift test` runs at release speed) and for
-// the CPU that compiles it (SIMD width and FMA decide kernel speed; see docs/Performance.md).
-let engineFlags: [SwiftSetting] = [
+// The module cut (see Sources/SpikeKit/SpikeKit.swift and docs/Architecture.md):
+//   SpikeKitFormats   file formats, Tensor, errors       checks on (untrusted input)
+//   SpikeKitKernels   time-loop primitives               -Ounchecked
+//   SpikeKitEngine    neurons, layers, networks, training, data, statistics
+//                     -Ounchecked: its time loops (LayerPass, RunContext) are 8-10 % slower with checks on SHD;
+//                     every description is validated (checked arithmetic, explicit guards) before a run
+//   SpikeKitTheory    Perceptron theory and estimators
+//   SpikeKitExperiments  the paper's experiments
+//   SpikeKitVerification reference cases
+//   SpikeKit          umbrella: `import SpikeKit` brings all of them
+//   spikekit          the command-line tool
+//
+// Numeric modules build optimised even in debug (so `swift test` runs at release speed) and for the CPU that
+// compiles them (SIMD width and FMA decide kernel speed; see docs/Performance.md).
+let kernelFlags: [SwiftSetting] = [
     .unsafeFlags(["-O"], .when(configuration: .debug)),
     .unsafeFlags(["-Ounchecked", "-target-cpu", "native"], .when(configuration: .release)),
 ]
+let numericFlags: [SwiftSetting] = [
+    .unsafeFlags(["-O"], .when(configuration: .debug)),
+    .unsafeFlags(["-target-cpu", "native"], .when(configuration: .release)),
+]
+let numerics: Target.Dependency = .product(name: "RealModule", package: "swift-numerics")
 
 let package = Package(
     name: "SpikeKit",
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "SpikeKit", targets: ["SpikeKit"]),
+        .library(name: "SpikeKitFormats", targets: ["SpikeKitFormats"]),
         .executable(name: "spikekit", targets: ["spikekit"]),
     ],
     dependencies: [
@@ -20,11 +38,18 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
     ],
     targets: [
-        .target(
-            name: "SpikeKit",
-            dependencies: [.product(name: "RealModule", package: "swift-numerics")],
-            swiftSettings: engineFlags
-        ),
+        .target(name: "SpikeKitFormats", dependencies: [numerics], swiftSettings: numericFlags),
+        .target(name: "SpikeKitKernels", dependencies: ["SpikeKitFormats", numerics], swiftSettings: kernelFlags),
+        .target(name: "SpikeKitEngine", dependencies: ["SpikeKitFormats", "SpikeKitKernels", numerics],
+                swiftSettings: kernelFlags),
+        .target(name: "SpikeKitTheory", dependencies: ["SpikeKitEngine", numerics], swiftSettings: numericFlags),
+        .target(name: "SpikeKitExperiments", dependencies: ["SpikeKitEngine", numerics], swiftSettings: numericFlags),
+        .target(name: "SpikeKitVerification", dependencies: ["SpikeKitEngine", "SpikeKitTheory", numerics],
+                swiftSettings: numericFlags),
+        .target(name: "SpikeKit", dependencies: [
+            "SpikeKitFormats", "SpikeKitKernels", "SpikeKitEngine", "SpikeKitTheory", "SpikeKitExperiments",
+            "SpikeKitVerification",
+        ]),
         .executableTarget(
             name: "spikekit",
             dependencies: ["SpikeKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]

@@ -1,5 +1,11 @@
 import Testing
-@testable import SpikeKit
+@testable import SpikeKitFormats
+@testable import SpikeKitKernels
+@testable import SpikeKitEngine
+@testable import SpikeKitTheory
+@testable import SpikeKitExperiments
+@testable import SpikeKitVerification
+import SpikeKit
 
 @Suite struct PhiloxTests {
     /// Known-answer values of Random123's Philox4x32-10 (kat_vectors).

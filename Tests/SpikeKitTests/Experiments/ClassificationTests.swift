@@ -1,6 +1,12 @@
 import Foundation
 import Testing
-@testable import SpikeKit
+@testable import SpikeKitFormats
+@testable import SpikeKitKernels
+@testable import SpikeKitEngine
+@testable import SpikeKitTheory
+@testable import SpikeKitExperiments
+@testable import SpikeKitVerification
+import SpikeKit
 
 /// Tiny Randman problems (3 classes, 10 units, 40 steps) trained for 2-3 epochs: fast checks of the experiment's
 /// mechanics, not of its accuracy.

@@ -1,6 +1,12 @@
 import Foundation
 import Testing
-@testable import SpikeKit
+@testable import SpikeKitFormats
+@testable import SpikeKitKernels
+@testable import SpikeKitEngine
+@testable import SpikeKitTheory
+@testable import SpikeKitExperiments
+@testable import SpikeKitVerification
+import SpikeKit
 
 /// Layouts, filters and datatypes beyond the SHD layout, from Fixtures/hdf5/filters.h5 (make_filters.py).
 @Suite struct HDF5LayoutTests {

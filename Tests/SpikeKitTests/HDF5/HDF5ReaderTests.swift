@@ -1,6 +1,12 @@
 import Foundation
 import Testing
-@testable import SpikeKit
+@testable import SpikeKitFormats
+@testable import SpikeKitKernels
+@testable import SpikeKitEngine
+@testable import SpikeKitTheory
+@testable import SpikeKitExperiments
+@testable import SpikeKitVerification
+import SpikeKit
 
 @Suite struct HDF5ReaderTests {
     /// Reads every field of a SHD-like file and compares it with the generator's JSON, bit for bit.

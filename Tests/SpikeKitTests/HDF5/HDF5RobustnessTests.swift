@@ -1,6 +1,12 @@
 import Foundation
 import Testing
-@testable import SpikeKit
+@testable import SpikeKitFormats
+@testable import SpikeKitKernels
+@testable import SpikeKitEngine
+@testable import SpikeKitTheory
+@testable import SpikeKitExperiments
+@testable import SpikeKitVerification
+import SpikeKit
 
 /// Damaged files must be reported, never trapped on: truncations on a coarse grid and seeded random byte flips.
 /// Each read either succeeds or throws a descriptive error. (A trap, an endless loop or a runaway allocation would

@@ -1,5 +1,11 @@
 import Foundation
-@testable import SpikeKit
+@testable import SpikeKitFormats
+@testable import SpikeKitKernels
+@testable import SpikeKitEngine
+@testable import SpikeKitTheory
+@testable import SpikeKitExperiments
+@testable import SpikeKitVerification
+import SpikeKit
 
 /// Locations of test files and the expected contents written by make_shd_like.py.
 enum HDF5Fixtures {

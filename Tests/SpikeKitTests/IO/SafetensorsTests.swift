@@ -1,6 +1,12 @@
 import Foundation
 import Testing
-@testable import SpikeKit
+@testable import SpikeKitFormats
+@testable import SpikeKitKernels
+@testable import SpikeKitEngine
+@testable import SpikeKitTheory
+@testable import SpikeKitExperiments
+@testable import SpikeKitVerification
+import SpikeKit
 
 /// A safetensors file from a hand-written header and data buffer.
 private func file(header: String, data: [UInt8] = []) -> Data {

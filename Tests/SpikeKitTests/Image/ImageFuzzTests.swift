@@ -1,5 +1,11 @@
 import Testing
-@testable import SpikeKit
+@testable import SpikeKitFormats
+@testable import SpikeKitKernels
+@testable import SpikeKitEngine
+@testable import SpikeKitTheory
+@testable import SpikeKitExperiments
+@testable import SpikeKitVerification
+import SpikeKit
 
 /// Corrupt images whose checksums are made valid again, so the damage reaches the header parser, the filters and
 /// the pixel unpacking: decoding must throw or return an image, never trap.

@@ -1,6 +1,12 @@
 import Foundation
 import Testing
-@testable import SpikeKit
+@testable import SpikeKitFormats
+@testable import SpikeKitKernels
+@testable import SpikeKitEngine
+@testable import SpikeKitTheory
+@testable import SpikeKitExperiments
+@testable import SpikeKitVerification
+import SpikeKit
 
 /// Builds PNG files chunk by chunk, so tests can write headers a normal encoder never would.
 enum PNGBuilder {

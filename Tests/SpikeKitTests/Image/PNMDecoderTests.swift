@@ -1,5 +1,11 @@
 import Testing
-@testable import SpikeKit
+@testable import SpikeKitFormats
+@testable import SpikeKitKernels
+@testable import SpikeKitEngine
+@testable import SpikeKitTheory
+@testable import SpikeKitExperiments
+@testable import SpikeKitVerification
+import SpikeKit
 
 @Suite struct PNMDecoderTests {
     func decode(_ text: String) throws -> GrayImage { try GrayImage.decode(Array(text.utf8), path: "t.pgm") }

@@ -1,6 +1,12 @@
 import Foundation
 import Testing
-@testable import SpikeKit
+@testable import SpikeKitFormats
+@testable import SpikeKitKernels
+@testable import SpikeKitEngine
+@testable import SpikeKitTheory
+@testable import SpikeKitExperiments
+@testable import SpikeKitVerification
+import SpikeKit
 
 /// The vector kernels against scalar references.
 @Suite struct KernelTests {
@@ -139,12 +145,12 @@ import Testing
     @Test func allFiniteFindsEveryNonFiniteValue() {
         for n in [0, 7, 16, 40] {
             let ok = [Float](repeating: 1.5, count: n)
-            #expect(ok.withUnsafeBufferPointer(VectorKernels.allFinite))
+            #expect(ok.withUnsafeBufferPointer(FiniteCheck.allFinite))
             for bad in [Float.nan, .infinity, -.infinity] {
                 for i in [0, n / 2, n - 1] where n > 0 {
                     var v = ok
                     v[i] = bad
-                    #expect(!v.withUnsafeBufferPointer(VectorKernels.allFinite), "\(bad) at \(i) of \(n)")
+                    #expect(!v.withUnsafeBufferPointer(FiniteCheck.allFinite), "\(bad) at \(i) of \(n)")
                 }
             }
         }

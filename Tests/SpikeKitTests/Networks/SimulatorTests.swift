@@ -1,6 +1,12 @@
 import Foundation
 import Testing
-@testable import SpikeKit
+@testable import SpikeKitFormats
+@testable import SpikeKitKernels
+@testable import SpikeKitEngine
+@testable import SpikeKitTheory
+@testable import SpikeKitExperiments
+@testable import SpikeKitVerification
+import SpikeKit
 
 /// Engine properties that need no reference files: determinism of stochastic runs, gradients against finite
 /// differences where the loss is smooth, input validation.

@@ -1,6 +1,12 @@
 import Foundation
 import Testing
-@testable import SpikeKit
+@testable import SpikeKitFormats
+@testable import SpikeKitKernels
+@testable import SpikeKitEngine
+@testable import SpikeKitTheory
+@testable import SpikeKitExperiments
+@testable import SpikeKitVerification
+import SpikeKit
 
 /// Surrogates and escape probabilities against their formulas (written out independently here) and against
 /// central finite differences of their antiderivatives.

@@ -1,5 +1,11 @@
 import Testing
-@testable import SpikeKit
+@testable import SpikeKitFormats
+@testable import SpikeKitKernels
+@testable import SpikeKitEngine
+@testable import SpikeKitTheory
+@testable import SpikeKitExperiments
+@testable import SpikeKitVerification
+import SpikeKit
 
 /// SPEC section 4 / issue acceptance for the single-Perceptron, sign-flip and loop-integral analyses.
 @Suite struct AnalysisTests {

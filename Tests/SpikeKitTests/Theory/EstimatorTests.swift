@@ -1,5 +1,11 @@
 import Testing
-@testable import SpikeKit
+@testable import SpikeKitFormats
+@testable import SpikeKitKernels
+@testable import SpikeKitEngine
+@testable import SpikeKitTheory
+@testable import SpikeKitExperiments
+@testable import SpikeKitVerification
+import SpikeKit
 
 /// SPEC section 3 / issue acceptance: which estimators are unbiased for dE[y]/dθ on small fixed-seed networks.
 @Suite struct EstimatorTests {

@@ -1,6 +1,12 @@
 import Foundation
 import Testing
-@testable import SpikeKit
+@testable import SpikeKitFormats
+@testable import SpikeKitKernels
+@testable import SpikeKitEngine
+@testable import SpikeKitTheory
+@testable import SpikeKitExperiments
+@testable import SpikeKitVerification
+import SpikeKit
 
 /// Small parameter sets for the optimizer tests: one dense layer with a recurrent matrix, one without.
 private func parameters(_ w0: [Float], _ r0: [Float], _ w1: [Float]) -> NetworkParameters {

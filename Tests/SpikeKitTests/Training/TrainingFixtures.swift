@@ -1,5 +1,11 @@
 import Foundation
-@testable import SpikeKit
+@testable import SpikeKitFormats
+@testable import SpikeKitKernels
+@testable import SpikeKitEngine
+@testable import SpikeKitTheory
+@testable import SpikeKitExperiments
+@testable import SpikeKitVerification
+import SpikeKit
 
 /// Shared helpers of the training and safetensors tests.
 enum TrainingFixtures {

@@ -1,0 +1,122 @@
+import SpikeKitFormats
+import SpikeKitKernels
+import Foundation
+
+/// A validated layer: its connections, output shape and neuron parameters, resolved from a `LayerDescription`.
+///
+/// Dynamics (SPEC section 2), for n = 0..T-1, with λ_m = e^{-Δt/τ_mem}, λ_s = e^{-Δt/τ_syn}:
+/// ```
+/// S[n]   = spike(U[n] - θ)
+/// I[n+1] = λ_s I[n] + W·S_in[n] + V·S[n]
+/// next-step reset: U[n+1] = (λ_m U[n] + (1-λ_m) I[n]) (1 - S[n])
+/// same-step reset: U[n+1] = λ_m U[n] (1 - S[n]) + (1-λ_m) I[n]
+/// readout:         U[n+1] = λ_m U[n] + (1-λ_m) I[n], output U[n], U[0] = initialMem
+/// ```
+public struct LayerArchitecture: Equatable, Sendable {
+    public var kind: LayerKind
+    public var feedForward: ConnectionGeometry
+    public var recurrent: ConnectionGeometry?
+    public var tauMem: Double
+    public var tauSyn: Double
+    public var reset: ResetMode
+    /// The spike function (nil for a readout).
+    public var spike: SpikeFunction?
+    public var initialMem: Double
+
+    /// The layer's activity shape.
+    public var shape: ActivityShape { feedForward.output }
+    public var isSpiking: Bool { kind != .readout }
+
+    /// λ_m = e^{-Δt/τ_mem} and λ_s = e^{-Δt/τ_syn} for step size `dt`.
+    public func decay(dt: Double) -> (mem: Double, syn: Double) { (exp(-dt / tauMem), exp(-dt / tauSyn)) }
+
+    /// Resolves and validates a description given the previous layer's shape.
+    public init(_ d: LayerDescription, input: ActivityShape, index: Int) throws {
+        let ctx = "layer \(index) (\(d.kind.rawValue))"
+        func bad(_ m: String) -> SpikeKitError { .invalidConfiguration("\(ctx): \(m)") }
+        guard d.tauMem.isFinite, d.tauMem > 0, d.tauSyn.isFinite, d.tauSyn > 0 else {
+            throw bad("tau_mem and tau_syn must be positive, got \(d.tauMem) and \(d.tauSyn)")
+        }
+        kind = d.kind
+        tauMem = d.tauMem
+        tauSyn = d.tauSyn
+        reset = d.reset ?? .nextStep
+        initialMem = d.initialMem ?? 0
+        guard initialMem.isFinite else { throw bad("initial_mem must be finite") }
+        switch d.kind {
+        case .lif, .readout:
+            guard let n = d.units, n > 0 else { throw bad("needs a positive 'units'") }
+            feedForward = .dense(input: input, outputs: n)
+        case .convLIF:
+            guard let c = d.channels, let k = d.kernel else { throw bad("needs 'channels' and 'kernel'") }
+            guard input.positions > 1 || (d.padding ?? 0) > 0 || k == 1 else {
+                throw bad("conv-lif needs a [channels, positions] input, got \(input)")
+            }
+            feedForward = .conv(input: input, outChannels: c, kernel: k, stride: d.stride ?? 1, padding: d.padding ?? 0)
+        }
+        try feedForward.validate(context: ctx)
+        if d.kind == .readout {
+            spike = nil
+            guard d.recurrent == nil else { throw bad("a readout has no recurrent connection") }
+            recurrent = nil
+        } else {
+            guard let s = d.spike else { throw bad("a spiking layer needs 'spike'") }
+            spike = s
+            let out = feedForward.output
+            switch d.recurrent?.kind {
+            case nil: recurrent = nil
+            case .dense: recurrent = .dense(input: out, outputs: out.count)
+            case .conv:
+                guard d.kind == .convLIF, let r = d.recurrent, let k = r.kernel else {
+                    throw bad("a conv recurrent connection needs a conv-lif layer and a 'kernel'")
+                }
+                let g = ConnectionGeometry.conv(input: out, outChannels: out.channels, kernel: k, stride: r.stride ?? 1,
+                                                padding: r.padding ?? 0)
+                try g.validate(context: ctx + " recurrent")
+                guard g.output == out else {
+                    throw bad("the recurrent conv must keep the shape \(out) (kernel \(k), padding \(r.padding ?? 0)) but gives \(g.output)")
+                }
+                recurrent = g
+            }
+        }
+    }
+}
+
+/// A validated network architecture: the input shape and the layers with their resolved geometry.
+public struct NetworkArchitecture: Equatable, Sendable {
+    public var dt: Double
+    public var threshold: Double
+    public var input: ActivityShape
+    public var layers: [LayerArchitecture]
+
+    /// Resolves and validates a description.
+    /// - Throws: `SpikeKitError.invalidConfiguration` naming the layer and the problem.
+    public init(_ d: NetworkDescription) throws {
+        guard d.dt.isFinite, d.dt > 0 else { throw SpikeKitError.invalidConfiguration("dt must be positive, got \(d.dt)") }
+        guard d.threshold.isFinite else { throw SpikeKitError.invalidConfiguration("threshold must be finite") }
+        dt = d.dt
+        threshold = d.threshold
+        switch d.input.shape.count {
+        case 1 where d.input.shape[0] > 0: input = ActivityShape(units: d.input.shape[0])
+        case 2 where d.input.shape[0] > 0 && d.input.shape[1] > 0:
+            input = ActivityShape(channels: d.input.shape[0], positions: d.input.shape[1])
+        default:
+            throw SpikeKitError.invalidConfiguration("input shape must be [units] or [channels, positions], got \(d.input.shape)")
+        }
+        guard !d.layers.isEmpty else { throw SpikeKitError.invalidConfiguration("a network needs at least one layer") }
+        var shape = input
+        var layers: [LayerArchitecture] = []
+        for (i, ld) in d.layers.enumerated() {
+            if i < d.layers.count - 1, ld.kind == .readout {
+                throw SpikeKitError.invalidConfiguration("layer \(i): a readout must be the last layer")
+            }
+            let l = try LayerArchitecture(ld, input: shape, index: i)
+            layers.append(l)
+            shape = l.shape
+        }
+        self.layers = layers
+    }
+
+    /// The output shape of the last layer.
+    public var outputShape: ActivityShape { layers[layers.count - 1].shape }
+}

@@ -1,0 +1,137 @@
+import SpikeKitFormats
+import SpikeKitKernels
+/// SpikeKit's model description, in the JSON schema of the verification cases (../shared/reference/README.md):
+/// the code that reads a case's network is the code that builds every network.
+///
+/// ```json
+/// {"dt": 0.001, "threshold": 1.0, "input": {"shape": [200]},
+///  "layers": [{"kind": "lif", "units": 200, "tau_mem": 0.01, "tau_syn": 0.005, "reset": "same-step",
+///              "spike": {...}, "recurrent": null, "weights": "layer0.weight.npy"}, ...]}
+/// ```
+public struct NetworkDescription: Codable, Equatable, Sendable {
+    /// Step size Δt in seconds.
+    public var dt: Double
+    /// Firing threshold θ (1 unless configured).
+    public var threshold: Double
+    /// The input layer.
+    public var input: InputDescription
+    /// The layers, applied in order.
+    public var layers: [LayerDescription]
+
+    public init(dt: Double, threshold: Double = 1, input: InputDescription, layers: [LayerDescription]) {
+        self.dt = dt
+        self.threshold = threshold
+        self.input = input
+        self.layers = layers
+    }
+
+    private enum CodingKeys: String, CodingKey { case dt, threshold, input, layers }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        dt = try c.decode(Double.self, forKey: .dt)
+        threshold = try c.decodeIfPresent(Double.self, forKey: .threshold) ?? 1
+        input = try c.decode(InputDescription.self, forKey: .input)
+        layers = try c.decode([LayerDescription].self, forKey: .layers)
+    }
+}
+
+/// The input layer: its shape, `[units]` or `[channels, positions]`, and (in a verification case) the file of
+/// input spikes `[B, T, *shape]`.
+public struct InputDescription: Codable, Equatable, Sendable {
+    public var shape: [Int]
+    public var spikes: String?
+
+    public init(shape: [Int], spikes: String? = nil) {
+        self.shape = shape
+        self.spikes = spikes
+    }
+}
+
+/// The kinds of layer SpikeKit builds (SPEC section 2).
+public enum LayerKind: String, Codable, Sendable {
+    /// Dense connection from the previous layer into LIF neurons.
+    case lif
+    /// conv1d over the positions axis into LIF neurons arranged as (channels, positions).
+    case convLIF = "conv-lif"
+    /// Dense connection into non-spiking leaky integrators.
+    case readout
+}
+
+/// When the reset acts (SPEC section 2).
+public enum ResetMode: String, Codable, Sendable {
+    /// `U[n+1] = (λ_m U[n] + (1-λ_m) I[n]) (1 - S[n])`: silent for one step after a spike.
+    case nextStep = "next-step"
+    /// `U[n+1] = λ_m U[n] (1 - S[n]) + (1-λ_m) I[n]`: can fire on consecutive steps.
+    case sameStep = "same-step"
+}
+
+/// A recurrent connection within a layer: dense (N × N) or conv1d (C × C × k, "same" size).
+public struct RecurrentDescription: Codable, Equatable, Sendable {
+    public enum Kind: String, Codable, Sendable { case dense, conv }
+    public var kind: Kind
+    public var kernel: Int?
+    public var padding: Int?
+    public var stride: Int?
+    /// The weight array's name (a file name in a verification case).
+    public var weights: String?
+
+    public init(kind: Kind, kernel: Int? = nil, padding: Int? = nil, stride: Int? = nil, weights: String? = nil) {
+        self.kind = kind
+        self.kernel = kernel
+        self.padding = padding
+        self.stride = stride
+        self.weights = weights
+    }
+}
+
+/// One layer of a network description.
+public struct LayerDescription: Codable, Equatable, Sendable {
+    public var kind: LayerKind
+    /// Neurons of a `lif` or `readout` layer.
+    public var units: Int?
+    /// Output channels, kernel, stride and padding of a `conv-lif` layer.
+    public var channels: Int?
+    public var kernel: Int?
+    public var stride: Int?
+    public var padding: Int?
+    /// Membrane and synaptic time constants in seconds.
+    public var tauMem: Double
+    public var tauSyn: Double
+    /// Reset mode of a spiking layer (default next-step).
+    public var reset: ResetMode?
+    /// U[0] of a readout (default 0).
+    public var initialMem: Double?
+    /// The feed-forward weight array's name.
+    public var weights: String?
+    public var recurrent: RecurrentDescription?
+    /// Spike function of a spiking layer.
+    public var spike: SpikeFunction?
+    /// In a verification case: the file of uniform draws ξ [B, T, *layer shape].
+    public var noise: String?
+
+    public init(kind: LayerKind, units: Int? = nil, channels: Int? = nil, kernel: Int? = nil, stride: Int? = nil,
+                padding: Int? = nil, tauMem: Double, tauSyn: Double, reset: ResetMode? = nil,
+                initialMem: Double? = nil, weights: String? = nil, recurrent: RecurrentDescription? = nil,
+                spike: SpikeFunction? = nil, noise: String? = nil) {
+        self.kind = kind
+        self.units = units
+        self.channels = channels
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+        self.tauMem = tauMem
+        self.tauSyn = tauSyn
+        self.reset = reset
+        self.initialMem = initialMem
+        self.weights = weights
+        self.recurrent = recurrent
+        self.spike = spike
+        self.noise = noise
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case kind, units, channels, kernel, stride, padding, reset, weights, recurrent, spike, noise
+        case tauMem = "tau_mem", tauSyn = "tau_syn", initialMem = "initial_mem"
+    }
+}

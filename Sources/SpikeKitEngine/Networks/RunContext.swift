@@ -1,0 +1,227 @@
+import SpikeKitFormats
+import SpikeKitKernels
+import Foundation
+
+/// Everything one batch run shares between worker threads, and the per-sample pipeline: input lists, forward
+/// through every layer, the loss and its gradient, and BPTT back through every layer into the slot's gradient.
+/// Workers touch disjoint parts of the output buffers (their own samples, their own slots).
+struct RunContext: @unchecked Sendable {
+    let architecture: NetworkArchitecture
+    let passes: [LayerPass]
+    let inputs: [SpikeTrains]
+    let loss: LossFunction?
+    let targets: Targets?
+    let batch: Int
+    let steps: Int
+    let gradients: Bool
+    let slotGrads: UnsafeMutablePointer<Float>?
+    let gradientSize: Int
+    /// Floats per gradient slot: the packed gradients, then (with `sharedInputGradient`) the first layer's
+    /// dL/dI[n+1] summed over the slot's samples, `[T][N]`.
+    let slotStride: Int
+    /// Every sample has the same input and the first layer spikes: its feed-forward weight gradient
+    /// Σ_b Σ_n S_in[n] ⊗ dL_b/dI[n+1] = Σ_n S_in[n] ⊗ (Σ_b dL_b/dI[n+1]) is formed once per batch from the summed
+    /// factors instead of once per sample.
+    let sharedInputGradient: Bool
+    let ffGradOffset: [Int]
+    let recGradOffset: [Int]
+    let lossOut: UnsafeMutablePointer<Double>
+    let countOut: UnsafeMutablePointer<Int>
+    let outputOut: UnsafeMutablePointer<Float>?
+    let spikesOut: [UnsafeMutablePointer<Float>?]
+    let surrogatesOut: [UnsafeMutablePointer<Float>?]
+    let supplied: [Int: [Float]]
+    let philox: Philox
+    let iteration: UInt32
+    /// The first layer's feed-forward drive `[T][N]`, when every sample has the same input (trials of one
+    /// stimulus): computed once per batch instead of once per sample.
+    let sharedFirstDrive: UnsafePointer<Float>?
+
+    /// Builds the spike index lists (internal order) of one input in `W`.
+    static func buildInputLists(_ x: SpikeTrains, shape inShape: ActivityShape, steps T: Int, workspace W: SampleWorkspace) {
+        var c: Int32 = 0
+        W.inputStart[0] = 0
+        x.offsets.withUnsafeBufferPointer { off in
+            x.indices.withUnsafeBufferPointer { idx in
+                for t in 0 ..< T {
+                    for k in Int(off[t]) ..< Int(off[t + 1]) {
+                        W.inputIndex[Int(c)] = Int32(inShape.internalIndex(canonical: Int(idx[k])))
+                        c += 1
+                    }
+                    W.inputStart[t + 1] = c
+                }
+            }
+        }
+    }
+
+    func runSample(_ b: Int, slot: Int, workspace W: SampleWorkspace) throws {
+        let T = steps
+        let layers = architecture.layers
+        let L = layers.count
+        // Input spike lists in internal order.
+        RunContext.buildInputLists(inputs[b], shape: architecture.input, steps: T, workspace: W)
+        // Forward.
+        for l in 0 ..< L {
+            let S = W.layers[l], pass = passes[l]
+            let (idx, st) = l == 0 ? (W.inputIndex, W.inputStart) : (W.layers[l - 1].index, W.layers[l - 1].start)
+            // The first layer's drive, when shared by every sample, is read in place.
+            let shared = l == 0 ? sharedFirstDrive : nil
+            if shared == nil {
+                pass.computeDrive(S, steps: T, inputIndex: idx, inputStart: st)
+            } else if !layers[l].isSpiking {
+                S.drive.update(from: shared!, count: T * S.n)
+            }
+            if layers[l].isSpiking {
+                let n = S.n
+                if let arr = supplied[l] {
+                    arr.withUnsafeBufferPointer { a in
+                        pass.forwardSpiking(S, drive: shared, steps: T, training: gradients || surrogatesOut[l] != nil) { t, buf in
+                            buf.update(from: a.baseAddress! + (b * T + t) * n, count: n)
+                        }
+                    }
+                } else {
+                    // ξ of step t and neuron k is element t·N + k of the stream (layer, iteration, sample); one fill
+                    // of the window covers several steps.
+                    let ph = philox, it = iteration, layer = UInt32(l), sample = UInt32(truncatingIfNeeded: b)
+                    let window = W.noiseWindow, capacity = W.noiseCapacity
+                    var lo = 0, hi = 0
+                    pass.forwardSpiking(S, drive: shared, steps: T, training: gradients || surrogatesOut[l] != nil) { t, buf in
+                        let first = t * n
+                        if first + n > hi {
+                            lo = first / 128 * 128
+                            hi = min(lo + capacity, T * n)
+                            ph.fillUniform(UnsafeMutableBufferPointer(start: window, count: hi - lo), stream: layer, a: it,
+                                           b: sample, c: 0, firstElement: lo)
+                        }
+                        buf.update(from: window + (first - lo), count: n)
+                    }
+                }
+                countOut[b * L + l] = Int(S.start[T])
+                if let out = surrogatesOut[l] {
+                    let shape = layers[l].shape
+                    let base = out + b * T * n
+                    if shape.positions == 1 {
+                        base.update(from: S.sd, count: T * n)
+                    } else {
+                        for t in 0 ..< T {
+                            for q in 0 ..< n { base[t * n + shape.canonicalIndex(internal: q)] = S.sd[t * n + q] }
+                        }
+                    }
+                }
+                if let out = spikesOut[l] {
+                    let shape = layers[l].shape
+                    let base = out + b * T * n
+                    for t in 0 ..< T {
+                        for k in Int(S.start[t]) ..< Int(S.start[t + 1]) {
+                            base[t * n + shape.canonicalIndex(internal: Int(S.index[k]))] = 1
+                        }
+                    }
+                }
+            } else {
+                pass.forwardReadout(S, steps: T)
+            }
+        }
+        let last = W.layers[L - 1]
+        let lastShape = layers[L - 1].shape
+        let N = lastShape.count
+        if let out = outputOut {
+            let base = out + b * T * N
+            for t in 0 ..< T {
+                for q in 0 ..< N {
+                    let v: Float = layers[L - 1].isSpiking ? Float(last.spikes[t * N + q]) : last.trace[t * N + q]
+                    base[t * N + lastShape.canonicalIndex(internal: q)] = v
+                }
+            }
+        }
+        guard let loss else { return }
+        // Loss and its gradient with respect to the last layer's output (written into its drive buffer).
+        let invB = 1 / Float(batch)
+        var sampleLoss = 0.0
+        switch (loss, targets) {
+        case (.l2Spikes, .spikes(let tg)?):
+            let target = tg[b]
+            var sum = 0.0
+            let scale = invB / Float(N)
+            target.withUnsafeBufferPointer { tp in
+                let dense = lastShape.positions == 1
+                if dense {
+                    // Spikes and targets are 0/1, so every d² is 0 or 1 and the float sums are exact in any order.
+                    sum = Double(VectorKernels.l2SpikeError(spikes: last.spikes, targets: tp.baseAddress!, count: T * N,
+                                                            scale: scale, gradient: last.drive))
+                    return
+                }
+                for t in 0 ..< T {
+                    var rowSum: Float = 0
+                    for q in 0 ..< N {
+                        let d = Float(last.spikes[t * N + q]) - tp[t * N + (dense ? q : lastShape.canonicalIndex(internal: q))]
+                        rowSum += d * d
+                        last.drive[t * N + q] = d * scale
+                    }
+                    sum += Double(rowSum)
+                }
+            }
+            sampleLoss = sum / Double(2 * N)
+        case (.maxOverTimeCrossEntropy, .labels(let labels)?):
+            let label = labels[b]
+            var peak = [Double](repeating: -.infinity, count: N)
+            var at = [Int](repeating: 0, count: N)
+            for t in 0 ..< T {
+                for q in 0 ..< N where Double(last.trace[t * N + q]) > peak[q] {
+                    peak[q] = Double(last.trace[t * N + q])
+                    at[q] = t
+                }
+            }
+            let m = peak.max()!
+            let z = peak.reduce(0) { $0 + exp($1 - m) }
+            let logZ = m + log(z)
+            sampleLoss = logZ - peak[label]
+            last.drive.update(repeating: 0, count: T * N)
+            for q in 0 ..< N {
+                let p = exp(peak[q] - logZ) - (q == label ? 1 : 0)
+                last.drive[at[q] * N + q] = Float(p) * invB
+            }
+        default:
+            throw SpikeKitError.invalidConfiguration("loss and targets do not match")
+        }
+        // Activity regularizer: a constant gradient for every neuron and step of each spiking layer.
+        var regGrad = [Float](repeating: 0, count: L)
+        if let reg = loss.activityRegularizer {
+            for l in 0 ..< L where layers[l].isSpiking {
+                let pop = Double(countOut[b * L + l]) / Double(layers[l].shape.count)
+                let excess = pop - reg.threshold
+                if excess > 0 {
+                    sampleLoss += reg.strength * excess * excess
+                    regGrad[l] = Float(reg.strength * 2 * excess / Double(layers[l].shape.count)) * invB
+                }
+            }
+        }
+        lossOut[b] = sampleLoss
+        guard gradients, let slotGrads else { return }
+        if regGrad[L - 1] != 0 {
+            for k in 0 ..< T * N { last.drive[k] += regGrad[L - 1] }
+        }
+        let grads = slotGrads + slot * slotStride
+        for l in stride(from: L - 1, through: 0, by: -1) {
+            let S = W.layers[l], pass = passes[l]
+            var inputGrad: UnsafeMutablePointer<Float>? = nil
+            var inputCount = 0
+            if l > 0 {
+                let prev = W.layers[l - 1]
+                prev.drive.update(repeating: regGrad[l - 1], count: T * prev.n)
+                inputGrad = prev.drive
+                inputCount = prev.n
+            }
+            let (idx, st) = l == 0 ? (W.inputIndex, W.inputStart) : (W.layers[l - 1].index, W.layers[l - 1].start)
+            if layers[l].isSpiking {
+                let shareFF = l == 0 && sharedInputGradient
+                pass.backwardSpiking(S, steps: T, inputIndex: idx, inputStart: st, gradFF: shareFF ? nil : grads + ffGradOffset[l],
+                                     gradRec: layers[l].recurrent == nil ? nil : grads + recGradOffset[l],
+                                     inputGrad: inputGrad, inputCount: inputCount)
+                if shareFF { VectorKernels.add(S.drive, into: grads + gradientSize, count: T * S.n) }
+            } else {
+                pass.backwardReadout(S, steps: T, inputIndex: idx, inputStart: st, gradFF: grads + ffGradOffset[l],
+                                     inputGrad: inputGrad, inputCount: inputCount)
+            }
+        }
+    }
+}

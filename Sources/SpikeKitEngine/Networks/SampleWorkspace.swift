@@ -1,0 +1,91 @@
+import SpikeKitFormats
+import SpikeKitKernels
+/// Owns raw buffers and frees them together. Buffers are zero-initialised.
+final class Arena: @unchecked Sendable {
+    private var blocks: [UnsafeMutableRawPointer] = []
+
+    func floats(_ n: Int) -> UnsafeMutablePointer<Float> {
+        let p = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))
+        p.initialize(repeating: 0, count: max(n, 1))
+        blocks.append(UnsafeMutableRawPointer(p))
+        return p
+    }
+
+    func int32s(_ n: Int) -> UnsafeMutablePointer<Int32> {
+        let p = UnsafeMutablePointer<Int32>.allocate(capacity: max(n, 1))
+        p.initialize(repeating: 0, count: max(n, 1))
+        blocks.append(UnsafeMutableRawPointer(p))
+        return p
+    }
+
+    func bytes(_ n: Int) -> UnsafeMutablePointer<UInt8> {
+        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: max(n, 1))
+        p.initialize(repeating: 0, count: max(n, 1))
+        blocks.append(UnsafeMutableRawPointer(p))
+        return p
+    }
+
+    deinit {
+        for b in blocks { b.deallocate() }
+    }
+}
+
+/// One layer's buffers for one sample's pass (T steps, N neurons, internal order). Everything the backward pass
+/// needs is kept here: spikes as bytes and as index lists, the surrogate derivative per step, and for
+/// `bpReset` the reset term.
+struct LayerScratch: @unchecked Sendable {
+    let n: Int
+    /// [T][N]: the feed-forward drive W·S_in[n] in the forward pass; dL/d(output)[n] in the backward pass.
+    let drive: UnsafeMutablePointer<Float>
+    /// [T][N]: SD(U[n] - θ) (spiking layers).
+    let sd: UnsafeMutablePointer<Float>
+    /// [T][N]: S[n] as 0/1 bytes (spiking layers).
+    let spikes: UnsafeMutablePointer<UInt8>
+    /// Spike index lists: step n's spikes are `index[start[n] ..< start[n+1]]`.
+    let index: UnsafeMutablePointer<Int32>
+    let start: UnsafeMutablePointer<Int32>
+    /// [T][N]: d U[n+1] / d S[n] without the sign (bpReset only).
+    let resetTerm: UnsafeMutablePointer<Float>
+    /// [T][N]: the readout's U[n].
+    let trace: UnsafeMutablePointer<Float>
+    /// State and scratch vectors of N.
+    let u, i, gu, gi, gs, x, xi: UnsafeMutablePointer<Float>
+}
+
+/// Per-thread scratch for one sample's forward and backward pass through every layer, reused across samples and
+/// training steps (nothing is allocated inside the time loops).
+final class SampleWorkspace: @unchecked Sendable {
+    let steps: Int
+    let arena = Arena()
+    let layers: [LayerScratch]
+    /// The input's spike index lists (internal order).
+    let inputIndex: UnsafeMutablePointer<Int32>
+    let inputStart: UnsafeMutablePointer<Int32>
+    /// A window of a stochastic layer's draws: one Philox fill covers many steps (`noiseCapacity` floats, a
+    /// multiple of 128 that holds any step's draws from a 128-aligned start).
+    let noiseWindow: UnsafeMutablePointer<Float>
+    let noiseCapacity: Int
+
+    init(architecture: NetworkArchitecture, steps: Int) {
+        self.steps = steps
+        inputIndex = arena.int32s(steps * architecture.input.count)
+        inputStart = arena.int32s(steps + 1)
+        let widest = architecture.layers.map(\.shape.count).max() ?? 0
+        noiseCapacity = (max(4096, widest + 128) + 127) / 128 * 128
+        noiseWindow = arena.floats(noiseCapacity)
+        var ls: [LayerScratch] = []
+        for l in architecture.layers {
+            let n = l.shape.count
+            let tn = steps * n
+            let spiking = l.isSpiking
+            let bp = l.spike?.bpReset ?? false
+            ls.append(LayerScratch(
+                n: n, drive: arena.floats(tn), sd: arena.floats(spiking ? tn : 0), spikes: arena.bytes(spiking ? tn : 0),
+                index: arena.int32s(spiking ? tn : 0), start: arena.int32s(steps + 1),
+                resetTerm: arena.floats(bp ? tn : 0), trace: arena.floats(spiking ? 0 : tn),
+                u: arena.floats(n), i: arena.floats(n), gu: arena.floats(n), gi: arena.floats(n), gs: arena.floats(n),
+                x: arena.floats(n), xi: arena.floats(n)))
+        }
+        layers = ls
+    }
+}

@@ -1,0 +1,314 @@
+import SpikeKitFormats
+import SpikeKitKernels
+import Foundation
+
+/// What a simulation returns.
+public struct SimulationResult: Sendable {
+    /// The batch-mean loss (0 when no loss was given).
+    public var loss: Double
+    /// dLoss/dparameters in canonical layout (when gradients were requested).
+    public var gradients: NetworkParameters?
+    /// When recording: the last layer's output `[B, T, *shape]` (spikes, or the readout's U[n]).
+    public var output: Tensor?
+    /// When recording: the spikes of every spiking layer `[B, T, *shape]` (canonical order).
+    public var spikes: [Tensor]?
+    /// When recording surrogates: SD(U[n] - θ) of every spiking layer `[B, T, *shape]` (canonical order).
+    public var surrogates: [Tensor]?
+    /// Spikes per spiking layer, summed over the batch and the steps (index: layer).
+    public var spikeCounts: [Int]
+    /// Per-sample loss terms (batch order).
+    public var sampleLosses: [Double]
+}
+
+/// Runs a network over a batch of spike trains: forward, loss and BPTT, one sample at a time per thread.
+///
+/// Every sample's forward and backward pass is independent, so the batch is split into fixed slots of samples;
+/// each slot accumulates its own gradient in sample order and the slots are summed in slot order. The result is
+/// therefore bit-identical for any thread count. Memory is per thread (one sample's T × neurons buffers), so BPTT
+/// memory does not grow with the batch.
+public final class Simulator: @unchecked Sendable {
+    public let architecture: NetworkArchitecture
+    /// Worker threads used for a batch.
+    public let threads: Int
+    private let feedForward: [PackedConnection]
+    private let recurrent: [PackedConnection?]
+    private let passes: [LayerPass]
+    private var workspaces: [SampleWorkspace] = []
+    /// Where each layer's packed gradients start in a slot's gradient buffer.
+    private let ffGradOffset: [Int]
+    private let recGradOffset: [Int]
+    private let gradientSize: Int
+    /// Per-slot gradient buffers, kept between runs (no page faults in steady state).
+    private var slotGradientBuffer: UnsafeMutablePointer<Float>?
+    private var slotGradientCapacity = 0
+
+    deinit { slotGradientBuffer?.deallocate() }
+
+    /// Upper bound on gradient slots (fixed, independent of the thread count).
+    static let maxSlots = 64
+
+    /// Builds a simulator for `architecture` with `threads` workers (default: `Parallel.defaultThreadCount`).
+    public init(architecture: NetworkArchitecture, threads: Int? = nil) {
+        self.architecture = architecture
+        self.threads = max(1, threads ?? Parallel.defaultThreadCount)
+        feedForward = architecture.layers.map { PackedConnection(geometry: $0.feedForward) }
+        recurrent = architecture.layers.map { $0.recurrent.map(PackedConnection.init(geometry:)) }
+        var off = 0
+        var ffo: [Int] = [], reco: [Int] = []
+        for (i, _) in architecture.layers.enumerated() {
+            ffo.append(off)
+            off += feedForward[i].weightCount
+            reco.append(off)
+            off += recurrent[i]?.weightCount ?? 0
+        }
+        ffGradOffset = ffo
+        recGradOffset = reco
+        gradientSize = off
+        let ffc = feedForward, recc = recurrent
+        passes = architecture.layers.enumerated().map { i, l in
+            LayerPass(l, dt: architecture.dt, threshold: architecture.threshold, feedForward: ffc[i].kernel,
+                      recurrent: recc[i]?.kernel)
+        }
+    }
+
+    /// Loads parameters (canonical layout) into the packed kernels.
+    /// - Throws: `SpikeKitError.shapeMismatch` or `.nonFiniteValues` when they do not fit the architecture.
+    public func load(_ parameters: NetworkParameters) throws {
+        try parameters.validate(for: architecture)
+        for (i, c) in feedForward.enumerated() { c.load(canonical: parameters.feedForward[i].scalars) }
+        for (i, c) in recurrent.enumerated() { if let c { c.load(canonical: parameters.recurrent[i]!.scalars) } }
+    }
+
+    /// Simulates a batch.
+    /// - Parameters:
+    ///   - inputs: one `SpikeTrains` per sample, all with the same steps and the input's unit count.
+    ///   - loss, targets: the objective; required when `gradients` is true.
+    ///   - noise: the source of ξ for stochastic layers.
+    ///   - gradients: compute dLoss/dparameters by BPTT.
+    ///   - record: return the output and every layer's spikes as dense tensors.
+    ///   - recordSurrogates: also return the surrogate derivative of every spiking layer at every step (for online
+    ///     learning rules that work forward in time).
+    ///   - recordOutput: return the last layer's output alone (without every layer's spikes), for example the
+    ///     readout membrane a classifier needs, at a fraction of the memory of `record`.
+    public func run(inputs: [SpikeTrains], loss: LossFunction? = nil, targets: Targets? = nil,
+                    noise: NoiseSource = .philox(seed: 0, iteration: 0), gradients: Bool = false,
+                    record: Bool = false, recordSurrogates: Bool = false, recordOutput: Bool = false) throws -> SimulationResult {
+        let B = inputs.count
+        guard B > 0 else { throw SpikeKitError.invalidConfiguration("a batch needs at least one sample") }
+        let T = inputs[0].steps
+        guard T > 0 else { throw SpikeKitError.invalidConfiguration("a simulation needs at least one step") }
+        for (b, x) in inputs.enumerated() {
+            guard x.steps == T, x.units == architecture.input.count else {
+                throw SpikeKitError.shapeMismatch("sample \(b) has \(x.steps) steps × \(x.units) units, expected \(T) × \(architecture.input.count)")
+            }
+        }
+        if gradients, loss == nil {
+            throw SpikeKitError.invalidConfiguration("gradients need a loss function")
+        }
+        if let loss { try checkTargets(loss: loss, targets: targets, batch: B, steps: T) }
+        let layers = architecture.layers
+        let L = layers.count
+        // Supplied noise in internal order.
+        var suppliedNoise: [Int: [Float]] = [:]
+        if case .supplied(let arrays) = noise {
+            for (i, l) in layers.enumerated() where l.spike?.escape.isStochastic == true {
+                guard let a = arrays[i] else { throw SpikeKitError.invalidConfiguration("layer \(i) is stochastic but no noise was supplied") }
+                let n = l.shape.count
+                guard a.count == B * T * n else {
+                    throw SpikeKitError.shapeMismatch("noise for layer \(i) has \(a.count) values, expected \(B) × \(T) × \(l.shape.dimensions)")
+                }
+                var p = [Float](repeating: 0, count: a.count)
+                for r in 0 ..< B * T {
+                    for q in 0 ..< n { p[r * n + q] = a[r * n + l.shape.canonicalIndex(internal: q)] }
+                }
+                suppliedNoise[i] = p
+            }
+        }
+        if workspaces.count != threads || workspaces.first?.steps != T {
+            workspaces = (0 ..< threads).map { _ in SampleWorkspace(architecture: architecture, steps: T) }
+        }
+        let slots = min(B, Simulator.maxSlots)
+        // Trials of one stimulus (every input the same) share the first layer's drive and the factors of its
+        // weight gradient.
+        let sameInput = B > 1 && inputs.dropFirst().allSatisfy({ $0 == inputs[0] })
+        let sharedInputGradient = gradients && sameInput && architecture.layers[0].isSpiking
+        let slotStride = gradientSize + (sharedInputGradient ? T * architecture.layers[0].shape.count : 0)
+        var slotGrads: UnsafeMutablePointer<Float>? = nil
+        if gradients {
+            if slotGradientCapacity < slots * slotStride {
+                slotGradientBuffer?.deallocate()
+                slotGradientBuffer = .allocate(capacity: slots * slotStride)
+                slotGradientCapacity = slots * slotStride
+            }
+            slotGrads = slotGradientBuffer
+        }
+        let lossBuf = UnsafeMutablePointer<Double>.allocate(capacity: B)
+        lossBuf.initialize(repeating: 0, count: B)
+        let countBuf = UnsafeMutablePointer<Int>.allocate(capacity: B * L)
+        countBuf.initialize(repeating: 0, count: B * L)
+        let outShape = architecture.outputShape
+        let outputBuf: UnsafeMutablePointer<Float>? = record || recordOutput ? .allocate(capacity: B * T * outShape.count) : nil
+        outputBuf?.initialize(repeating: 0, count: B * T * outShape.count)
+        let spikeBufs: [UnsafeMutablePointer<Float>?] = layers.map { l in
+            guard record, l.isSpiking else { return nil }
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: B * T * l.shape.count)
+            p.initialize(repeating: 0, count: B * T * l.shape.count)
+            return p
+        }
+        let sdBufs: [UnsafeMutablePointer<Float>?] = layers.map { l in
+            guard recordSurrogates, l.isSpiking else { return nil }
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: B * T * l.shape.count)
+            p.initialize(repeating: 0, count: B * T * l.shape.count)
+            return p
+        }
+        defer {
+            for p in sdBufs { p?.deallocate() }
+            lossBuf.deallocate()
+            countBuf.deallocate()
+            outputBuf?.deallocate()
+            for p in spikeBufs { p?.deallocate() }
+        }
+        let seed: UInt64, iteration: UInt32
+        if case .philox(let s, let it) = noise { (seed, iteration) = (s, it) } else { (seed, iteration) = (0, 0) }
+        // Trials of one stimulus share the first layer's drive: compute it once.
+        var sharedDrive: UnsafeMutablePointer<Float>? = nil
+        defer { sharedDrive?.deallocate() }
+        if sameInput {
+            let W = workspaces[0], first = W.layers[0]
+            RunContext.buildInputLists(inputs[0], shape: architecture.input, steps: T, workspace: W)
+            passes[0].computeDrive(first, steps: T, inputIndex: W.inputIndex, inputStart: W.inputStart)
+            sharedDrive = .allocate(capacity: T * first.n)
+            sharedDrive!.update(from: first.drive, count: T * first.n)
+        }
+        let context = RunContext(
+            architecture: architecture, passes: passes, inputs: inputs, loss: loss, targets: targets, batch: B, steps: T,
+            gradients: gradients, slotGrads: slotGrads, gradientSize: gradientSize, slotStride: slotStride,
+            sharedInputGradient: sharedInputGradient, ffGradOffset: ffGradOffset,
+            recGradOffset: recGradOffset, lossOut: lossBuf, countOut: countBuf, outputOut: outputBuf,
+            spikesOut: spikeBufs, surrogatesOut: sdBufs, supplied: suppliedNoise, philox: Philox(seed: seed), iteration: iteration,
+            sharedFirstDrive: sharedDrive)
+        let errors = ErrorBox()
+        let workers = min(threads, slots)
+        let spaces = workspaces
+        // With a shared input gradient the slots never hold the first layer's feed-forward gradient (it starts the
+        // packed layout): those elements are neither cleared nor summed.
+        let unused = sharedInputGradient ? ffGradOffset[0] + feedForward[0].weightCount : 0
+        let zeroSlots = slotGrads.map(UnsafeSendable.init), slotSize = slotStride
+        Parallel.forEachWorker(workers) { w in
+            var slot = w
+            while slot < slots {
+                // Each worker clears the slots it fills (in parallel, and leaving them in its cache).
+                zeroSlots.map { ($0.pointer + slot * slotSize + unused).update(repeating: 0, count: slotSize - unused) }
+                for b in Parallel.range(slot, of: slots, count: B) {
+                    do { try context.runSample(b, slot: slot, workspace: spaces[w]) } catch { errors.set(error) }
+                }
+                slot += workers
+            }
+        }
+        if let e = errors.error { throw e }
+        let sampleLoss = Array(UnsafeBufferPointer(start: lossBuf, count: B))
+        let counts = Array(UnsafeBufferPointer(start: countBuf, count: B * L))
+        var grads: NetworkParameters?
+        if let slotGrads {
+            let total = UnsafeMutablePointer<Float>.allocate(capacity: max(gradientSize, 1))
+            defer { total.deallocate() }
+            let size = gradientSize
+            let parts = min(threads, max(1, size / 4096))
+            let t = UnsafeSendable(total), g = UnsafeSendable(slotGrads)
+            total.update(repeating: 0, count: unused)
+            Parallel.forEachWorker(parts) { p in
+                let part = Parallel.range(p, of: parts, count: size - unused)
+                let r = part.lowerBound + unused ..< part.upperBound + unused
+                for k in r { t.pointer[k] = g.pointer[k] }
+                for s in 1 ..< slots {
+                    let src = g.pointer + s * slotStride
+                    for k in r { t.pointer[k] += src[k] }
+                }
+            }
+            if sharedInputGradient {
+                // Σ over slots (in slot order) of the first layer's factors, then one event-driven pass over the
+                // shared input spikes.
+                let n0 = architecture.layers[0].shape.count
+                let factors = slotGrads + gradientSize
+                for s in 1 ..< slots { VectorKernels.add(factors + s * slotStride, into: factors, count: T * n0) }
+                let W = workspaces[0]
+                RunContext.buildInputLists(inputs[0], shape: architecture.input, steps: T, workspace: W)
+                passes[0].accumulateFeedForwardGradient(factors: factors, steps: T, inputIndex: W.inputIndex,
+                                                        inputStart: W.inputStart, into: total + ffGradOffset[0])
+            }
+            var ff: [Tensor] = [], rec: [Tensor?] = []
+            for i in 0 ..< L {
+                ff.append(try Tensor(shape: layers[i].feedForward.weightShape,
+                                     scalars: feedForward[i].canonical(fromPacked: total + ffGradOffset[i])))
+                if let r = recurrent[i] {
+                    rec.append(try Tensor(shape: layers[i].recurrent!.weightShape, scalars: r.canonical(fromPacked: total + recGradOffset[i])))
+                } else {
+                    rec.append(nil)
+                }
+            }
+            grads = NetworkParameters(feedForward: ff, recurrent: rec)
+        }
+        var layerCounts = [Int](repeating: 0, count: L)
+        for b in 0 ..< B { for l in 0 ..< L { layerCounts[l] += counts[b * L + l] } }
+        var result = SimulationResult(loss: sampleLoss.reduce(0, +) / Double(B), gradients: grads, output: nil, spikes: nil,
+                                      spikeCounts: layerCounts, sampleLosses: sampleLoss)
+        if let outputBuf {
+            result.output = try Tensor(shape: [B, T] + outShape.dimensions,
+                                       scalars: Array(UnsafeBufferPointer(start: outputBuf, count: B * T * outShape.count)))
+        }
+        if record {
+            result.spikes = try layers.enumerated().filter { $0.element.isSpiking }.map {
+                try Tensor(shape: [B, T] + $0.element.shape.dimensions,
+                           scalars: Array(UnsafeBufferPointer(start: spikeBufs[$0.offset]!, count: B * T * $0.element.shape.count)))
+            }
+        }
+        if recordSurrogates {
+            result.surrogates = try layers.enumerated().filter { $0.element.isSpiking }.map {
+                try Tensor(shape: [B, T] + $0.element.shape.dimensions,
+                           scalars: Array(UnsafeBufferPointer(start: sdBufs[$0.offset]!, count: B * T * $0.element.shape.count)))
+            }
+        }
+        return result
+    }
+
+    private func checkTargets(loss: LossFunction, targets: Targets?, batch B: Int, steps T: Int) throws {
+        let last = architecture.layers[architecture.layers.count - 1]
+        switch (loss, targets) {
+        case (.l2Spikes, .spikes(let s)?):
+            guard last.isSpiking else { throw SpikeKitError.invalidConfiguration("the L2 spike loss needs a spiking last layer") }
+            guard s.count == B else { throw SpikeKitError.shapeMismatch("\(s.count) targets for \(B) samples") }
+            for (b, t) in s.enumerated() {
+                guard t.count == T * last.shape.count else {
+                    throw SpikeKitError.shapeMismatch("target \(b) has \(t.count) values, expected \(T) × \(last.shape.count)")
+                }
+                guard t.withUnsafeBufferPointer(FiniteCheck.allFinite) else { throw SpikeKitError.nonFiniteValues("target \(b) holds NaN or infinite values") }
+            }
+        case (.maxOverTimeCrossEntropy, .labels(let l)?):
+            guard !last.isSpiking else { throw SpikeKitError.invalidConfiguration("cross-entropy needs a readout as the last layer") }
+            guard l.count == B else { throw SpikeKitError.shapeMismatch("\(l.count) labels for \(B) samples") }
+            for v in l where !(0 ..< last.shape.count).contains(v) {
+                throw SpikeKitError.invalidConfiguration("label \(v) is outside 0..<\(last.shape.count)")
+            }
+        default:
+            throw SpikeKitError.invalidConfiguration("the loss needs \(loss == .l2Spikes ? "target spike rasters" : "labels")")
+        }
+    }
+
+}
+
+/// A raw pointer handed to worker threads; the caller guarantees disjoint access.
+struct UnsafeSendable<T>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<T>
+    init(_ p: UnsafeMutablePointer<T>) { pointer = p }
+}
+
+/// The first error thrown by any worker.
+final class ErrorBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var error: Error?
+    func set(_ e: Error) {
+        lock.lock()
+        if error == nil { error = e }
+        lock.unlock()
+    }
+}

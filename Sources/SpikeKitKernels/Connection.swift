@@ -1,0 +1,328 @@
+import SpikeKitFormats
+/// A synaptic connection from one activity shape to another: dense, or conv1d over positions
+/// (`out[o, j] = Σ_c Σ_k W[o, c, k] · x_padded[c, j·s + k]`, cross-correlation with zero padding, as
+/// `torch.nn.functional.conv1d`).
+public enum ConnectionGeometry: Equatable, Sendable {
+    case dense(input: ActivityShape, outputs: Int)
+    case conv(input: ActivityShape, outChannels: Int, kernel: Int, stride: Int, padding: Int)
+
+    /// The input activity shape.
+    public var input: ActivityShape {
+        switch self {
+        case .dense(let i, _), .conv(let i, _, _, _, _): return i
+        }
+    }
+
+    /// The output activity shape.
+    public var output: ActivityShape {
+        switch self {
+        case .dense(_, let n): return ActivityShape(units: n)
+        case .conv(let i, let c, let k, let s, let p):
+            return ActivityShape(channels: c, positions: (i.positions - k + 2 * p) / s + 1)
+        }
+    }
+
+    /// The canonical (PyTorch) weight shape: dense `(out, in)`, conv `(out_channels, in_channels, kernel)`.
+    public var weightShape: [Int] {
+        switch self {
+        case .dense(let i, let n): return [n, i.count]
+        case .conv(let i, let c, let k, _, _): return [c, i.channels, k]
+        }
+    }
+
+    /// The number of inputs that reach each output neuron (fan-in): `in` for dense, `in_channels × kernel` for conv.
+    public var fanIn: Int {
+        switch self {
+        case .dense(let i, _): return i.count
+        case .conv(let i, _, let k, _, _): return i.channels * k
+        }
+    }
+
+    /// Checks that the geometry produces at least one output.
+    package func validate(context: String) throws {
+        switch self {
+        case .dense(let i, let n):
+            guard n > 0, i.count > 0 else { throw SpikeKitError.invalidConfiguration("\(context): dense connection needs positive sizes") }
+        case .conv(let i, let c, let k, let s, let p):
+            guard c > 0, k > 0, s > 0, p >= 0 else {
+                throw SpikeKitError.invalidConfiguration("\(context): conv needs positive channels, kernel and stride and padding >= 0")
+            }
+            guard i.positions - k + 2 * p >= 0 else {
+                throw SpikeKitError.invalidConfiguration(
+                    "\(context): kernel \(k) with padding \(p) does not fit \(i.positions) input positions")
+            }
+        }
+    }
+}
+
+/// A connection in the kernels' form: weights packed so that the synapses of one presynaptic neuron are runs of
+/// contiguous floats ("segments", each `width` long) that update contiguous postsynaptic neurons.
+///
+/// Dense: input `q` has one segment of all `N_out` outputs, packed weights `Wt[q, o]`. Conv: input `(j_in, c)` has
+/// one segment per kernel tap `k` that lands on an output position `j` (`j·s + k = j_in + pad`), covering all
+/// output channels at `j`; packed weights `Wp[c, k, o]`. The three operations the engine needs are then the same
+/// loop for both: event-driven accumulation of spikes, event-driven weight gradients, and the transposed product
+/// for the input gradient. The storage is owned by this object and exposed to the time loops as raw pointers.
+package final class PackedConnection: @unchecked Sendable {
+    package let geometry: ConnectionGeometry
+    package let inputCount: Int
+    package let outputCount: Int
+    /// Length of every segment (output neurons updated together).
+    package let width: Int
+    /// Number of packed weights.
+    package let weightCount: Int
+    private let start: UnsafeMutablePointer<Int32>
+    private let target: UnsafeMutablePointer<Int32>
+    private let weightOffset: UnsafeMutablePointer<Int32>
+    private let weights: UnsafeMutablePointer<Float>
+    /// The weights again for the transposed product, inputs contiguous: conv `Wb[k, o, c]`, dense `W[o, q]`.
+    private let transposed: UnsafeMutablePointer<Float>
+
+    package init(geometry: ConnectionGeometry) {
+        self.geometry = geometry
+        let inShape = geometry.input, outShape = geometry.output
+        inputCount = inShape.count
+        outputCount = outShape.count
+        var starts: [Int32] = [0], targets: [Int32] = [], offsets: [Int32] = []
+        switch geometry {
+        case .dense(_, let n):
+            width = n
+            for q in 0 ..< inputCount {
+                targets.append(0)
+                offsets.append(Int32(q * n))
+                starts.append(Int32(targets.count))
+            }
+            weightCount = inputCount * n
+        case .conv(let i, let cOut, let k, let s, let p):
+            width = cOut
+            let pOut = outShape.positions
+            for q in 0 ..< inputCount {
+                let jIn = q / i.channels, c = q % i.channels
+                for tap in 0 ..< k {
+                    let t = jIn + p - tap
+                    guard t >= 0, t % s == 0, t / s < pOut else { continue }
+                    targets.append(Int32(t / s * cOut))
+                    offsets.append(Int32((c * k + tap) * cOut))
+                }
+                starts.append(Int32(targets.count))
+            }
+            weightCount = i.channels * k * cOut
+        }
+        start = .allocate(capacity: starts.count)
+        start.initialize(from: starts, count: starts.count)
+        target = .allocate(capacity: max(1, targets.count))
+        target.initialize(from: targets, count: targets.count)
+        weightOffset = .allocate(capacity: max(1, offsets.count))
+        weightOffset.initialize(from: offsets, count: offsets.count)
+        weights = .allocate(capacity: max(1, weightCount))
+        weights.initialize(repeating: 0, count: max(1, weightCount))
+        transposed = .allocate(capacity: max(1, weightCount))
+        transposed.initialize(repeating: 0, count: max(1, weightCount))
+    }
+
+    deinit {
+        start.deallocate()
+        target.deallocate()
+        weightOffset.deallocate()
+        weights.deallocate()
+        transposed.deallocate()
+    }
+
+    /// Loads canonical (PyTorch-layout) weights into the packed form.
+    package func load(canonical w: [Float]) {
+        switch geometry {
+        case .dense(let i, let n) where i.positions == 1:
+            // Internal order is canonical: `transposed` is W itself, `weights` its transpose.
+            w.withUnsafeBufferPointer { src in
+                transposed.update(from: src.baseAddress!, count: n * inputCount)
+                PackedConnection.transpose(src.baseAddress!, rows: n, columns: inputCount, into: weights)
+            }
+        case .dense(let i, let n):
+            for q in 0 ..< inputCount {
+                let col = i.canonicalIndex(internal: q)
+                for o in 0 ..< n {
+                    weights[q * n + o] = w[o * i.count + col]
+                    transposed[o * inputCount + q] = w[o * i.count + col]
+                }
+            }
+        case .conv(let i, let cOut, let k, _, _):
+            for c in 0 ..< i.channels {
+                for tap in 0 ..< k {
+                    for o in 0 ..< cOut {
+                        let v = w[(o * i.channels + c) * k + tap]
+                        weights[(c * k + tap) * cOut + o] = v
+                        transposed[(tap * cOut + o) * i.channels + c] = v
+                    }
+                }
+            }
+        }
+    }
+
+    /// `dst[c · rows + r] = src[r · columns + c]`, in 16 × 16 tiles so that both sides stay in cache.
+    package static func transpose(_ src: UnsafePointer<Float>, rows: Int, columns: Int, into dst: UnsafeMutablePointer<Float>) {
+        var r0 = 0
+        while r0 < rows {
+            let r1 = min(r0 + 16, rows)
+            var c0 = 0
+            while c0 < columns {
+                let c1 = min(c0 + 16, columns)
+                for r in r0 ..< r1 {
+                    for c in c0 ..< c1 { dst[c * rows + r] = src[r * columns + c] }
+                }
+                c0 = c1
+            }
+            r0 = r1
+        }
+    }
+
+    /// Converts a gradient in packed layout to canonical layout.
+    package func canonical(fromPacked g: UnsafePointer<Float>) -> [Float] {
+        var out = [Float](repeating: 0, count: weightCount)
+        switch geometry {
+        case .dense(let i, let n) where i.positions == 1:
+            out.withUnsafeMutableBufferPointer { PackedConnection.transpose(g, rows: inputCount, columns: n, into: $0.baseAddress!) }
+        case .dense(let i, let n):
+            for q in 0 ..< inputCount {
+                let col = i.canonicalIndex(internal: q)
+                for o in 0 ..< n { out[o * i.count + col] = g[q * n + o] }
+            }
+        case .conv(let i, let cOut, let k, _, _):
+            for c in 0 ..< i.channels {
+                for tap in 0 ..< k {
+                    for o in 0 ..< cOut { out[(o * i.channels + c) * k + tap] = g[(c * k + tap) * cOut + o] }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The raw view used inside the time loops; valid while this object lives.
+    package var kernel: ConnectionKernel {
+        var conv: ConnectionKernel.Conv?
+        if case .conv(let i, let cOut, let k, let s, let p) = geometry {
+            conv = ConnectionKernel.Conv(inChannels: i.channels, inPositions: i.positions, outChannels: cOut,
+                                         outPositions: geometry.output.positions, kernel: k, stride: s, padding: p)
+        }
+        return ConnectionKernel(width: width, inputCount: inputCount, start: start, target: target,
+                                weightOffset: weightOffset, weights: weights, transposed: transposed, conv: conv)
+    }
+}
+
+/// Raw-pointer views of a packed connection, used inside the time loops (no retain/release, no bounds checks).
+package struct ConnectionKernel: @unchecked Sendable {
+    package let width: Int
+    package let inputCount: Int
+    package let start: UnsafePointer<Int32>
+    package let target: UnsafePointer<Int32>
+    package let weightOffset: UnsafePointer<Int32>
+    package let weights: UnsafePointer<Float>
+    /// The weights with inputs contiguous (dense `W[o, q]`, conv `Wb[k, o, c]`).
+    package let transposed: UnsafePointer<Float>
+    /// Geometry of a conv connection (nil for dense).
+    package let conv: Conv?
+
+    package struct Conv {
+        let inChannels, inPositions, outChannels, outPositions, kernel, stride, padding: Int
+    }
+
+    /// `out += W · s` for the active inputs `active[0..<n]` (event-driven: one vector add per synapse segment).
+    @inline(__always)
+    package func accumulate(active: UnsafePointer<Int32>, count n: Int, into out: UnsafeMutablePointer<Float>) {
+        for a in 0 ..< n {
+            let q = Int(active[a])
+            var g = Int(start[q])
+            let end = Int(start[q + 1])
+            while g < end {
+                VectorKernels.add(weights + Int(weightOffset[g]), into: out + Int(target[g]), count: width)
+                g += 1
+            }
+        }
+    }
+
+    /// `gW += δ ⊗ s` for the active inputs (event-driven weight gradient), `gW` in packed layout.
+    @inline(__always)
+    package func accumulateGradient(active: UnsafePointer<Int32>, count n: Int, delta: UnsafePointer<Float>,
+                            into gW: UnsafeMutablePointer<Float>) {
+        for a in 0 ..< n {
+            let q = Int(active[a])
+            var g = Int(start[q])
+            let end = Int(start[q + 1])
+            while g < end {
+                VectorKernels.add(delta + Int(target[g]), into: gW + Int(weightOffset[g]), count: width)
+                g += 1
+            }
+        }
+    }
+
+    /// `gIn[t] += Wᵀ δ[t]` for every step t of a sequence (`deltas` is `[steps][outputs]`, `gIn` is
+    /// `[steps][inputs]`): the same product as `backpropagate` for all steps at once, four rows at a time so that
+    /// each weight load serves four steps or positions.
+    @inline(__always)
+    package func backpropagateSequence(deltas: UnsafePointer<Float>, steps T: Int, into gIn: UnsafeMutablePointer<Float>) {
+        let nOut = conv.map { $0.outChannels * $0.outPositions } ?? width
+        if let c = conv {
+            let cIn = c.inChannels, cOut = c.outChannels
+            for k in 0 ..< c.kernel {
+                let m = transposed + k * cOut * cIn
+                // The output positions j whose tap k lands inside the input.
+                var lo = 0
+                while lo < c.outPositions, lo * c.stride + k - c.padding < 0 { lo += 1 }
+                var hi = c.outPositions
+                while hi > lo, (hi - 1) * c.stride + k - c.padding >= c.inPositions { hi -= 1 }
+                let perStep = hi - lo
+                guard perStep > 0 else { continue }
+                let total = T * perStep
+                func a(_ r: Int) -> UnsafePointer<Float> {
+                    let t = r / perStep, j = lo + r % perStep
+                    return deltas + t * nOut + j * cOut
+                }
+                func out(_ r: Int) -> UnsafeMutablePointer<Float> {
+                    let t = r / perStep, j = lo + r % perStep
+                    return gIn + t * inputCount + (j * c.stride + k - c.padding) * cIn
+                }
+                var r = 0
+                while r + 4 <= total {
+                    VectorKernels.accumulateRows4(a(r), a(r + 1), a(r + 2), a(r + 3), m, rows: cOut, width: cIn,
+                                                  into: out(r), out(r + 1), out(r + 2), out(r + 3))
+                    r += 4
+                }
+                while r < total {
+                    VectorKernels.accumulateRows(a(r), m, rows: cOut, width: cIn, into: out(r))
+                    r += 1
+                }
+            }
+        } else {
+            var t = 0
+            while t + 8 <= T {
+                VectorKernels.accumulateRows8(deltas + t * nOut, lda: nOut, transposed, rows: nOut, width: inputCount,
+                                              into: gIn + t * inputCount, ldc: inputCount)
+                t += 8
+            }
+            while t + 4 <= T {
+                VectorKernels.accumulateRows4(deltas + t * nOut, deltas + (t + 1) * nOut, deltas + (t + 2) * nOut,
+                                              deltas + (t + 3) * nOut, transposed, rows: nOut, width: inputCount,
+                                              into: gIn + t * inputCount, gIn + (t + 1) * inputCount,
+                                              gIn + (t + 2) * inputCount, gIn + (t + 3) * inputCount)
+                t += 4
+            }
+            while t < T {
+                VectorKernels.accumulateRows(deltas + t * nOut, transposed, rows: nOut, width: inputCount, into: gIn + t * inputCount)
+                t += 1
+            }
+        }
+    }
+
+    /// `gIn += Wᵀ δ` over all inputs (the gradient with respect to the presynaptic activity).
+    ///
+    /// Dense: `gIn += Σ_o δ[o] · W[o, :]`. Conv: for every output position j and tap k, the input position
+    /// `j·s + k - pad` receives `Σ_o δ[j, o] · Wb[k, o, :]`. Both accumulate in SIMD registers over contiguous
+    /// inputs (no horizontal sums).
+    @inline(__always)
+    package func backpropagate(delta: UnsafePointer<Float>, into gIn: UnsafeMutablePointer<Float>) {
+        if conv != nil {
+            backpropagateSequence(deltas: delta, steps: 1, into: gIn)
+        } else {
+            VectorKernels.accumulateRows(delta, transposed, rows: width, width: inputCount, into: gIn)
+        }
+    }
+}
