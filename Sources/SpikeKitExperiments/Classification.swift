@@ -59,11 +59,12 @@ public struct ClassificationExperiment: Sendable {
         /// LIF network.
         public var readoutTauMem: Double? = nil
         /// Trials of the Fano-factor measurement (one test sample repeated), the sliding window in steps, the test
-        /// sample, and how often it is measured (every n epochs; 0: after the last epoch only).
+        /// sample, and how often it is measured (every n epochs and after the last; 0: after the last epoch only).
+        /// Deterministic networks are never measured: their trials are identical.
         public var fanoTrials = 400
         public var fanoWindow = 10
         public var fanoSample = 0
-        public var fanoEvery = 1
+        public var fanoEvery = 10
 
         public init() {}
 
@@ -239,10 +240,22 @@ public struct ClassificationExperiment: Sendable {
         }
     }
 
+    /// The largest number of independent noise draws `evaluate(_:on:simulator:draw:)` addresses.
+    public static let maxEvaluationDraws = 2048
+
     /// Evaluates `parameters` on `data` with the noise on: simulations of `evaluationBatchSize` samples, chunk k with
-    /// Philox iteration `evaluationIteration + k`. `simulator` decides the spike function (this network's, or the
-    /// other variant's for Fig. 7D).
-    public func evaluate(_ parameters: NetworkParameters, on data: ClassificationData, simulator: Simulator) throws -> Evaluation {
+    /// Philox iteration `evaluationIteration + 65536 · draw + k`. Draw 0 is the evaluation logged during training;
+    /// draws 1 ..< `maxEvaluationDraws` are independent noise realisations of the same evaluation. `simulator`
+    /// decides the spike function (this network's, or the other variant's for Fig. 7D).
+    public func evaluate(_ parameters: NetworkParameters, on data: ClassificationData, simulator: Simulator,
+                         draw: Int = 0) throws -> Evaluation {
+        guard (0 ..< Self.maxEvaluationDraws).contains(draw) else {
+            throw SpikeKitError.invalidConfiguration("evaluation draw \(draw) is outside 0 ..< \(Self.maxEvaluationDraws)")
+        }
+        guard (data.count + configuration.evaluationBatchSize - 1) / max(configuration.evaluationBatchSize, 1) <= 65536 else {
+            throw SpikeKitError.invalidConfiguration("evaluation needs more than 65536 batches; raise the evaluation batch size")
+        }
+        let base = Self.evaluationIteration &+ UInt32(draw) &* 65536
         try simulator.load(parameters)
         let n = data.count, bs = configuration.evaluationBatchSize
         guard n > 0 else { return Evaluation(loss: .nan, accuracy: .nan, rates: [], samples: 0) }
@@ -253,7 +266,7 @@ public struct ClassificationExperiment: Sendable {
             let idx = Array(start ..< min(n, start + bs))
             let labels = idx.map { data.labels[$0] }
             let r = try simulator.run(inputs: idx.map { data.samples[$0] }, loss: configuration.loss, targets: .labels(labels),
-                                      noise: .philox(seed: configuration.seed, iteration: Self.evaluationIteration &+ UInt32(chunk)),
+                                      noise: .philox(seed: configuration.seed, iteration: base &+ UInt32(chunk)),
                                       recordOutput: true)
             lossSum += r.sampleLosses.reduce(0, +)
             correct += zip(Self.predictions(output: r.output!), labels).filter { $0 == $1 }.count

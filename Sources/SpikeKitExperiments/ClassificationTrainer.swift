@@ -164,7 +164,7 @@ public struct ClassificationTrainer: Sendable {
         let valid = try e.evaluate(parameters, on: e.validation, simulator: simulator)
         let test = try e.evaluate(parameters, on: e.test, simulator: simulator)
         let epoch = state.epoch + 1
-        let due = c.fanoTrials >= 2 && ((c.fanoEvery > 0 && epoch % c.fanoEvery == 0) || epoch == c.epochs)
+        let due = e.stochastic && c.fanoTrials >= 2 && ((c.fanoEvery > 0 && epoch % c.fanoEvery == 0) || epoch == c.epochs)
         var fano: [Double?] = Array(repeating: nil, count: e.architecture.layers.filter(\.isSpiking).count)
         if due, let f = try? e.fano(parameters, simulator: simulator) { fano = f.fano }
         let m = ClassificationEpochMetrics(

@@ -71,7 +71,7 @@ struct ClassificationOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "τ_mem of the readout in seconds (default 0.7 for shd, the sample duration for classify).")
     var readoutTau: Double?
 
-    @Option(help: "Trials of the Fano-factor measurement on one test sample (default 400; 0 or 1: off).")
+    @Option(help: "Trials of the Fano-factor measurement on one test sample, stochastic networks only (default 400; 0 or 1: off).")
     var fanoTrials: Int?
 
     @Option(help: "Sliding window of the Fano factor in steps (default 10).")
@@ -80,7 +80,7 @@ struct ClassificationOptions: ParsableArguments {
     @Option(help: "Test sample of the Fano-factor measurement (default 0).")
     var fanoSample: Int?
 
-    @Option(help: "Measure the Fano factor every N epochs; 0: after the last epoch only (default 1).")
+    @Option(help: "Measure the Fano factor (stochastic networks only) every N epochs and after the last; 0: after the last epoch only (default 10).")
     var fanoEvery: Int?
 
     @Option(help: "Also write the checkpoint every N training batches (default 5); always after every epoch.")

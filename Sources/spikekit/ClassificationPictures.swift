@@ -11,51 +11,76 @@ struct ClassificationPictures {
     /// Pixels per cell so that the longer side is about 600 pixels (1 to 8).
     static func scale(_ a: Int, _ b: Int) -> Int { max(1, min(8, 600 / max(a, b, 1))) }
 
-    /// `<name>-sample<k>-input.png`, `-layer<l>.png`, `-readout.png` for each recording.
-    func rasters(_ recordings: [ClassificationExperiment.Recording], dt: Double) throws {
+    /// `<name>-sample<k>-input.png`, `-layer<l>.png`, `-readout.png` for each recording: figures with a title, time
+    /// in ms and neuron index (or class) on the axes, and a colour key.
+    func rasters(_ recordings: [ClassificationExperiment.Recording], dt: Double, classNames: [String]) throws {
+        let ms = dt * 1000
         for (k, r) in recordings.enumerated() {
             let steps = r.steps, units = r.input.count / max(r.steps, 1)
-            try RasterPicture(neurons: units, steps: steps, spikes: r.input, scale: Self.scale(steps, units))
-                .write(path: "\(folder)/\(name)-sample\(k)-input.png")
+            let label = r.label < classNames.count && classNames[r.label] != "class \(r.label)"
+                ? "\(r.label), \(classNames[r.label])" : "\(r.label)"
+            let input = try RasterPicture(neurons: units, steps: steps, spikes: r.input, scale: Self.scale(steps, units))
+            var fi = try RasterFigure(raster: input, title: "\(network): test sample \(k + 1) (class \(label)), input",
+                                      msPerStep: ms, mainName: "input spike")
+            fi.yLabel = "input channel"
+            try fi.write(path: "\(folder)/\(name)-sample\(k)-input.png")
             for (l, layer) in r.layers.enumerated() {
-                try RasterPicture(neurons: layer.neurons, steps: steps, spikes: layer.spikes, scale: Self.scale(steps, layer.neurons))
-                    .write(path: "\(folder)/\(name)-sample\(k)-layer\(l).png")
+                let raster = try RasterPicture(neurons: layer.neurons, steps: steps, spikes: layer.spikes,
+                                               scale: Self.scale(steps, layer.neurons))
+                try RasterFigure(raster: raster, title: "\(network): test sample \(k + 1), hidden layer \(l + 1)",
+                                 msPerStep: ms).write(path: "\(folder)/\(name)-sample\(k)-layer\(l).png")
             }
-            try membrane(r.readout, steps: steps, label: r.label, path: "\(folder)/\(name)-sample\(k)-readout.png")
+            try membrane(r.readout, steps: steps, label: r.label, classNames: classNames, msPerStep: ms,
+                         title: "\(network): test sample \(k + 1) (class \(label)), readout membrane",
+                         path: "\(folder)/\(name)-sample\(k)-readout.png")
         }
     }
 
-    /// The readout membrane `[steps][classes]` as a gray-scale image: one band of rows per class (top: class 0),
-    /// time left to right, dark = high potential (scaled between the minimum and the maximum); the label's band is
-    /// framed by a black line above and below.
-    func membrane(_ u: [Float], steps: Int, label: Int, path: String) throws {
+    /// "Deterministic network" or "Stochastic network".
+    var network: String { name == "det" ? "Deterministic network" : name == "stoch" ? "Stochastic network" : "Network \(name)" }
+
+    /// The readout membrane `[steps][classes]` as a gray-scale figure: one band of rows per class (top: class 0),
+    /// labelled with the class, time left to right, dark = high potential (scaled between the minimum and the
+    /// maximum); the label's band is framed by a black line above and below.
+    func membrane(_ u: [Float], steps: Int, label: Int, classNames: [String], msPerStep: Double, title: String,
+                  path: String) throws {
         let C = u.count / max(steps, 1)
         guard C > 0 else { return }
         let sx = Self.scale(steps, steps), sy = max(4, min(24, 240 / C))
         let w = steps * sx, h = C * sy
         let lo = u.min() ?? 0, hi = u.max() ?? 1
-        var px = [UInt8](repeating: 255, count: w * h)
+        var px = [UInt8](repeating: 255, count: w * h * 3)
         for c in 0 ..< C {
             for t in 0 ..< steps {
                 let v = hi > lo ? (u[t * C + c] - lo) / (hi - lo) : 0
                 let g = UInt8(max(0, min(255, (1 - v) * 255)))
-                for y in 0 ..< sy { for x in 0 ..< sx { px[(c * sy + y) * w + t * sx + x] = g } }
-            }
-            if c == label {
-                for x in 0 ..< w { px[c * sy * w + x] = 0; px[(c * sy + sy - 1) * w + x] = 0 }
+                for y in 0 ..< sy { for x in 0 ..< sx { let k = ((c * sy + y) * w + t * sx + x) * 3; px[k] = g; px[k + 1] = g; px[k + 2] = g } }
             }
         }
-        try AtomicFile.write(Data(PNGEncoder.encode(width: w, height: h, kind: .gray, pixels: px)), to: path)
+        var figure = try RasterFigure(cells: px, columns: steps, rows: C, cellWidth: sx, cellHeight: sy, title: title,
+                                      msPerStep: msPerStep)
+        figure.yLabel = "class"
+        figure.bands = (0 ..< C).map { c in
+            RasterFigure.Band(rows: c ..< c + 1, label: c < classNames.count && classNames[c].count <= 16 ? classNames[c] : "\(c)")
+        }
+        if label < C { figure.highlightedBands = [label] }
+        figure.key = [RasterFigure.KeyEntry(String(format: "U = %.3g (max)", Double(hi)), .black),
+                      RasterFigure.KeyEntry(String(format: "U = %.3g (min)", Double(lo)), .white),
+                      RasterFigure.KeyEntry("true class: framed", .gray)]
+        try figure.write(path: path)
     }
 
     /// `<name>-neuron-trials.png`: the most active neuron of the last hidden layer over the first (at most 100)
     /// Fano trials, one row per trial.
-    func neuronOverTrials(_ f: ClassificationExperiment.FanoMeasurement, steps: Int) throws {
+    func neuronOverTrials(_ f: ClassificationExperiment.FanoMeasurement, steps: Int, dt: Double) throws {
         let shown = min(f.trials, 100)
         var raster = [Float](repeating: 0, count: steps * shown)
         for t in 0 ..< steps { for r in 0 ..< shown { raster[t * shown + r] = f.neuronTrials[t * f.trials + r] } }
-        try RasterPicture(neurons: shown, steps: steps, spikes: raster, scale: Self.scale(steps, shown))
-            .write(path: "\(folder)/\(name)-neuron-trials.png")
+        let picture = try RasterPicture(neurons: shown, steps: steps, spikes: raster, scale: Self.scale(steps, shown))
+        var figure = try RasterFigure(raster: picture, title: "\(network): most active last-layer neuron over \(shown) trials",
+                                      msPerStep: dt * 1000)
+        figure.yLabel = "trial"
+        try figure.write(path: "\(folder)/\(name)-neuron-trials.png")
     }
 
     /// `accuracy-<name>.svg` (training, validation and test accuracy per epoch), `fano-<name>.svg` (Fano factor of
@@ -77,7 +102,7 @@ struct ClassificationPictures {
                      style: .lineAndPoints)
             rates.add(name: "hidden layer \(l + 1)", x: x, y: history.map { $0.trainRates[l] }, style: .lineAndPoints)
         }
-        try fano.write(to: "\(folder)/fano-\(name).svg")
+        if history.contains(where: { $0.fano.contains { $0 != nil } }) { try fano.write(to: "\(folder)/fano-\(name).svg") }
         try rates.write(to: "\(folder)/rates-\(name).svg")
     }
 
@@ -96,6 +121,6 @@ struct ClassificationPictures {
                                     style: .lineAndPoints, color: color))
         }
         try acc.write(to: folder + "/accuracy.svg")
-        try fano.write(to: folder + "/fano.svg")
+        if runs.contains(where: { $0.history.contains { ($0.fano.last ?? nil) != nil } }) { try fano.write(to: folder + "/fano.svg") }
     }
 }

@@ -62,6 +62,7 @@ struct ClassificationRunner {
         let metadata = ["classification.source": sourceJSON, "command": CommandLine.arguments.joined(separator: " ")]
         var progress = ProgressReporter(totalEpochs: configuration.epochs, batchesPerEpoch: exp.batchesPerEpoch,
                                         lineInterval: .seconds(30))
+        progress.label = name
         progress.log("\(name): \(exp.architecture.layers.count) layers, \(exp.classes) classes, \(exp.batchesPerEpoch) batches per epoch")
         while !trainer.isFinished {
             if trainer.epochBatchesDone {
@@ -69,15 +70,17 @@ struct ClassificationRunner {
                 try trainer.checkpoint(metadata: metadata).save(to: path)
                 try writeMetrics(trainer.state.history, to: output + "/metrics-\(name).csv")
                 try ClassificationPictures(folder: output, name: name).curves(trainer.state.history)
-                var shown: [(name: String, value: Double)] = [("loss", m.trainLoss), ("acc", m.trainAccuracy),
-                                                             ("valid", m.validation.accuracy), ("test", m.test.accuracy)]
-                if let f = m.fano.last, let f { shown.append(("fano", f)) }
+                var shown: [(name: String, value: Double)] = [("train_loss", m.trainLoss), ("train_accuracy", m.trainAccuracy),
+                                                             ("valid_accuracy", m.validation.accuracy),
+                                                             ("test_accuracy", m.test.accuracy)]
+                if let f = m.fano.last, let f { shown.append(("fano_l\(m.fano.count - 1)", f)) }
                 progress.finishEpoch(m.epoch, metrics: shown)
             } else {
                 _ = try trainer.trainBatch(simulator: sim)
                 let s = trainer.state
                 progress.update(epoch: s.epoch + 1, batch: s.batch,
-                                metrics: [("loss", s.lossSum / Double(max(s.seen, 1))), ("acc", Double(s.correct) / Double(max(s.seen, 1)))])
+                                metrics: [("train_loss", s.lossSum / Double(max(s.seen, 1))),
+                                          ("train_accuracy", Double(s.correct) / Double(max(s.seen, 1)))])
                 if s.batch % options.checkpointEvery == 0 { try trainer.checkpoint(metadata: metadata).save(to: path) }
             }
         }
@@ -102,22 +105,24 @@ struct ClassificationRunner {
         let crossTest = try exp.evaluate(params, on: exp.test, simulator: other)
         var s = "\(name):"
         if let m = trainer.state.history.last {
-            s += " epoch \(m.epoch): train loss \(f(m.trainLoss)) acc \(f(m.trainAccuracy)); valid acc \(f(m.validation.accuracy)); "
-                + "test loss \(f(m.test.loss)) acc \(f(m.test.accuracy)); rates " + m.test.rates.map { f($0) }.joined(separator: "/") + " Hz"
+            s += " epoch \(m.epoch): train_loss \(f(m.trainLoss)), train_accuracy \(f(m.trainAccuracy)); "
+                + "valid_accuracy \(f(m.validation.accuracy)); test_loss \(f(m.test.loss)), test_accuracy \(f(m.test.accuracy)); "
+                + "test rates " + m.test.rates.map { f($0) }.joined(separator: " / ") + " Hz"
             let epochs = trainer.state.history
             let tr = epochs.map(\.trainingSeconds).reduce(0, +) / Double(epochs.count)
             let ev = epochs.map(\.evaluationSeconds).reduce(0, +) / Double(epochs.count)
             s += String(format: "; %.2f s training + %.2f s evaluation per epoch", tr, ev)
             if let best = epochs.max(by: { $0.validation.accuracy < $1.validation.accuracy }), best.validation.accuracy.isFinite {
-                s += "; best valid acc \(f(best.validation.accuracy)) at epoch \(best.epoch) (test \(f(best.test.accuracy)))"
+                s += "; best valid_accuracy \(f(best.validation.accuracy)) at epoch \(best.epoch) (test_accuracy \(f(best.test.accuracy)))"
             }
         }
-        s += "\n  with the \(otherName) spike function (Fig. 7D): valid acc \(f(crossValid.accuracy)), test acc \(f(crossTest.accuracy))\n"
+        s += "\n  with the \(otherName) spike function (Fig. 7D): valid_accuracy \(f(crossValid.accuracy)), test_accuracy \(f(crossTest.accuracy))\n"
         let fig = ClassificationPictures(folder: output, name: name)
-        try fig.rasters(exp.record(params, samples: [0, 1], simulator: sim), dt: exp.training.dt)
-        if exp.configuration.fanoTrials >= 2 {
+        try fig.rasters(exp.record(params, samples: [0, 1], simulator: sim), dt: exp.training.dt,
+                        classNames: exp.training.classNames)
+        if exp.stochastic, exp.configuration.fanoTrials >= 2 {
             let fano = try exp.fano(params, simulator: sim)
-            try fig.neuronOverTrials(fano, steps: exp.training.steps)
+            try fig.neuronOverTrials(fano, steps: exp.training.steps, dt: exp.training.dt)
             s += "  Fano factor over \(fano.trials) trials (window \(exp.configuration.fanoWindow)): "
                 + fano.fano.map { $0.map { f($0) } ?? "-" }.joined(separator: " / ") + "\n"
         }

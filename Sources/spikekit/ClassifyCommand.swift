@@ -9,11 +9,17 @@ struct ClassifyCommand: ParsableCommand {
         commandName: "classify",
         abstract: "Train a spiking classifier on Randman data or on any SHD-layout file.",
         discussion: """
-            --dataset randman generates the tempo-Randman data of Zenke & Vogels (2021) with the protocol of stork's \
-            example (10 classes, 20 units, 100 steps of 2 ms, 1000 samples per class, α = 1, manifold dimension 1, \
-            spikes in the first half of the window) and trains a 128-unit recurrent LIF network; --dataset <file.h5> \
-            reads an SHD-layout file. The data are split (seeded) into 80 % training, 10 % validation, 10 % test. \
-            --export <file.h5> writes the data set in the SHD layout (with --epochs 0: export only).
+            --dataset randman generates tempo-Randman data (Zenke & Vogels 2021) with the data protocol of stork's \
+            Randman example: 10 classes, 20 units, 100 steps of 2 ms, 1000 samples per class, α = 1, manifold \
+            dimension 1, one spike per unit in the first half of the window. The network and training are SpikeKit's \
+            own and differ from stork's example: one recurrent LIF layer of 128 neurons (--hidden) and a readout, \
+            SMORMS3 with lr 0.01, SuperSpike β 10 (--surrogate-beta), fluctuation-driven initialization with ν 10 Hz \
+            and σ_u 1.0 (deterministic) or 1.3 (stochastic), the activity regularizer (θ 7, strength 0.01), 40 epochs \
+            of batch 250; every one of these is an option. --dataset <file.h5> reads an SHD-layout file; its window is \
+            --duration, or else ends at the file's latest spike (the length used is printed). The data are split \
+            (seeded): --test-fraction of all samples for testing, then --validation-fraction of the rest for \
+            validation, the remainder for training (Randman defaults: 8100 / 900 / 1000 samples). --export <file.h5> \
+            writes the data set in the SHD layout (with --epochs 0: export only).
             """
     )
 
@@ -101,6 +107,10 @@ struct ClassifyCommand: ParsableCommand {
             if let duration, !(duration.isFinite && duration > 0) { throw CommandError("--duration must be positive") }
             if let channels, channels < 1 { throw CommandError("--channels must be at least 1") }
             let raster = try ClassificationSource.rasterOptions(for: dataset, dt: dt, duration: duration, channels: channels)
+            if duration == nil || channels == nil {
+                print("\(dataset): window \(raster.duration) s (\(duration == nil ? "up to the latest spike; --duration sets it" : "--duration")), "
+                      + "\(raster.channels) channels (\(channels == nil ? "largest unit + 1; --channels sets it" : "--channels"))")
+            }
             source = .file(path: dataset, raster: raster, maxSamples: options.maxSamples)
             if let export {
                 let d = try ClassificationSource.load(dataset)

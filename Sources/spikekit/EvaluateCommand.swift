@@ -12,7 +12,10 @@ struct EvaluateCommand: ParsableCommand {
             Without --data the checkpoint's own data are rebuilt (the same files, split and seed, or the same Randman \
             generator) and the evaluation reproduces the accuracy logged for the checkpoint's epoch. --data <dir> uses \
             the SHD files in the folder (validation: the seeded split of shd_train, test: shd_test); --data <file> \
-            evaluates on every sample of an SHD-layout file. The noise stays on, addressed as during training.
+            evaluates on every sample of an SHD-layout file. The noise stays on, addressed as during training; \
+            --draws N repeats the evaluation of a stochastic network with N independent noise draws (draw 1 is the one \
+            logged during training) and prints the mean and standard deviation over them. Firing rates (Hz) of every \
+            spiking layer are printed with each set.
             """
     )
 
@@ -25,8 +28,14 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
 
+    @Option(help: "Independent noise draws of a stochastic network's evaluation (mean and spread over them). (default: 1)")
+    var draws: Int = 1
+
     func run() throws {
         if let threads, threads < 1 { throw CommandError("--threads must be at least 1, got \(threads)") }
+        guard (1 ... ClassificationExperiment.maxEvaluationDraws).contains(draws) else {
+            throw CommandError("--draws must be in 1...\(ClassificationExperiment.maxEvaluationDraws), got \(draws)")
+        }
         guard FileManager.default.fileExists(atPath: checkpoint) else { throw CommandError("\(checkpoint): no such file") }
         let ck = try Checkpoint.load(path: checkpoint)
         let config: ClassificationExperiment.Configuration
@@ -83,17 +92,33 @@ struct EvaluateCommand: ParsableCommand {
         let other = Simulator(architecture: try NetworkArchitecture(exp.otherDescription()), threads: threads)
         print("checkpoint \(checkpoint): \(name) network, epoch \(ck.epoch); data \(source.name)\(wholeFile ? " (all samples as test)" : "")")
         let logged = try? ClassificationTrainer.state(of: ck).history.last
+        let n = stochastic ? draws : 1
+        if !stochastic, draws > 1 { print("a deterministic network has no noise: one evaluation instead of \(draws) draws") }
         for (setName, set) in [("validation", valid), ("test", test)] where set.count > 0 {
-            let a = try exp.evaluate(ck.parameters, on: set, simulator: own)
-            let b = try exp.evaluate(ck.parameters, on: set, simulator: other)
-            var line = "\(setName) (\(set.count) samples): \(name) spike function loss \(fmt(a.loss)) accuracy \(fmt(a.accuracy)); "
-                + "\(otherName) spike function accuracy \(fmt(b.accuracy))"
+            let own_ = try (0 ..< n).map { try exp.evaluate(ck.parameters, on: set, simulator: own, draw: $0) }
+            // The other variant's spike function is deterministic when this network is stochastic: one draw.
+            let other_ = [try exp.evaluate(ck.parameters, on: set, simulator: other)]
+            let a = own_[0]
+            var line = "\(setName) (\(set.count) samples): \(name) spike function loss \(spread(own_.map(\.loss))) "
+                + "accuracy \(spread(own_.map(\.accuracy))); \(otherName) spike function accuracy \(spread(other_.map(\.accuracy)))"
+            if n > 1 { line += " (mean ± standard deviation over \(n) noise draws)" }
             if source == stored, let m = logged {
                 let l = setName == "test" ? m.test : m.validation
-                line += "; logged at epoch \(m.epoch): accuracy \(fmt(l.accuracy))" + (l.accuracy == a.accuracy && l.loss == a.loss ? " (reproduced exactly)" : " (DIFFERS)")
+                line += "; logged at epoch \(m.epoch): accuracy \(fmt(l.accuracy))"
+                    + (l.accuracy == a.accuracy && l.loss == a.loss ? " (draw 1 reproduces it exactly)" : " (DIFFERS)")
             }
             print(line)
+            let rates = (0 ..< a.rates.count).map { l in own_.map { $0.rates[l] } }
+            print("  firing rates (Hz): " + rates.enumerated().map { "layer \($0.offset + 1) \(spread($0.element))" }.joined(separator: ", "))
         }
+    }
+
+    /// "m" for one value, "m ± s" (sample standard deviation) for several.
+    func spread(_ v: [Double]) -> String {
+        guard v.count > 1 else { return fmt(v.first ?? .nan) }
+        let m = v.reduce(0, +) / Double(v.count)
+        let sd = (v.map { ($0 - m) * ($0 - m) }.reduce(0, +) / Double(v.count - 1)).squareRoot()
+        return "\(fmt(m)) ± \(fmt(sd))"
     }
 
     func fmt(_ v: Double) -> String { v.isFinite ? String(format: "%.4f", v) : "-" }

@@ -7,18 +7,38 @@ enum MatchPictures {
     static let scale = 3
 
     /// Writes `input.png`, `target.png`, and for the variant `name`: `<name>-output-initial.png`,
-    /// `<name>-output-final.png` (first trial; output black, target light red, both dark red).
-    static func write(experiment exp: SpikeTrainMatching, name: String, initial: [[Float]], final: [[Float]], folder: String) throws {
-        let input = exp.input.raster
-        try RasterPicture(neurons: exp.input.units, steps: exp.steps, spikes: input, scale: scale).write(path: folder + "/input.png")
-        try RasterPicture(neurons: exp.outputs, steps: exp.steps, spikes: exp.target, scale: scale).write(path: folder + "/target.png")
-        try RasterPicture(neurons: exp.outputs, steps: exp.steps, spikes: initial[0], overlay: exp.target, scale: scale)
-            .write(path: folder + "/\(name)-output-initial.png")
-        try RasterPicture(neurons: exp.outputs, steps: exp.steps, spikes: final[0], overlay: exp.target, scale: scale)
-            .write(path: folder + "/\(name)-output-final.png")
-        try RasterPicture(neurons: exp.outputs, steps: exp.steps, spikes: final[0], scale: scale)
-            .write(path: folder + "/\(name)-output-final-alone.png")
+    /// `<name>-output-final.png` (first trial; output black, target light red, both dark red) and
+    /// `<name>-output-final-alone.png`. Each is a figure with a title, time in ms and neuron index on the axes, and a
+    /// colour key.
+    static func write(experiment exp: SpikeTrainMatching, name: String, initial: [[Float]], final: [[Float]],
+                      epochs: Int, folder: String) throws {
+        let ms = exp.architecture.dt * 1000
+        let network = name == "det" ? "Deterministic network" : "Stochastic network"
+        let c = exp.configuration
+        let input = try RasterPicture(neurons: exp.input.units, steps: exp.steps, spikes: exp.input.raster, scale: scale)
+        try RasterFigure(raster: input, title: "Input: \(exp.input.units) frozen Poisson trains at \(fmt(c.inputRate)) Hz",
+                         msPerStep: ms, mainName: "input spike").write(path: folder + "/input.png")
+        let target = try RasterPicture(neurons: exp.outputs, steps: exp.steps, spikes: exp.target, scale: scale)
+        var t = try RasterFigure(raster: target, title: "Target: the picture as output spike trains", msPerStep: ms,
+                                 mainName: "target spike")
+        t.yLabel = "output neuron"
+        try t.write(path: folder + "/target.png")
+        let views: [(String, [Float], String, Bool)] = [
+            ("initial", initial[0], "\(network): output before training", true),
+            ("final", final[0], "\(network): output after \(epochs) epochs", true),
+            ("final-alone", final[0], "\(network): output after \(epochs) epochs", false),
+        ]
+        for (suffix, spikes, title, overlay) in views {
+            let raster = try RasterPicture(neurons: exp.outputs, steps: exp.steps, spikes: spikes,
+                                           overlay: overlay ? exp.target : nil, scale: scale)
+            var figure = try RasterFigure(raster: raster, title: title + (exp.stochastic ? " (trial 1)" : ""), msPerStep: ms,
+                                          mainName: overlay ? "output only" : "output spike", overlayName: "target only")
+            figure.yLabel = "output neuron"
+            try figure.write(path: folder + "/\(name)-output-\(suffix).png")
+        }
     }
+
+    static func fmt(_ v: Double) -> String { v == v.rounded() ? String(Int(v)) : String(v) }
 }
 
 extension MatchPictures {

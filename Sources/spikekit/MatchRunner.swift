@@ -35,10 +35,11 @@ struct MatchRunner {
             let start = state.epoch
             let initial = try exp.evaluate(epoch: 0, simulator: sim, parameters: try exp.initialParameters())
             var progress = ProgressReporter(totalEpochs: config.epochs, batchesPerEpoch: 1, lineInterval: .seconds(5))
+            progress.label = name
             let t0 = Date()
             try exp.train(&state, until: config.epochs, simulator: sim, checkpointEvery: options.checkpointEvery,
                           checkpointPath: checkpointPath) { m in
-                progress.finishEpoch(m.epoch + 1, metrics: [("loss", m.relativeLoss), ("vR", m.vanRossum)])
+                progress.finishEpoch(m.epoch + 1, metrics: [("relative_loss", m.relativeLoss), ("van_rossum", m.vanRossum)])
             }
             progress.finish()
             let seconds = Date().timeIntervalSince(t0)
@@ -46,16 +47,18 @@ struct MatchRunner {
             let final = try exp.evaluate(epoch: config.epochs, simulator: sim, parameters: state.parameters)
             try writeMetrics(history, to: out + "/metrics-\(name).csv")
             histories.append((name, history))
-            try MatchPictures.write(experiment: exp, name: name, initial: initial.outputs, final: final.outputs, folder: out)
+            try MatchPictures.write(experiment: exp, name: name, initial: initial.outputs, final: final.outputs,
+                                   epochs: config.epochs, folder: out)
             finals.append((name, initial.metrics, final.metrics, seconds / Double(max(1, config.epochs - start))))
         }
         try MatchPictures.writePlots(folder: out, histories: histories)
         var summary = ""
         for (name, i, f, spe) in finals {
-            summary += "\(name): L2 loss \(fmt(i.relativeLoss)) → \(fmt(f.relativeLoss)) of a silent output; van Rossum "
-                + "\(fmt(i.vanRossum)) → \(fmt(f.vanRossum)); rates hidden \(fmt(f.hiddenRate)) Hz, output \(fmt(f.outputRate)) Hz"
-            if let a = i.outputFano, let b = f.outputFano { summary += "; output Fano \(fmt(a)) → \(fmt(b))" }
-            if let a = i.hiddenFano, let b = f.hiddenFano { summary += "; hidden Fano \(fmt(a)) → \(fmt(b))" }
+            summary += "\(name): relative_loss (L2 loss / loss of a silent output) \(fmt(i.relativeLoss)) → \(fmt(f.relativeLoss)); "
+                + "van_rossum \(fmt(i.vanRossum)) → \(fmt(f.vanRossum)); hidden_rate_hz \(fmt(f.hiddenRate)), "
+                + "output_rate_hz \(fmt(f.outputRate))"
+            if let a = i.outputFano, let b = f.outputFano { summary += "; output_fano \(fmt(a)) → \(fmt(b))" }
+            if let a = i.hiddenFano, let b = f.hiddenFano { summary += "; hidden_fano \(fmt(a)) → \(fmt(b))" }
             summary += String(format: "; %.2f ms per epoch\n", spe * 1000)
         }
         print(summary, terminator: "")

@@ -9,11 +9,12 @@ import Foundation
 
 /// Reports training progress on standard output.
 ///
-/// On a terminal (`isatty(1)`) it keeps one line up to date, redrawn at most `redrawInterval` seconds apart:
+/// On a terminal (`isatty(1)`) it keeps one live line up to date, redrawn at most `redrawInterval` seconds apart:
 /// ```
-/// [=========>          ]  47% epoch 3/7 batch 12/20 loss 0.4321 accuracy 0.871 | 0:01:02 elapsed, ETA 0:01:10
+/// stoch: [=========>          ]  47% epoch 3/7 batch 12/20 train_loss 0.4321 | 0:01:02 elapsed, ETA 0:01:10
 /// ```
-/// and at the end of each epoch leaves that epoch's final line in place (so the screen keeps one line per epoch).
+/// through all epochs (with `keepsEpochLines` the final line of each epoch stays instead, one line per epoch);
+/// messages from `log(_:)` appear above it. `label` (for example the network's name) starts every line.
 /// When standard output is not a terminal (a log file, a pipe, CI) it writes plain lines instead, without
 /// carriage returns or escape codes: one per epoch, or one every n batches or every t seconds (`LineInterval`).
 ///
@@ -53,6 +54,10 @@ public struct ProgressReporter: Sendable {
     public var redrawInterval: Double = 0.1
     /// The width of the terminal line in characters (longer lines are cut).
     public let width: Int
+    /// Starts every line as `label: ` (for example "det" or "stoch", the network the progress belongs to).
+    public var label: String?
+    /// On a terminal, leave each epoch's final line in place instead of one live line for the whole run.
+    public var keepsEpochLines = false
 
     private let output: @Sendable (String) -> Void
     private let clock: @Sendable () -> Double
@@ -115,9 +120,11 @@ public struct ProgressReporter: Sendable {
         current = nil
         switch style {
         case .terminal, .automatic:
-            output("\r" + clipped(terminalLine(epoch: epoch, batch: batchesPerEpoch, metrics: metrics, now: now)) + "\u{1B}[K\n")
-            lineOpen = false
-            lastDraw = -Double.infinity
+            output("\r" + clipped(terminalLine(epoch: epoch, batch: batchesPerEpoch, metrics: metrics, now: now)) + "\u{1B}[K"
+                   + (keepsEpochLines ? "\n" : ""))
+            lineOpen = !keepsEpochLines
+            if lineOpen { current = (epoch, batchesPerEpoch, metrics) }
+            lastDraw = keepsEpochLines ? -Double.infinity : now
         case .lines:
             lastLine = now
             output(plainLine(epoch: epoch, batch: batchesPerEpoch, metrics: metrics, now: now) + "\n")
@@ -174,7 +181,7 @@ public struct ProgressReporter: Sendable {
         if filled < barWidth { bar += ">" + String(repeating: " ", count: barWidth - filled - 1) }
         let percent = String(Int((f * 100).rounded(.down)))
         let t = timing(epoch: epoch, batch: batch, now: now)
-        let head = "[\(bar)] \(String(repeating: " ", count: max(0, 3 - percent.count)))\(percent)% "
+        let head = prefix + "[\(bar)] \(String(repeating: " ", count: max(0, 3 - percent.count)))\(percent)% "
             + position(epoch: epoch, batch: batch, metrics: metrics)
         let tail = " | \(t.elapsed) elapsed, ETA \(t.eta)"
         // Too wide: shorten the metrics, keep the timing.
@@ -185,8 +192,11 @@ public struct ProgressReporter: Sendable {
 
     func plainLine(epoch: Int, batch: Int, metrics: [(name: String, value: Double)], now: Double) -> String {
         let t = timing(epoch: epoch, batch: batch, now: now)
-        return position(epoch: epoch, batch: batch, metrics: metrics) + " elapsed \(t.elapsed) eta \(t.eta)"
+        return prefix + position(epoch: epoch, batch: batch, metrics: metrics) + " elapsed \(t.elapsed) eta \(t.eta)"
     }
+
+    /// `label: `, or nothing.
+    var prefix: String { label.map { $0 + ": " } ?? "" }
 
     private func clipped(_ line: String) -> String {
         line.count < width ? line : String(line.prefix(width - 1))

@@ -126,6 +126,30 @@ public struct RasterPicture: Sendable {
         return px
     }
 
+    /// The cells alone, without frame and margin: `steps · scale` × `neurons · scale` RGB pixels, white where no
+    /// raster spikes.
+    public func cellPixels() -> [UInt8] {
+        let w = steps * scale, h = neurons * scale
+        var px = [UInt8](repeating: 255, count: w * h * 3)
+        for n in 0 ..< steps {
+            for i in 0 ..< neurons {
+                let main = spikes[n * neurons + i] >= 0.5
+                let other = (overlay?[n * neurons + i] ?? 0) >= 0.5
+                guard main || other else { continue }
+                let c = main && other ? bothColor : main ? spikeColor : overlayColor
+                for dy in 0 ..< scale {
+                    for dx in 0 ..< scale {
+                        let k = ((i * scale + dy) * w + n * scale + dx) * 3
+                        px[k] = c.red
+                        px[k + 1] = c.green
+                        px[k + 2] = c.blue
+                    }
+                }
+            }
+        }
+        return px
+    }
+
     /// The picture as an 8-bit RGB PNG file.
     public func pngData() -> [UInt8] {
         PNGEncoder.encode(width: width, height: height, kind: .rgb, pixels: rgbPixels())

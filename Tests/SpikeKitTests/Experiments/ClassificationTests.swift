@@ -158,6 +158,36 @@ import SpikeKit
         #expect((0 ... 1).contains(cross.accuracy))
     }
 
+    @Test func evaluationDrawsAreIndependentNoiseAndDrawZeroIsTheLoggedOne() throws {
+        let e = try Self.experiment(stochastic: true, epochs: 1)
+        let sim = Simulator(architecture: e.architecture, threads: 1)
+        let p = try e.initialParameters()
+        let logged = try e.evaluate(p, on: e.test, simulator: sim)
+        #expect(try e.evaluate(p, on: e.test, simulator: sim, draw: 0) == logged)
+        let draws = try (1 ..< 4).map { try e.evaluate(p, on: e.test, simulator: sim, draw: $0) }
+        #expect(draws.allSatisfy { $0.loss != logged.loss })
+        #expect(Set(draws.map(\.loss)).count == 3)
+        #expect(try e.evaluate(p, on: e.test, simulator: sim, draw: 2) == draws[1])
+        #expect(throws: SpikeKitError.self) { try e.evaluate(p, on: e.test, simulator: sim, draw: ClassificationExperiment.maxEvaluationDraws) }
+        // A deterministic network's draws are all the same evaluation.
+        let d = try Self.experiment(stochastic: false, epochs: 1)
+        let dsim = Simulator(architecture: d.architecture, threads: 1)
+        let dp = try d.initialParameters()
+        #expect(try d.evaluate(dp, on: d.test, simulator: dsim, draw: 3) == d.evaluate(dp, on: d.test, simulator: dsim))
+    }
+
+    @Test func fanoIsNeverMeasuredForDeterministicNetworks() throws {
+        for stochastic in [false, true] {
+            let e = try Self.experiment(stochastic: stochastic, epochs: 2)
+            let sim = Simulator(architecture: e.architecture, threads: 1)
+            var t = try ClassificationTrainer(experiment: e)
+            try Self.runToEnd(&t, sim)
+            let measured = t.state.history.map { $0.fano.contains { $0 != nil } }
+            // Default interval 10 epochs: only after the last epoch here, and only for the stochastic network.
+            #expect(measured == [false, stochastic])
+        }
+    }
+
     @Test func badConfigurationsAreRejected() throws {
         let data = try ClassificationData(randman: Randman.generate(Self.randmanConfiguration()))
         var c = ClassificationExperiment.Configuration()

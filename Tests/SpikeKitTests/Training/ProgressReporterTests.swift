@@ -80,7 +80,30 @@ private final class Harness: @unchecked Sendable {
         r.log("validation accuracy 0.9")
         #expect(h.text.contains("\r\u{1B}[Kvalidation accuracy 0.9\n\r["))
         r.finishEpoch(1, metrics: [("accuracy", 0.5)])
-        #expect(h.text.hasSuffix("[==========>         ]  50% epoch 1/2 batch 10/10 accuracy 0.5 | 0:00:11 elapsed, ETA 0:00:11\u{1B}[K\n"))
+        // One live line for the whole run: the epoch's end redraws it without a newline; `finish` ends it.
+        #expect(h.text.hasSuffix("[==========>         ]  50% epoch 1/2 batch 10/10 accuracy 0.5 | 0:00:11 elapsed, ETA 0:00:11\u{1B}[K"))
+        h.now = 12
+        r.update(epoch: 2, batch: 1)
+        #expect(h.text.hasSuffix("\u{1B}[K\r[===========>        ]  55% epoch 2/2 batch 1/10 | 0:00:12 elapsed, ETA 0:00:09\u{1B}[K"))
+        r.finish()
+        #expect(h.text.hasSuffix("\n") && h.text.filter { $0 == "\n" }.count == 2)
+    }
+
+    @Test func labelStartsEveryLineAndEpochLinesCanStay() {
+        let h = Harness()
+        var r = h.reporter(epochs: 2, batches: 1, style: .terminal)
+        r.label = "stoch"
+        r.keepsEpochLines = true
+        r.finishEpoch(1, metrics: [("train_loss", 0.5)])
+        r.finishEpoch(2, metrics: [("train_loss", 0.25)])
+        let lines = h.text.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.allSatisfy { $0.hasPrefix("\rstoch: [") })
+        let h2 = Harness()
+        var plain = h2.reporter(epochs: 1, batches: 1, style: .lines)
+        plain.label = "det"
+        plain.finishEpoch(1)
+        #expect(h2.text.hasPrefix("det: epoch 1/1 batch 1/1"))
     }
 
     @Test func formatting() {
