@@ -49,6 +49,7 @@ extension SpikeTrainMatching {
             var a = saved, b = configuration
             a.epochs = 0
             b.epochs = 0
+            a.statisticsEvery = b.statisticsEvery  // measurement only: training is the same
             guard a == b else { throw bad("was written with other training options") }
         }
         var history: [EpochMetrics] = []

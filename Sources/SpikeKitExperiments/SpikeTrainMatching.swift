@@ -62,6 +62,10 @@ public struct SpikeTrainMatching: Sendable {
         public var sigmaU: Double? = nil
         public var nu = 50.0
         public var seed: UInt64 = 1
+        /// The van Rossum distance and the Fano factors, which need the recorded rasters of every trial, are
+        /// measured every `statisticsEvery` epochs (from epoch 0) and in the last epoch; loss and firing rates every
+        /// epoch. Training is the same for any value.
+        public var statisticsEvery = 10
 
         public init() {}
 
@@ -69,6 +73,7 @@ public struct SpikeTrainMatching: Sendable {
         public func validate() throws {
             func bad(_ m: String) -> SpikeKitError { .invalidConfiguration(m) }
             guard inputs > 0, hidden > 0 else { throw bad("inputs and hidden must be positive") }
+            guard statisticsEvery >= 1 else { throw bad("statistics interval must be at least 1 epoch, got \(statisticsEvery)") }
             guard inputRate > 0, inputRate * 1e-3 < 1 else { throw bad("input rate must be in (0, 1000) Hz, got \(inputRate)") }
             guard epochs >= 0 else { throw bad("epochs must be at least 0") }
             guard trials >= 1 else { throw bad("trials must be at least 1") }
@@ -90,10 +95,11 @@ public struct SpikeTrainMatching: Sendable {
         public var loss: Double
         /// `loss` divided by the loss of a silent output.
         public var relativeLoss: Double
-        public var vanRossum: Double
+        /// The van Rossum distance of the output to the target, mean over trials; nil in epochs without statistics.
+        public var vanRossum: Double?
         public var hiddenRate: Double
         public var outputRate: Double
-        /// Fano factors over trials (stochastic network), nil when undefined.
+        /// Fano factors over trials (stochastic network), nil when undefined or not measured in this epoch.
         public var hiddenFano: Double?
         public var outputFano: Double?
     }
@@ -159,10 +165,12 @@ public struct SpikeTrainMatching: Sendable {
         let targets = [[Float]](repeating: target, count: B)
         try simulator.load(parameters)
         let noise = NoiseSource.philox(seed: configuration.seed, iteration: UInt32(truncatingIfNeeded: epoch))
+        let statistics = epoch % configuration.statisticsEvery == 0 || epoch == configuration.epochs - 1
         let r: SimulationResult
         switch configuration.rule {
         case .bptt:
-            r = try simulator.run(inputs: inputs, loss: .l2Spikes, targets: .spikes(targets), noise: noise, gradients: true, record: true)
+            r = try simulator.run(inputs: inputs, loss: .l2Spikes, targets: .spikes(targets), noise: noise, gradients: true,
+                                  record: statistics)
             var g = r.gradients!
             if let h = configuration.hiddenLearningRate, configuration.learningRate > 0 {
                 let scale = Float(h / configuration.learningRate)
@@ -179,7 +187,7 @@ public struct SpikeTrainMatching: Sendable {
                                      targets: targets, threads: simulator.threads)
             rule.apply(u, to: &parameters)
         }
-        return metrics(epoch: epoch, result: r)
+        return metrics(epoch: epoch, result: r, statistics: statistics)
     }
 
     /// Simulates the current parameters without updating (for the initial and final pictures).
@@ -189,12 +197,20 @@ public struct SpikeTrainMatching: Sendable {
         let r = try simulator.run(inputs: [SpikeTrains](repeating: input, count: B), loss: .l2Spikes,
                                   targets: .spikes([[Float]](repeating: target, count: B)),
                                   noise: .philox(seed: configuration.seed, iteration: UInt32(truncatingIfNeeded: epoch)), record: true)
-        return metrics(epoch: epoch, result: r)
+        return metrics(epoch: epoch, result: r, statistics: true)
     }
 
-    private func metrics(epoch: Int, result r: SimulationResult) -> (metrics: EpochMetrics, outputs: [[Float]]) {
+    /// The epoch's metrics; the van Rossum distance and Fano factors (and the output rasters) only with `statistics`
+    /// and a recorded result.
+    private func metrics(epoch: Int, result r: SimulationResult, statistics: Bool) -> (metrics: EpochMetrics, outputs: [[Float]]) {
         let B = trialsPerEpoch, T = steps, N = outputs, H = configuration.hidden
-        let out = r.spikes![1].scalars, hid = r.spikes![0].scalars
+        let hiddenRate = Double(r.spikeCounts[0]) / Double(B * T * H) / architecture.dt
+        let outputRate = Double(r.spikeCounts[1]) / Double(B * T * N) / architecture.dt
+        guard statistics, let recorded = r.spikes else {
+            return (EpochMetrics(epoch: epoch, loss: r.loss, relativeLoss: r.loss / max(silentLoss, 1e-12), vanRossum: nil,
+                                 hiddenRate: hiddenRate, outputRate: outputRate, hiddenFano: nil, outputFano: nil), [])
+        }
+        let out = recorded[1].scalars, hid = recorded[0].scalars
         let outTrials = (0 ..< B).map { Array(out[$0 * T * N ..< ($0 + 1) * T * N]) }
         let hidTrials = (0 ..< B).map { Array(hid[$0 * T * H ..< ($0 + 1) * T * H]) }
         let vr = outTrials.reduce(0.0) {
@@ -202,8 +218,7 @@ public struct SpikeTrainMatching: Sendable {
         } / Double(B)
         let m = EpochMetrics(
             epoch: epoch, loss: r.loss, relativeLoss: r.loss / max(silentLoss, 1e-12), vanRossum: vr,
-            hiddenRate: Double(r.spikeCounts[0]) / Double(B * T * H) / architecture.dt,
-            outputRate: Double(r.spikeCounts[1]) / Double(B * T * N) / architecture.dt,
+            hiddenRate: hiddenRate, outputRate: outputRate,
             hiddenFano: B > 1 ? SpikeStatistics.fanoFactor(trials: hidTrials, steps: T, neurons: H) : nil,
             outputFano: B > 1 ? SpikeStatistics.fanoFactor(trials: outTrials, steps: T, neurons: N) : nil)
         return (m, outTrials)

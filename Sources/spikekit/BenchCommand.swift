@@ -18,15 +18,18 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             Workloads: stm-det (spike-train matching 200-200-200, T = 189, batch 1), stm-stoch (the same, stochastic, \
             10 trials), shd-det-b32 / shd-stoch-b32 (SHD recurrent conv SNN, T = 350, input density 1.5 %, batch 32), \
-            shd-det-b400 / shd-stoch-b400 (batch 400). Build with -c release.
+            shd-det-b400 / shd-stoch-b400 (batch 400); match-det / match-stoch (whole epochs of `spikekit match` as the \
+            command runs them, metrics included, beside the bare training step measured in the same repetitions). \
+            Build with -c release.
             """
     )
 
-    static let allWorkloads = ["stm-det", "stm-stoch", "shd-det-b32", "shd-stoch-b32", "shd-det-b400", "shd-stoch-b400"]
+    static let allWorkloads = ["stm-det", "stm-stoch", "shd-det-b32", "shd-stoch-b32", "shd-det-b400", "shd-stoch-b400",
+                               "match-det", "match-stoch"]
     static let defaultWorkloads = ["stm-det", "stm-stoch", "shd-det-b32", "shd-stoch-b32"]
 
     @Option(name: .customLong("workload"), parsing: .upToNextOption,
-            help: "Workloads to run (default: stm-det stm-stoch shd-det-b32 shd-stoch-b32; 'all' adds batch 400).")
+            help: "Workloads to run (default: stm-det stm-stoch shd-det-b32 shd-stoch-b32; 'all' adds batch 400 and the match epochs).")
     var workloads: [String] = []
 
     @Option(help: "Timed repetitions per workload, at least 5 (median, min and max are reported); short steps repeat until one second is filled (at most 1000).")

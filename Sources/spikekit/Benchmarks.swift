@@ -12,17 +12,19 @@ struct BenchmarkResult: Codable {
     var median_s: Double
     var min_s: Double
     var max_s: Double
-    var forward_median_s: Double
-    var backward_median_s: Double
-    var update_median_s: Double
+    var forward_median_s: Double?
+    var backward_median_s: Double?
+    var update_median_s: Double?
     var epoch_s: Double?
     /// Forward-only inference throughput (samples per second).
-    var forward_samples_per_s: Double
+    var forward_samples_per_s: Double?
     var peak_rss_mib: Double
     var batch: Int
     var rates_hz: [Double]
     /// Timed repetitions behind the median.
     var runs: Int
+    /// Command-epoch workloads: the median of the bare training step measured in the same repetitions.
+    var train_step_median_s: Double? = nil
 }
 
 /// The benchmark workloads: the paper's networks with Gaussian weights scaled to the activity of
@@ -41,6 +43,10 @@ enum Benchmarks {
 
     static func run(workload: String, repetitions: Int, warmup: Int, threads: Int, seed: UInt64,
                     stmSteps: Int = 189) throws -> BenchmarkResult {
+        if workload.hasPrefix("match-") {
+            return try matchEpoch(stochastic: workload == "match-stoch", repetitions: repetitions, warmup: warmup,
+                                  threads: threads, seed: seed, steps: stmSteps)
+        }
         let stm = workload.hasPrefix("stm")
         let stochastic = workload.contains("stoch")
         let batch = stm ? (stochastic ? 10 : 1) : (workload.hasSuffix("b400") ? 400 : 32)
@@ -127,6 +133,58 @@ enum Benchmarks {
             rates_hz: rates, runs: steps.count)
     }
 
+    /// `match-det` / `match-stoch`: whole epochs of `spikekit match` as the command runs them (the default
+    /// configuration on the built-in picture of 200 neurons × `steps`: simulation of the trials with recording,
+    /// BPTT, update, and the epoch's metrics: loss, van Rossum distance, rates, Fano factors), and in the same
+    /// repetitions the bare training step (simulation with gradients, update, reload) of the same network.
+    static func matchEpoch(stochastic: Bool, repetitions: Int, warmup: Int, threads: Int, seed: UInt64,
+                           steps: Int) throws -> BenchmarkResult {
+        var config = SpikeTrainMatching.Configuration()
+        config.seed = seed
+        let target = try SpikeRasterTarget.builtIn(neurons: 200, steps: steps)
+        let exp = try SpikeTrainMatching(configuration: config, stochastic: stochastic, target: target.spikes,
+                                         neurons: target.neurons, steps: target.steps)
+        let sim = Simulator(architecture: exp.architecture, threads: threads)
+        var state = try exp.initialState()
+        var bare = state
+        let B = exp.trialsPerEpoch
+        let inputs = [SpikeTrains](repeating: exp.input, count: B)
+        let targets = Targets.spikes([[Float]](repeating: exp.target, count: B))
+        var epochs: [Double] = [], trainSteps: [Double] = []
+        var rates: [Double] = []
+        let begin = DispatchTime.now().uptimeNanoseconds
+        var rep = 0
+        while rep < warmup + repetitions
+            || (epochs.count < 1000 && DispatchTime.now().uptimeNanoseconds - begin < 1_000_000_000) {
+            defer { rep += 1 }
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let (m, _) = try exp.trainEpoch(state.epoch, simulator: sim, parameters: &state.parameters, optimizer: &state.optimizer)
+            state.history.append(m)
+            state.epoch += 1
+            let t1 = DispatchTime.now().uptimeNanoseconds
+            try sim.load(bare.parameters)
+            let r = try sim.run(inputs: inputs, loss: .l2Spikes, targets: targets,
+                                noise: .philox(seed: seed, iteration: UInt32(truncatingIfNeeded: rep)), gradients: true)
+            bare.optimizer.step(parameters: &bare.parameters, gradients: r.gradients!)
+            try sim.load(bare.parameters)
+            let t2 = DispatchTime.now().uptimeNanoseconds
+            if rep >= warmup {
+                epochs.append(Double(t1 - t0) / 1e9)
+                trainSteps.append(Double(t2 - t1) / 1e9)
+            }
+            if rep == 0 { rates = [m.hiddenRate, m.outputRate] }
+        }
+        func median(_ a: [Double]) -> Double {
+            let s = a.sorted()
+            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+        }
+        let med = median(epochs)
+        return BenchmarkResult(median_s: med, min_s: epochs.min()!, max_s: epochs.max()!, forward_median_s: nil,
+                               backward_median_s: nil, update_median_s: nil, epoch_s: med,
+                               forward_samples_per_s: nil, peak_rss_mib: peakRSSMiB(), batch: B, rates_hz: rates,
+                               runs: epochs.count, train_step_median_s: median(trainSteps))
+    }
+
     /// The process's peak resident set size in MiB.
     static func peakRSSMiB() -> Double {
         var u = rusage()
@@ -143,14 +201,18 @@ enum Benchmarks {
     }
 
     static func table(_ rows: [(String, BenchmarkResult)]) -> String {
-        func ms(_ s: Double) -> String { s < 1 ? String(format: "%.2f ms", s * 1000) : String(format: "%.3f s", s) }
-        var lines = ["| workload | batch | runs | train step median (min / max) | forward (no grad) | backward | update | epoch (8156) | inference samples/s | peak RSS | rates (Hz) |",
+        func ms(_ s: Double) -> String { s.isFinite ? (s < 1 ? String(format: "%.2f ms", s * 1000) : String(format: "%.3f s", s)) : "-" }
+        var lines = ["| workload | batch | runs | train step (or command epoch) median (min / max) | forward (no grad) | backward | update | epoch (8156; match: command epoch vs training step) | inference samples/s | peak RSS | rates (Hz) |",
                      "|---|---|---|---|---|---|---|---|---|---|---|"]
         for (name, r) in rows {
-            let epoch = r.epoch_s.map { String(format: "%.1f s", $0) } ?? "-"
+            var epoch = r.epoch_s.map { String(format: "%.1f s", $0) } ?? "-"
+            if let step = r.train_step_median_s {
+                epoch = "\(ms(r.median_s)) = \(String(format: "%.2f", r.median_s / step)) × step \(ms(step))"
+            }
+            func ms(_ s: Double) -> String { s.isFinite ? (s < 1 ? String(format: "%.2f ms", s * 1000) : String(format: "%.3f s", s)) : "-" }
             let rates = r.rates_hz.map { String(format: "%.1f", $0) }.joined(separator: ", ")
-            lines.append("| \(name) | \(r.batch) | \(r.runs) | \(ms(r.median_s)) (\(ms(r.min_s)) / \(ms(r.max_s))) | \(ms(r.forward_median_s)) | "
-                + "\(ms(r.backward_median_s)) | \(ms(r.update_median_s)) | \(epoch) | \(String(format: "%.0f", r.forward_samples_per_s)) | "
+            lines.append("| \(name) | \(r.batch) | \(r.runs) | \(ms(r.median_s)) (\(ms(r.min_s)) / \(ms(r.max_s))) | \(ms(r.forward_median_s ?? .nan)) | "
+                + "\(ms(r.backward_median_s ?? .nan)) | \(ms(r.update_median_s ?? .nan)) | \(epoch) | \((r.forward_samples_per_s.map { String(format: "%.0f", $0) } ?? "-")) | "
                 + "\(String(format: "%.0f MiB", r.peak_rss_mib)) | \(rates) |")
         }
         return lines.joined(separator: "\n")

@@ -90,6 +90,9 @@ struct MatchOptions: ParsableArguments {
     @Option(help: "Output folder.")
     var output: String?
 
+    @Option(help: "Measure the van Rossum distance and the Fano factors every N epochs (and in the last); loss and rates are measured every epoch.")
+    var statisticsEvery: Int = 10
+
     @Option(help: "Write a checkpoint every N epochs (and at the end).")
     var checkpointEvery: Int = 100
 
@@ -107,6 +110,7 @@ struct MatchOptions: ParsableArguments {
         guard epochs >= 0 else { throw ValidationError("--epochs must be at least 0") }
         guard trials >= 1 else { throw ValidationError("--trials must be at least 1") }
         guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be at least 1") }
+        guard statisticsEvery >= 1 else { throw ValidationError("--statistics-every must be at least 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         do { try configuration.validate() } catch { throw ValidationError("\(error)") }
     }
@@ -130,6 +134,7 @@ struct MatchOptions: ParsableArguments {
         c.sigmaU = sigmaU
         c.nu = nu
         c.seed = seed
+        c.statisticsEvery = statisticsEvery
         return c
     }
 }

@@ -53,7 +53,8 @@ extension MatchPictures {
             let x = h.map { Double($0.epoch + 1) }
             let label = name == "det" ? "deterministic" : "stochastic"
             loss.add(name: label, x: x, y: h.map(\.relativeLoss))
-            vr.add(name: label, x: x, y: h.map(\.vanRossum))
+            let v = h.compactMap { m in m.vanRossum.map { (Double(m.epoch + 1), $0) } }
+            vr.add(name: label, x: v.map(\.0), y: v.map(\.1))
             let hf = h.compactMap { m in m.hiddenFano.map { (Double(m.epoch + 1), $0) } }
             let of = h.compactMap { m in m.outputFano.map { (Double(m.epoch + 1), $0) } }
             if !hf.isEmpty { fano.add(name: "hidden", x: hf.map(\.0), y: hf.map(\.1)); anyFano = true }

@@ -39,7 +39,9 @@ struct MatchRunner {
             let t0 = Date()
             try exp.train(&state, until: config.epochs, simulator: sim, checkpointEvery: options.checkpointEvery,
                           checkpointPath: checkpointPath) { m in
-                progress.finishEpoch(m.epoch + 1, metrics: [("relative_loss", m.relativeLoss), ("van_rossum", m.vanRossum)])
+                var shown: [(name: String, value: Double)] = [("relative_loss", m.relativeLoss)]
+                if let v = m.vanRossum { shown.append(("van_rossum", v)) }
+                progress.finishEpoch(m.epoch + 1, metrics: shown)
             }
             progress.finish()
             let seconds = Date().timeIntervalSince(t0)
@@ -55,7 +57,7 @@ struct MatchRunner {
         var summary = ""
         for (name, i, f, spe) in finals {
             summary += "\(name): relative_loss (L2 loss / loss of a silent output) \(fmt(i.relativeLoss)) → \(fmt(f.relativeLoss)); "
-                + "van_rossum \(fmt(i.vanRossum)) → \(fmt(f.vanRossum)); hidden_rate_hz \(fmt(f.hiddenRate)), "
+                + "van_rossum \(fmt(i.vanRossum ?? .nan)) → \(fmt(f.vanRossum ?? .nan)); hidden_rate_hz \(fmt(f.hiddenRate)), "
                 + "output_rate_hz \(fmt(f.outputRate))"
             if let a = i.outputFano, let b = f.outputFano { summary += "; output_fano \(fmt(a)) → \(fmt(b))" }
             if let a = i.hiddenFano, let b = f.hiddenFano { summary += "; hidden_fano \(fmt(a)) → \(fmt(b))" }
@@ -77,7 +79,7 @@ struct MatchRunner {
     func writeMetrics(_ h: [SpikeTrainMatching.EpochMetrics], to path: String) throws {
         var s = "epoch,loss,relative_loss,van_rossum,hidden_rate_hz,output_rate_hz,hidden_fano,output_fano\n"
         for m in h {
-            s += "\(m.epoch),\(m.loss),\(m.relativeLoss),\(m.vanRossum),\(m.hiddenRate),\(m.outputRate),"
+            s += "\(m.epoch),\(m.loss),\(m.relativeLoss),\(m.vanRossum.map { "\($0)" } ?? ""),\(m.hiddenRate),\(m.outputRate),"
                 + "\(m.hiddenFano.map { "\($0)" } ?? ""),\(m.outputFano.map { "\($0)" } ?? "")\n"
         }
         try AtomicFile.write(s, to: path)

@@ -13,36 +13,56 @@ public enum SpikeStatistics {
         guard R >= 2, steps >= window, window >= 1 else { return nil }
         guard trials.allSatisfy({ $0.count >= steps * neurons }) else { return nil }
         let bins = steps - window + 1
-        // Window counts of every trial, [bins][neurons] each, from a running sum over time.
+        // Window counts of every trial, [bins][neurons] each, from a running sum over time (one running sum per
+        // neuron, updated a time step at a time so that the inner loops run over contiguous neurons).
         var counts = [Double](repeating: 0, count: R * bins * neurons)
+        var running = [Double](repeating: 0, count: neurons)
         counts.withUnsafeMutableBufferPointer { cp in
-            for r in 0 ..< R {
-                trials[r].withUnsafeBufferPointer { x in
-                    let c = cp.baseAddress! + r * bins * neurons
-                    for i in 0 ..< neurons {
-                        var running = 0.0
+            running.withUnsafeMutableBufferPointer { run in
+                for r in 0 ..< R {
+                    trials[r].withUnsafeBufferPointer { x in
+                        let c = cp.baseAddress! + r * bins * neurons
+                        for i in 0 ..< neurons { run[i] = 0 }
                         for t in 0 ..< steps {
-                            running += Double(x[t * neurons + i])
-                            if t >= window { running -= Double(x[(t - window) * neurons + i]) }
-                            if t >= window - 1 { c[(t - window + 1) * neurons + i] = running }
+                            let now = x.baseAddress! + t * neurons
+                            for i in 0 ..< neurons { run[i] += Double(now[i]) }
+                            if t >= window {
+                                let old = x.baseAddress! + (t - window) * neurons
+                                for i in 0 ..< neurons { run[i] -= Double(old[i]) }
+                            }
+                            if t >= window - 1 {
+                                let out = c + (t - window + 1) * neurons
+                                for i in 0 ..< neurons { out[i] = run[i] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Mean and variance over trials of every bin, two passes, each summing the trials in order.
+        let plane = bins * neurons
+        var mean = [Double](repeating: 0, count: plane), variance = [Double](repeating: 0, count: plane)
+        counts.withUnsafeBufferPointer { cp in
+            mean.withUnsafeMutableBufferPointer { m in
+                variance.withUnsafeMutableBufferPointer { v in
+                    for r in 0 ..< R {
+                        let c = cp.baseAddress! + r * plane
+                        for k in 0 ..< plane { m[k] += c[k] }
+                    }
+                    for k in 0 ..< plane { m[k] /= Double(R) }
+                    for r in 0 ..< R {
+                        let c = cp.baseAddress! + r * plane
+                        for k in 0 ..< plane {
+                            let d = c[k] - m[k]
+                            v[k] += d * d
                         }
                     }
                 }
             }
         }
         var sum = 0.0, used = 0
-        let plane = bins * neurons
-        for k in 0 ..< plane {
-            var mean = 0.0
-            for r in 0 ..< R { mean += counts[r * plane + k] }
-            mean /= Double(R)
-            guard mean > 0 else { continue }
-            var v = 0.0
-            for r in 0 ..< R {
-                let d = counts[r * plane + k] - mean
-                v += d * d
-            }
-            sum += v / Double(R - 1) / mean
+        for k in 0 ..< plane where mean[k] > 0 {
+            sum += variance[k] / Double(R - 1) / mean[k]
             used += 1
         }
         return used > 0 ? sum / Double(used) : nil
