@@ -10,6 +10,7 @@ import Foundation
 /// I[n+1] = λ_s I[n] + W·S_in[n] + V·S[n]
 /// next-step reset: U[n+1] = (λ_m U[n] + (1-λ_m) I[n]) (1 - S[n])
 /// same-step reset: U[n+1] = λ_m U[n] (1 - S[n]) + (1-λ_m) I[n]
+/// subtract reset:  U[n+1] = λ_m U[n] + (1-λ_m) I[n] - θ S[n]
 /// readout:         U[n+1] = λ_m U[n] + (1-λ_m) I[n], output U[n], U[0] = initialMem
 /// ```
 public struct LayerArchitecture: Equatable, Sendable {

@@ -12,6 +12,8 @@ struct LayerPass: @unchecked Sendable {
     let feedForward: ConnectionKernel
     let recurrent: ConnectionKernel?
     let nextStep: Bool
+    /// Subtractive reset: U[n+1] = λ_m U[n] + (1-λ_m) I[n] - θ S[n].
+    let subtract: Bool
     let bpReset: Bool
 
     init(_ a: LayerArchitecture, dt: Double, threshold: Double, feedForward: ConnectionKernel, recurrent: ConnectionKernel?) {
@@ -24,6 +26,7 @@ struct LayerPass: @unchecked Sendable {
         self.feedForward = feedForward
         self.recurrent = recurrent
         nextStep = a.reset == .nextStep
+        subtract = a.reset == .subtract
         bpReset = a.spike?.bpReset ?? false
     }
 
@@ -72,7 +75,7 @@ struct LayerPass: @unchecked Sendable {
             if !fused { SpikeKernels.decide(spike.escape, x: L.x, xi: L.xi, into: s, count: n) }
             if training {
                 if !fused { SpikeKernels.surrogate(spike.resolvedSurrogate, x: L.x, s: s, into: L.sd + t * n, count: n) }
-                if bpReset {
+                if bpReset && !subtract {
                     let r = L.resetTerm + t * n
                     if nextStep {
                         for k in 0 ..< n { r[k] = lm * L.u[k] + cm * L.i[k] }
@@ -81,7 +84,13 @@ struct LayerPass: @unchecked Sendable {
                     }
                 }
             }
-            if nextStep {
+            if subtract {
+                for k in 0 ..< n {
+                    let reset: Float = s[k] != 0 ? th : 0
+                    L.u[k] = lm * L.u[k] + cm * L.i[k] - reset
+                    L.i[k] = ls * L.i[k] + drive[k]
+                }
+            } else if nextStep {
                 for k in 0 ..< n {
                     let keep: Float = s[k] != 0 ? 0 : 1
                     L.u[k] = (lm * L.u[k] + cm * L.i[k]) * keep
@@ -167,13 +176,25 @@ struct LayerPass: @unchecked Sendable {
                     feedForward.accumulateGradient(active: inputIndex + a, count: Int(inputStart[t + 1]) - a, delta: L.gi, into: gradFF)
                 }
                 if bpReset {
-                    let r = L.resetTerm + t * n
-                    for k in 0 ..< n { gs[k] -= L.gu[k] * r[k] }
+                    if subtract {
+                        // U[t+1] = ... - θ S[t]: dL/dS[t] gets -θ dL/dU[t+1].
+                        let th = threshold
+                        for k in 0 ..< n { gs[k] -= L.gu[k] * th }
+                    } else {
+                        let r = L.resetTerm + t * n
+                        for k in 0 ..< n { gs[k] -= L.gu[k] * r[k] }
+                    }
                 }
             }
             // dL/dI[t+1] is dL/d(W·S_in[t]): keep it in the drive buffer for the input gradient after the loop.
             if inputGrad != nil || gradFF == nil { (L.drive + t * n).update(from: L.gi, count: n) }
-            if nextStep {
+            if subtract {
+                for k in 0 ..< n {
+                    let gu1 = L.gu[k]
+                    L.gu[k] = gs[k] * sd[k] + gu1 * lm
+                    L.gi[k] = ls * L.gi[k] + gu1 * cm
+                }
+            } else if nextStep {
                 for k in 0 ..< n {
                     let keep: Float = s[k] != 0 ? 0 : 1
                     let gu1 = L.gu[k]

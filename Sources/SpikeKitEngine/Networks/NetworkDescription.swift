@@ -64,6 +64,10 @@ public enum ResetMode: String, Codable, Sendable {
     case nextStep = "next-step"
     /// `U[n+1] = λ_m U[n] (1 - S[n]) + (1-λ_m) I[n]`: can fire on consecutive steps.
     case sameStep = "same-step"
+    /// `U[n+1] = λ_m U[n] + (1-λ_m) I[n] - θ S[n]`: the threshold is subtracted ("soft" reset, snnTorch's
+    /// `reset_mechanism="subtract"`); the membrane keeps what exceeded θ. With `bpReset` off, S[n] in the reset
+    /// term is a constant for the backward pass; with it on, dL/dS[n] gets -θ dL/dU[n+1].
+    case subtract = "subtract"
 }
 
 /// A recurrent connection within a layer: dense (N × N) or conv1d (C × C × k, "same" size).

@@ -138,6 +138,73 @@ import SpikeKit
         }
     }
 
+    /// Subtractive reset: the readout weights' gradient behind a subtract-reset hidden layer against central finite
+    /// differences (the hidden spikes do not change under the small perturbation; the hidden layer's own
+    /// surrogate gradients are checked against PyTorch autograd by the `l-subtract-reset-*` verify cases).
+    @Test(arguments: [false, true])
+    func subtractResetReadoutGradientMatchesFiniteDifferences(bpReset: Bool) throws {
+        let spike = try SpikeFunction(escape: .step, surrogate: .superspike(beta: 10), bpReset: bpReset)
+        let d = NetworkDescription(dt: 1e-3, input: InputDescription(shape: [8]), layers: [
+            LayerDescription(kind: .lif, units: 6, tauMem: 0.01, tauSyn: 0.005, reset: .subtract,
+                             recurrent: RecurrentDescription(kind: .dense), spike: spike),
+            LayerDescription(kind: .readout, units: 3, tauMem: 0.02, tauSyn: 0.005),
+        ])
+        let a = try NetworkArchitecture(d)
+        var g = PhiloxGenerator(seed: 11)
+        func draw(_ shape: [Int], _ s: Double) -> Tensor {
+            try! Tensor(shape: shape, scalars: (0 ..< shape.reduce(1, *)).map { _ in Float(g.normal() * s) })
+        }
+        let p = NetworkParameters(feedForward: [draw([6, 8], 6), draw([3, 6], 1)], recurrent: [draw([6, 6], 0.5), nil])
+        let x = try inputs(batch: 2, steps: 30, units: 8, seed: 4)
+        let loss = LossFunction.maxOverTimeCrossEntropy(activityRegularizer: nil)
+        let sim = Simulator(architecture: a, threads: 1)
+        try sim.load(p)
+        let r = try sim.run(inputs: x, loss: loss, targets: .labels([1, 2]), gradients: true, record: true)
+        #expect(r.spikeCounts[0] > 10, "the hidden layer must spike")
+        // Subtractive reset keeps what exceeded θ: a neuron driven far above threshold fires on consecutive steps,
+        // which a reset to zero (next-step) never allows.
+        for k in [0, 5, 11, 17] {
+            var plus = p, minus = p
+            let h: Float = 1e-2
+            plus.feedForward[1].scalars[k] += h
+            minus.feedForward[1].scalars[k] -= h
+            try sim.load(plus)
+            let rp = try sim.run(inputs: x, loss: loss, targets: .labels([1, 2]), record: true)
+            try sim.load(minus)
+            let rm = try sim.run(inputs: x, loss: loss, targets: .labels([1, 2]), record: true)
+            #expect(rp.spikes![0] == r.spikes![0] && rm.spikes![0] == r.spikes![0])
+            let fd = (rp.loss - rm.loss) / Double(2 * h)
+            #expect(abs(fd - Double(r.gradients!.feedForward[1].scalars[k])) < 2e-3, "readout weight \(k)")
+        }
+    }
+
+    @Test func subtractResetFiresOnConsecutiveSteps() throws {
+        // One neuron with a constant strong drive: U grows past 2θ between spikes only if the reset subtracts.
+        let spike = try SpikeFunction(escape: .step, surrogate: .superspike(beta: 10))
+        func spikes(_ reset: ResetMode) throws -> [Float] {
+            let d = NetworkDescription(dt: 1e-3, input: InputDescription(shape: [1]), layers: [
+                LayerDescription(kind: .lif, units: 1, tauMem: 0.01, tauSyn: 0.005, reset: reset, spike: spike),
+            ])
+            let sim = Simulator(architecture: try NetworkArchitecture(d), threads: 1)
+            try sim.load(NetworkParameters(feedForward: [try Tensor(shape: [1, 1], scalars: [40])], recurrent: [nil]))
+            let x = try SpikeTrains(raster: ArraySlice([Float](repeating: 1, count: 60)), steps: 60, units: 1)
+            return try sim.run(inputs: [x], record: true).spikes![0].scalars
+        }
+        let sub = try spikes(.subtract), next = try spikes(.nextStep)
+        let consecutive = { (s: [Float]) in zip(s, s.dropFirst()).contains { $0 == 1 && $1 == 1 } }
+        #expect(consecutive(sub) && !consecutive(next))
+        #expect(sub.reduce(0, +) > next.reduce(0, +))
+        // Independent recomputation of the subtract dynamics in Double.
+        let lm = exp(-1e-3 / 0.01), ls = exp(-1e-3 / 0.005)
+        var u = 0.0, i = 0.0, expected: [Float] = []
+        for _ in 0 ..< 60 {
+            let s = u - 1 > 0 ? 1.0 : 0.0
+            expected.append(Float(s))
+            (u, i) = (lm * u + (1 - lm) * i - s, ls * i + 40)
+        }
+        #expect(sub == expected)
+    }
+
     @Test func rejectsInputsOfTheWrongShape() throws {
         let (a, p) = try network()
         let sim = Simulator(architecture: a, threads: 1)

@@ -1,0 +1,291 @@
+#!/usr/bin/env python3
+"""PyTorch autograd reference for SpikeKit's layer features beyond the paper (issue #11), written from the model
+equations in docs (README "Spike functions and reset semantics") and not from SpikeKit's Swift code.
+
+It writes verification cases in the verify-case format (see `spikekit verify --help` and the case.json files in
+Tests/SpikeKitTests/Fixtures/cases): case.json plus float32 .npy arrays. The arithmetic is float64 on the float32
+values saved; a case's seed is retried until every spike decision has a margin of at least MARGIN
+(|U - θ| for deterministic spikes, |ξ - p| for stochastic ones), so a correct float32 implementation makes the
+same spikes.
+
+Features covered (one case each, see FEATURES below):
+- reset "subtract": U[n+1] = λ_m U[n] + (1-λ_m) I[n] - θ S[n], with bp_reset off (S[n] in the reset term is a
+  constant in the backward pass) and on.
+
+Dynamics of every spiking layer, n = 0..T-1, λ = exp(-Δt/τ), U[0] = I[0] = 0:
+  S[n]   = spike(U[n] - θ)                  (step: 1[x > 0]; stochastic: 1[ξ < p(x)], ξ given)
+  I[n+1] = λ_s I[n] + ff(S_in[n]) + rec(S[n])
+  next-step: U[n+1] = (λ_m U[n] + (1-λ_m) I[n]) (1 - S[n])
+  same-step: U[n+1] = λ_m U[n] (1 - S[n]) + (1-λ_m) I[n]
+  subtract:  U[n+1] = λ_m U[n] + (1-λ_m) I[n] - θ S[n]
+readout: output U[n]; U[n+1] = λ_m U[n] + (1-λ_m) I[n]; I as above without recurrence.
+Backward: dS/dx is replaced by the surrogate derivative.
+
+Usage: python tools/reference/generate_layer_cases.py [OUT_DIR]   (default: Tests/SpikeKitTests/Fixtures/cases)
+Needs: torch, numpy (CI does not run it: its outputs are committed).
+"""
+import json
+import math
+import os
+import sys
+
+import numpy as np
+import torch
+
+torch.set_default_dtype(torch.float64)
+MARGIN = 2e-4
+
+
+def escape_p(e, x):
+    if e["kind"] == "sigmoid":
+        return torch.sigmoid(e["beta"] * x)
+    if e["kind"] == "erf":
+        return 0.5 * (1 + torch.erf(x / (e["sigma"] * math.sqrt(2))))
+    if e["kind"] == "exponential":
+        return torch.clamp(e["p0"] * torch.exp(x / e["du"]), max=1.0)
+    raise ValueError(e)
+
+
+def surrogate_derivative(sg, x):
+    k = sg["kind"]
+    if k == "superspike":
+        return 1 / (sg["beta"] * x.abs() + 1) ** 2
+    if k == "sigmoid":
+        p = torch.sigmoid(sg["beta"] * x)
+        return sg["beta"] * p * (1 - p)
+    if k == "gaussian":
+        return torch.exp(-x ** 2 / (2 * sg["sigma"] ** 2)) / (sg["sigma"] * math.sqrt(2 * math.pi))
+    if k == "piecewise-linear":
+        return torch.clamp(1 - sg["beta"] * x.abs(), min=0)
+    raise ValueError(sg)
+
+
+class Decisions:
+    margin = float("inf")
+
+
+class Spike(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, xi, fn):
+        if fn["escape"]["kind"] == "step":
+            s = (x > 0).double()
+            Decisions.margin = min(Decisions.margin, float(x.abs().min()))
+        else:
+            p = escape_p(fn["escape"], x)
+            s = (xi < p).double()
+            Decisions.margin = min(Decisions.margin, float((xi - p).abs().min()))
+        ctx.save_for_backward(x)
+        ctx.fn = fn
+        return s
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * surrogate_derivative(ctx.fn["surrogate"], x), None, None
+
+
+def layer_forward(L, x, P, theta, dt):
+    """x: [B, T, *in_shape] -> [B, T, *out_shape]."""
+    B, T = x.shape[:2]
+    lm, ls = math.exp(-dt / L["tau_mem"]), math.exp(-dt / L["tau_syn"])
+    W = P[L["weights"]]
+    conv = L["kind"] == "conv-lif"
+
+    def ff(v):
+        if conv:
+            return torch.nn.functional.conv1d(v, W, stride=L["stride"], padding=L["padding"])
+        return v.reshape(B, -1) @ W.T
+
+    R = L.get("recurrent")
+
+    def rec(s):
+        if R["kind"] == "conv":
+            return torch.nn.functional.conv1d(s, P[R["weights"]], padding=R["padding"])
+        return s @ P[R["weights"]].T
+
+    shape = ff(x[:, 0]).shape[1:]
+    U = torch.full((B,) + shape, float(L.get("initial_mem", 0.0)))
+    I = torch.zeros((B,) + shape)
+    xi = P[L["noise"]] if L.get("noise") else None
+    out = []
+    for n in range(T):
+        if L["kind"] == "readout":
+            out.append(U)
+            U, I = lm * U + (1 - lm) * I, ls * I + ff(x[:, n])
+            continue
+        fn = L["spike"]
+        S = Spike.apply(U - theta, xi[:, n] if xi is not None else torch.zeros(()), fn)
+        out.append(S)
+        Sr = S if fn["bp_reset"] else S.detach()
+        I_next = ls * I + ff(x[:, n]) + (rec(S) if R else 0)
+        mode = L["reset"]
+        if mode == "next-step":
+            U = (lm * U + (1 - lm) * I) * (1 - Sr)
+        elif mode == "same-step":
+            U = lm * U * (1 - Sr) + (1 - lm) * I
+        elif mode == "subtract":
+            U = lm * U + (1 - lm) * I - theta * Sr
+        else:
+            raise ValueError(mode)
+        I = I_next
+    return torch.stack(out, 1)
+
+
+def loss_value(case, out, spiking, P):
+    L = case["loss"]
+    if L["kind"] == "l2-spikes":
+        d = (out - P[L["target"]]).reshape(out.shape[0], out.shape[1], -1)
+        return (d ** 2).sum((1, 2)).mean() / (2 * d.shape[-1])
+    labels = P[L["labels"]].long()
+    loss = torch.nn.functional.cross_entropy(out.max(1).values, labels)
+    reg = L.get("activity_reg")
+    if reg:
+        for s in spiking:
+            per_sample = s.sum(1).reshape(s.shape[0], -1).mean(1)
+            loss = loss + reg["strength"] * (torch.relu(per_sample - reg["threshold"]) ** 2).mean()
+    return loss
+
+
+def weight_std(fan_in, tau_mem, tau_syn, gain):
+    """Fluctuation-driven scale (ν = 20 Hz, σ_u = gain)."""
+    eps = tau_syn ** 2 / (2 * (tau_syn + tau_mem))
+    return gain * math.sqrt(1 / (fan_in * 20.0 * eps))
+
+
+def build(name, rng, cfg):
+    B, T = cfg["batch"], cfg["steps"]
+    case = {"name": name, "dtype": "float32", "dt": cfg["dt"], "steps": T, "batch": B, "threshold": 1.0,
+            "tolerance": 1e-4, "input": {"shape": cfg["input"], "spikes": "input.npy"}}
+    A = {"input.npy": (rng.random((B, T, *cfg["input"])) < cfg["rate"]).astype(np.float32)}
+    shape, layers = list(cfg["input"]), []
+    for i, spec in enumerate(cfg["layers"]):
+        L = json.loads(json.dumps(spec))
+        gain = L.pop("gain", 1.0)
+        w = f"layer{i}.weight.npy"
+        if L["kind"] == "conv-lif":
+            c_in, p_in = shape
+            p_out = (p_in - L["kernel"] + 2 * L["padding"]) // L["stride"] + 1
+            sd = weight_std(c_in * L["kernel"], L["tau_mem"], L["tau_syn"], gain)
+            A[w] = (rng.standard_normal((L["channels"], c_in, L["kernel"])) * sd).astype(np.float32)
+            shape = [L["channels"], p_out]
+        else:
+            fan = int(np.prod(shape))
+            sd = 1 / math.sqrt(fan) if L["kind"] == "readout" else weight_std(fan, L["tau_mem"], L["tau_syn"], gain)
+            A[w] = (rng.standard_normal((L["units"], fan)) * sd).astype(np.float32)
+            shape = [L["units"]]
+        L["weights"] = w
+        if L.get("recurrent"):
+            R = L["recurrent"]
+            r = f"layer{i}.recurrent.npy"
+            if R["kind"] == "conv":
+                C = shape[0]
+                A[r] = (rng.standard_normal((C, C, R["kernel"])) * weight_std(C * R["kernel"], L["tau_mem"], L["tau_syn"], 0.3)).astype(np.float32)
+                R.setdefault("stride", 1)
+            else:
+                N = shape[0]
+                A[r] = (rng.standard_normal((N, N)) * weight_std(N, L["tau_mem"], L["tau_syn"], 0.3)).astype(np.float32)
+            R["weights"] = r
+        if L["kind"] != "readout" and L["spike"]["escape"]["kind"] != "step":
+            L["noise"] = f"layer{i}.noise.npy"
+            A[L["noise"]] = rng.random((B, T, *shape)).astype(np.float32)
+        layers.append(L)
+    case["layers"] = layers
+    loss = dict(cfg["loss"])
+    if loss["kind"] == "l2-spikes":
+        A["target.npy"] = (rng.random((B, T, *shape)) < loss.pop("target_rate")).astype(np.float32)
+        loss["target"] = "target.npy"
+    else:
+        A["labels.npy"] = rng.integers(0, shape[0], size=(B,)).astype(np.int64)
+        loss["labels"] = "labels.npy"
+    case["loss"] = loss
+    return case, A
+
+
+def evaluate(case, A):
+    P = {k: torch.tensor(v.astype(np.float64) if v.dtype != np.int64 else v) for k, v in A.items()}
+    weights = [L["weights"] for L in case["layers"]] + [L["recurrent"]["weights"] for L in case["layers"] if L.get("recurrent")]
+    for w in weights:
+        P[w].requires_grad_(True)
+    Decisions.margin = float("inf")
+    x, spiking = P["input.npy"], []
+    for L in case["layers"]:
+        x = layer_forward(L, x, P, case["threshold"], case["dt"])
+        if L["kind"] != "readout":
+            spiking.append(x)
+    loss = loss_value(case, x, spiking, P)
+    loss.backward()
+    e = {"loss": loss.item(), "output": "expected.output.npy", "hidden_spikes": [], "grads": {}}
+    A["expected.output.npy"] = x.detach().numpy().astype(np.float32)
+    for i, s in enumerate(spiking):
+        A[f"expected.layer{i}.spikes.npy"] = s.detach().numpy().astype(np.float32)
+        e["hidden_spikes"].append(f"expected.layer{i}.spikes.npy")
+    for w in weights:
+        A["grad." + w] = P[w].grad.numpy().astype(np.float32)
+        e["grads"][w] = "grad." + w
+    case["expected"] = e
+    return Decisions.margin, sum(float(s.detach().sum()) for s in spiking)
+
+
+def fn(escape, surrogate, bp):
+    return {"escape": escape, "surrogate": surrogate, "bp_reset": bp}
+
+
+STEP, SIG = {"kind": "step"}, {"kind": "sigmoid", "beta": 8.0}
+SUPER = {"kind": "superspike", "beta": 10.0}
+FEATURES = {
+    # name: (feature, configuration)
+    "l-subtract-reset-dense-recurrent": ("reset subtract, bp_reset off, deterministic, dense recurrence, L2 loss", {
+        "input": [12], "batch": 2, "steps": 40, "dt": 1e-3, "rate": 0.1,
+        "layers": [
+            {"kind": "lif", "units": 10, "tau_mem": 0.01, "tau_syn": 0.005, "reset": "subtract", "gain": 2.5,
+             "spike": fn(STEP, SUPER, False), "recurrent": {"kind": "dense"}},
+            {"kind": "lif", "units": 6, "tau_mem": 0.01, "tau_syn": 0.005, "reset": "subtract", "gain": 2.5,
+             "spike": fn(STEP, SUPER, False)},
+        ],
+        "loss": {"kind": "l2-spikes", "target_rate": 0.2}}),
+    "l-subtract-reset-bp-stochastic": ("reset subtract, bp_reset on, sigmoid escape noise, readout, CE + regularizer", {
+        "input": [10], "batch": 3, "steps": 30, "dt": 2e-3, "rate": 0.1,
+        "layers": [
+            {"kind": "lif", "units": 12, "tau_mem": 0.02, "tau_syn": 0.01, "reset": "subtract", "gain": 2.0,
+             "spike": fn(SIG, {"kind": "sigmoid", "beta": 8.0}, True), "recurrent": {"kind": "dense"}},
+            {"kind": "readout", "units": 4, "tau_mem": 0.06, "tau_syn": 0.01},
+        ],
+        "loss": {"kind": "max-over-time-ce", "activity_reg": {"threshold": 1.0, "strength": 0.01}}}),
+    "l-subtract-reset-conv-bp": ("reset subtract, bp_reset on, conv-lif with conv recurrence, erf escape noise", {
+        "input": [2, 30], "batch": 2, "steps": 25, "dt": 2e-3, "rate": 0.25,
+        "layers": [
+            {"kind": "conv-lif", "channels": 3, "kernel": 5, "stride": 2, "padding": 1, "tau_mem": 0.02,
+             "tau_syn": 0.01, "reset": "subtract", "gain": 5.0,
+             "spike": fn({"kind": "erf", "sigma": 0.3}, {"kind": "gaussian", "sigma": 0.3}, True),
+             "recurrent": {"kind": "conv", "kernel": 3, "padding": 1}},
+            {"kind": "readout", "units": 3, "tau_mem": 0.05, "tau_syn": 0.01},
+        ],
+        "loss": {"kind": "max-over-time-ce"}}),
+}
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "../../Tests/SpikeKitTests/Fixtures/cases")
+    for idx, (name, (feature, cfg)) in enumerate(FEATURES.items()):
+        for attempt in range(200):
+            rng = np.random.default_rng(91000 + 1000 * idx + attempt)
+            case, A = build(name, rng, cfg)
+            margin, spikes = evaluate(case, A)
+            if margin >= MARGIN and spikes > 0:
+                break
+        else:
+            raise SystemExit(f"{name}: no seed with margin >= {MARGIN}")
+        case["feature"] = feature
+        case["spike_margin"] = margin
+        case["seed_attempt"] = attempt
+        d = os.path.join(out, name)
+        os.makedirs(d, exist_ok=True)
+        for k, v in A.items():
+            np.save(os.path.join(d, k), v, allow_pickle=False)
+        with open(os.path.join(d, "case.json"), "w") as f:
+            json.dump(case, f, indent=1)
+        print(f"{name}: loss {case['expected']['loss']:.6g}, margin {margin:.2e}, spikes {spikes:.0f} ({feature})")
+
+
+if __name__ == "__main__":
+    main()
