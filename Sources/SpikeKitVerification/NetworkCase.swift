@@ -97,7 +97,7 @@ public struct NetworkCase: Sendable {
             return a
         }
         // Parameters.
-        var ff: [Tensor] = [], rec: [Tensor?] = []
+        var ff: [Tensor] = [], rec: [Tensor?] = [], biases: [Tensor?] = []
         var nameOfFile: [String: String] = [:]
         for (i, (ld, la)) in zip(description.layers, architecture.layers).enumerated() {
             guard let w = ld.weights else {
@@ -113,6 +113,12 @@ public struct NetworkCase: Sendable {
                 nameOfFile[rw] = "layer\(i).recurrent"
             } else {
                 rec.append(nil)
+            }
+            if let bf = ld.bias {
+                biases.append(try array(bf, shape: la.biasShape).tensor)
+                nameOfFile[bf] = "layer\(i).bias"
+            } else {
+                biases.append(nil)
             }
         }
         // Inputs.
@@ -180,7 +186,7 @@ public struct NetworkCase: Sendable {
             }
             grads.append((pname, try array(gf, shape: nil)))
         }
-        let parameters = NetworkParameters(feedForward: ff, recurrent: rec)
+        let parameters = NetworkParameters(feedForward: ff, recurrent: rec, biases: biases)
         return NetworkCase(
             name: header.name ?? (folder as NSString).lastPathComponent, folder: folder, description: description,
             architecture: architecture, steps: T, batch: B, tolerance: header.tolerance ?? 1e-4, parameters: parameters,

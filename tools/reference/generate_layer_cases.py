@@ -11,10 +11,12 @@ same spikes.
 Features covered (one case each, see FEATURES below):
 - reset "subtract": U[n+1] = λ_m U[n] + (1-λ_m) I[n] - θ S[n], with bp_reset off (S[n] in the reset term is a
   constant in the backward pass) and on.
+- biases ("bias": file): b per neuron (lif, readout; shape [units]) or per channel (conv-lif; shape [channels]),
+  added to the synaptic input at every step: I[n+1] = λ_s I[n] + W·S_in[n] + V·S[n] + b.
 
 Dynamics of every spiking layer, n = 0..T-1, λ = exp(-Δt/τ), U[0] = I[0] = 0:
   S[n]   = spike(U[n] - θ)                  (step: 1[x > 0]; stochastic: 1[ξ < p(x)], ξ given)
-  I[n+1] = λ_s I[n] + ff(S_in[n]) + rec(S[n])
+  I[n+1] = λ_s I[n] + ff(S_in[n]) + rec(S[n])       (ff includes the bias when the layer has one)
   next-step: U[n+1] = (λ_m U[n] + (1-λ_m) I[n]) (1 - S[n])
   same-step: U[n+1] = λ_m U[n] (1 - S[n]) + (1-λ_m) I[n]
   subtract:  U[n+1] = λ_m U[n] + (1-λ_m) I[n] - θ S[n]
@@ -89,12 +91,13 @@ def layer_forward(L, x, P, theta, dt):
     B, T = x.shape[:2]
     lm, ls = math.exp(-dt / L["tau_mem"]), math.exp(-dt / L["tau_syn"])
     W = P[L["weights"]]
+    b = P[L["bias"]] if L.get("bias") else None
     conv = L["kind"] == "conv-lif"
 
     def ff(v):
         if conv:
-            return torch.nn.functional.conv1d(v, W, stride=L["stride"], padding=L["padding"])
-        return v.reshape(B, -1) @ W.T
+            return torch.nn.functional.conv1d(v, W, bias=b, stride=L["stride"], padding=L["padding"])
+        return v.reshape(B, -1) @ W.T + (b if b is not None else 0)
 
     R = L.get("recurrent")
 
@@ -174,6 +177,9 @@ def build(name, rng, cfg):
             A[w] = (rng.standard_normal((L["units"], fan)) * sd).astype(np.float32)
             shape = [L["units"]]
         L["weights"] = w
+        if L.pop("with_bias", False):
+            L["bias"] = f"layer{i}.bias.npy"
+            A[L["bias"]] = (rng.standard_normal(shape[0]) * L.pop("bias_std", 0.3)).astype(np.float32)
         if L.get("recurrent"):
             R = L["recurrent"]
             r = f"layer{i}.recurrent.npy"
@@ -204,6 +210,7 @@ def build(name, rng, cfg):
 def evaluate(case, A):
     P = {k: torch.tensor(v.astype(np.float64) if v.dtype != np.int64 else v) for k, v in A.items()}
     weights = [L["weights"] for L in case["layers"]] + [L["recurrent"]["weights"] for L in case["layers"] if L.get("recurrent")]
+    weights += [L["bias"] for L in case["layers"] if L.get("bias")]
     for w in weights:
         P[w].requires_grad_(True)
     Decisions.margin = float("inf")
@@ -261,6 +268,34 @@ FEATURES = {
             {"kind": "readout", "units": 3, "tau_mem": 0.05, "tau_syn": 0.01},
         ],
         "loss": {"kind": "max-over-time-ce"}}),
+    "l-bias-dense-recurrent-readout": ("biases on a recurrent dense lif layer and on the readout, deterministic, CE", {
+        "input": [10], "batch": 3, "steps": 30, "dt": 2e-3, "rate": 0.1,
+        "layers": [
+            {"kind": "lif", "units": 12, "tau_mem": 0.02, "tau_syn": 0.01, "reset": "next-step", "gain": 2.0,
+             "with_bias": True, "bias_std": 0.5, "spike": fn(STEP, SUPER, False), "recurrent": {"kind": "dense"}},
+            {"kind": "readout", "units": 4, "tau_mem": 0.06, "tau_syn": 0.01, "with_bias": True, "bias_std": 0.2},
+        ],
+        "loss": {"kind": "max-over-time-ce", "activity_reg": {"threshold": 1.0, "strength": 0.01}}}),
+    "l-bias-conv-stochastic": ("per-channel biases on conv-lif (conv recurrence, sigmoid escape), dense lif bias, readout", {
+        "input": [2, 30], "batch": 2, "steps": 25, "dt": 2e-3, "rate": 0.2,
+        "layers": [
+            {"kind": "conv-lif", "channels": 3, "kernel": 5, "stride": 2, "padding": 1, "tau_mem": 0.02,
+             "tau_syn": 0.01, "reset": "same-step", "gain": 3.0, "with_bias": True, "bias_std": 0.5,
+             "spike": fn(SIG, SUPER, True), "recurrent": {"kind": "conv", "kernel": 3, "padding": 1}},
+            {"kind": "lif", "units": 7, "tau_mem": 0.02, "tau_syn": 0.01, "reset": "subtract", "gain": 2.5,
+             "with_bias": True, "bias_std": 0.5, "spike": fn(SIG, {"kind": "sigmoid", "beta": 8.0}, False)},
+            {"kind": "readout", "units": 3, "tau_mem": 0.05, "tau_syn": 0.01},
+        ],
+        "loss": {"kind": "max-over-time-ce"}}),
+    "l-bias-l2-erf": ("biases on two lif layers, erf escape noise, same-step reset, L2 spike loss", {
+        "input": [9], "batch": 2, "steps": 35, "dt": 1e-3, "rate": 0.1,
+        "layers": [
+            {"kind": "lif", "units": 8, "tau_mem": 0.01, "tau_syn": 0.005, "reset": "same-step", "gain": 2.5,
+             "with_bias": True, "bias_std": 1.0, "spike": fn({"kind": "erf", "sigma": 0.3}, {"kind": "gaussian", "sigma": 0.3}, False)},
+            {"kind": "lif", "units": 5, "tau_mem": 0.01, "tau_syn": 0.005, "reset": "same-step", "gain": 2.5,
+             "with_bias": True, "bias_std": 1.0, "spike": fn({"kind": "erf", "sigma": 0.3}, {"kind": "gaussian", "sigma": 0.3}, False)},
+        ],
+        "loss": {"kind": "l2-spikes", "target_rate": 0.2}}),
 }
 
 

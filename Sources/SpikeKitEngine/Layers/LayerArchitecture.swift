@@ -7,7 +7,7 @@ import Foundation
 /// Dynamics (SPEC section 2), for n = 0..T-1, with λ_m = e^{-Δt/τ_mem}, λ_s = e^{-Δt/τ_syn}:
 /// ```
 /// S[n]   = spike(U[n] - θ)
-/// I[n+1] = λ_s I[n] + W·S_in[n] + V·S[n]
+/// I[n+1] = λ_s I[n] + W·S_in[n] + V·S[n] + b        (b: the optional bias, per neuron or per channel)
 /// next-step reset: U[n+1] = (λ_m U[n] + (1-λ_m) I[n]) (1 - S[n])
 /// same-step reset: U[n+1] = λ_m U[n] (1 - S[n]) + (1-λ_m) I[n]
 /// subtract reset:  U[n+1] = λ_m U[n] + (1-λ_m) I[n] - θ S[n]
@@ -23,6 +23,11 @@ public struct LayerArchitecture: Equatable, Sendable {
     /// The spike function (nil for a readout).
     public var spike: SpikeFunction?
     public var initialMem: Double
+    /// Whether the layer has a bias b (shape `biasShape`).
+    public var hasBias: Bool
+
+    /// The canonical bias shape: `[units]` for dense layers and readouts, `[channels]` for conv layers.
+    public var biasShape: [Int] { [shape.channels] }
 
     /// The layer's activity shape.
     public var shape: ActivityShape { feedForward.output }
@@ -43,6 +48,7 @@ public struct LayerArchitecture: Equatable, Sendable {
         tauSyn = d.tauSyn
         reset = d.reset ?? .nextStep
         initialMem = d.initialMem ?? 0
+        hasBias = d.bias != nil
         guard initialMem.isFinite else { throw bad("initial_mem must be finite") }
         switch d.kind {
         case .lif, .readout:

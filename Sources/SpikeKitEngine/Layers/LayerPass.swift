@@ -11,12 +11,16 @@ struct LayerPass: @unchecked Sendable {
     let threshold: Float
     let feedForward: ConnectionKernel
     let recurrent: ConnectionKernel?
+    /// The bias per neuron in internal order (owned by the simulator), added to every step's drive.
+    let bias: UnsafePointer<Float>?
     let nextStep: Bool
     /// Subtractive reset: U[n+1] = λ_m U[n] + (1-λ_m) I[n] - θ S[n].
     let subtract: Bool
     let bpReset: Bool
 
-    init(_ a: LayerArchitecture, dt: Double, threshold: Double, feedForward: ConnectionKernel, recurrent: ConnectionKernel?) {
+    init(_ a: LayerArchitecture, dt: Double, threshold: Double, feedForward: ConnectionKernel, recurrent: ConnectionKernel?,
+         bias: UnsafePointer<Float>? = nil) {
+        self.bias = bias
         architecture = a
         n = a.shape.count
         let d = a.decay(dt: dt)
@@ -30,13 +34,14 @@ struct LayerPass: @unchecked Sendable {
         bpReset = a.spike?.bpReset ?? false
     }
 
-    /// Fills `L.drive[n] = W · S_in[n]` from the input's spike lists.
+    /// Fills `L.drive[n] = W · S_in[n] + b` from the input's spike lists.
     @inline(__always)
     func computeDrive(_ L: LayerScratch, steps T: Int, inputIndex: UnsafePointer<Int32>, inputStart: UnsafePointer<Int32>) {
         L.drive.update(repeating: 0, count: T * n)
         for t in 0 ..< T {
             let a = Int(inputStart[t])
             feedForward.accumulate(active: inputIndex + a, count: Int(inputStart[t + 1]) - a, into: L.drive + t * n)
+            if let bias { VectorKernels.add(bias, into: L.drive + t * n, count: n) }
         }
     }
 
@@ -154,6 +159,7 @@ struct LayerPass: @unchecked Sendable {
     @inline(__always)
     func backwardSpiking(_ L: LayerScratch, steps T: Int, inputIndex: UnsafePointer<Int32>, inputStart: UnsafePointer<Int32>,
                          gradFF: UnsafeMutablePointer<Float>?, gradRec: UnsafeMutablePointer<Float>?,
+                         gradBias: UnsafeMutablePointer<Float>? = nil,
                          inputGrad: UnsafeMutablePointer<Float>?, inputCount: Int) {
         let lm = lambdaMem, ls = lambdaSyn, cm = 1 - lambdaMem
         // gu, gi: dL/dU[t+1], dL/dI[t+1]; zero beyond the last step.
@@ -175,6 +181,8 @@ struct LayerPass: @unchecked Sendable {
                     let a = Int(inputStart[t])
                     feedForward.accumulateGradient(active: inputIndex + a, count: Int(inputStart[t + 1]) - a, delta: L.gi, into: gradFF)
                 }
+                // dL/db = Σ_{n < T-1} dL/dI[n+1] (the bias is in every step's drive).
+                if let gradBias { VectorKernels.add(L.gi, into: gradBias, count: n) }
                 if bpReset {
                     if subtract {
                         // U[t+1] = ... - θ S[t]: dL/dS[t] gets -θ dL/dU[t+1].
@@ -216,7 +224,8 @@ struct LayerPass: @unchecked Sendable {
     /// BPTT through a readout. On entry `L.drive[n]` holds dL/dU[n].
     @inline(__always)
     func backwardReadout(_ L: LayerScratch, steps T: Int, inputIndex: UnsafePointer<Int32>, inputStart: UnsafePointer<Int32>,
-                         gradFF: UnsafeMutablePointer<Float>, inputGrad: UnsafeMutablePointer<Float>?, inputCount: Int) {
+                         gradFF: UnsafeMutablePointer<Float>, gradBias: UnsafeMutablePointer<Float>? = nil,
+                         inputGrad: UnsafeMutablePointer<Float>?, inputCount: Int) {
         let lm = lambdaMem, ls = lambdaSyn, cm = 1 - lambdaMem
         L.gu.update(repeating: 0, count: n)
         L.gi.update(repeating: 0, count: n)
@@ -224,6 +233,7 @@ struct LayerPass: @unchecked Sendable {
             if t < T - 1 {
                 let a = Int(inputStart[t])
                 feedForward.accumulateGradient(active: inputIndex + a, count: Int(inputStart[t + 1]) - a, delta: L.gi, into: gradFF)
+                if let gradBias { VectorKernels.add(L.gi, into: gradBias, count: n) }
             }
             let ext = L.drive + t * n
             for k in 0 ..< n {

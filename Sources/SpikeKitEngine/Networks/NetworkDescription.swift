@@ -113,11 +113,15 @@ public struct LayerDescription: Codable, Equatable, Sendable {
     public var spike: SpikeFunction?
     /// In a verification case: the file of uniform draws ξ [B, T, *layer shape].
     public var noise: String?
+    /// The bias array's name (in a verification case its file): when set, the layer has a bias b, one per neuron
+    /// (`lif`, `readout`: shape [units]) or per channel (`conv-lif`: shape [channels]), added to the synaptic
+    /// input at every step: I[n+1] = λ_s I[n] + W·S_in[n] + V·S[n] + b.
+    public var bias: String?
 
     public init(kind: LayerKind, units: Int? = nil, channels: Int? = nil, kernel: Int? = nil, stride: Int? = nil,
                 padding: Int? = nil, tauMem: Double, tauSyn: Double, reset: ResetMode? = nil,
                 initialMem: Double? = nil, weights: String? = nil, recurrent: RecurrentDescription? = nil,
-                spike: SpikeFunction? = nil, noise: String? = nil) {
+                spike: SpikeFunction? = nil, noise: String? = nil, bias: String? = nil) {
         self.kind = kind
         self.units = units
         self.channels = channels
@@ -132,10 +136,11 @@ public struct LayerDescription: Codable, Equatable, Sendable {
         self.recurrent = recurrent
         self.spike = spike
         self.noise = noise
+        self.bias = bias
     }
 
     private enum CodingKeys: String, CodingKey {
-        case kind, units, channels, kernel, stride, padding, reset, weights, recurrent, spike, noise
+        case kind, units, channels, kernel, stride, padding, reset, weights, recurrent, spike, noise, bias
         case tauMem = "tau_mem", tauSyn = "tau_syn", initialMem = "initial_mem"
     }
 }

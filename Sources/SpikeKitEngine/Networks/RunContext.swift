@@ -25,6 +25,7 @@ struct RunContext: @unchecked Sendable {
     let sharedInputGradient: Bool
     let ffGradOffset: [Int]
     let recGradOffset: [Int]
+    let biasGradOffset: [Int]
     let lossOut: UnsafeMutablePointer<Double>
     let countOut: UnsafeMutablePointer<Int>
     let outputOut: UnsafeMutablePointer<Float>?
@@ -216,10 +217,12 @@ struct RunContext: @unchecked Sendable {
                 let shareFF = l == 0 && sharedInputGradient
                 pass.backwardSpiking(S, steps: T, inputIndex: idx, inputStart: st, gradFF: shareFF ? nil : grads + ffGradOffset[l],
                                      gradRec: layers[l].recurrent == nil ? nil : grads + recGradOffset[l],
+                                     gradBias: biasGradOffset[l] < 0 ? nil : grads + biasGradOffset[l],
                                      inputGrad: inputGrad, inputCount: inputCount)
                 if shareFF { VectorKernels.add(S.drive, into: grads + gradientSize, count: T * S.n) }
             } else {
                 pass.backwardReadout(S, steps: T, inputIndex: idx, inputStart: st, gradFF: grads + ffGradOffset[l],
+                                     gradBias: biasGradOffset[l] < 0 ? nil : grads + biasGradOffset[l],
                                      inputGrad: inputGrad, inputCount: inputCount)
             }
         }

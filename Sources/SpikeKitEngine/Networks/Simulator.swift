@@ -37,12 +37,19 @@ public final class Simulator: @unchecked Sendable {
     /// Where each layer's packed gradients start in a slot's gradient buffer.
     private let ffGradOffset: [Int]
     private let recGradOffset: [Int]
+    /// Where each layer's bias gradient (internal neuron order, one value per neuron) starts; -1 without a bias.
+    private let biasGradOffset: [Int]
+    /// Each layer's bias expanded to its neurons in internal order (nil without a bias), read by the time loops.
+    private let biasBuffers: [UnsafeMutablePointer<Float>?]
     private let gradientSize: Int
     /// Per-slot gradient buffers, kept between runs (no page faults in steady state).
     private var slotGradientBuffer: UnsafeMutablePointer<Float>?
     private var slotGradientCapacity = 0
 
-    deinit { slotGradientBuffer?.deallocate() }
+    deinit {
+        slotGradientBuffer?.deallocate()
+        for b in biasBuffers { b?.deallocate() }
+    }
 
     /// Upper bound on gradient slots (fixed, independent of the thread count).
     static let maxSlots = 64
@@ -54,20 +61,30 @@ public final class Simulator: @unchecked Sendable {
         feedForward = architecture.layers.map { PackedConnection(geometry: $0.feedForward) }
         recurrent = architecture.layers.map { $0.recurrent.map(PackedConnection.init(geometry:)) }
         var off = 0
-        var ffo: [Int] = [], reco: [Int] = []
-        for (i, _) in architecture.layers.enumerated() {
+        var ffo: [Int] = [], reco: [Int] = [], bo: [Int] = []
+        for (i, l) in architecture.layers.enumerated() {
             ffo.append(off)
             off += feedForward[i].weightCount
             reco.append(off)
             off += recurrent[i]?.weightCount ?? 0
+            bo.append(l.hasBias ? off : -1)
+            off += l.hasBias ? l.shape.count : 0
         }
         ffGradOffset = ffo
         recGradOffset = reco
+        biasGradOffset = bo
         gradientSize = off
+        let buffers: [UnsafeMutablePointer<Float>?] = architecture.layers.map { l in
+            guard l.hasBias else { return nil }
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: l.shape.count)
+            p.initialize(repeating: 0, count: l.shape.count)
+            return p
+        }
+        biasBuffers = buffers
         let ffc = feedForward, recc = recurrent
         passes = architecture.layers.enumerated().map { i, l in
             LayerPass(l, dt: architecture.dt, threshold: architecture.threshold, feedForward: ffc[i].kernel,
-                      recurrent: recc[i]?.kernel)
+                      recurrent: recc[i]?.kernel, bias: buffers[i].map { UnsafePointer($0) })
         }
     }
 
@@ -77,6 +94,11 @@ public final class Simulator: @unchecked Sendable {
         try parameters.validate(for: architecture)
         for (i, c) in feedForward.enumerated() { c.load(canonical: parameters.feedForward[i].scalars) }
         for (i, c) in recurrent.enumerated() { if let c { c.load(canonical: parameters.recurrent[i]!.scalars) } }
+        for (i, l) in architecture.layers.enumerated() {
+            guard let buffer = biasBuffers[i], let b = parameters.biases[i] else { continue }
+            let shape = l.shape
+            for q in 0 ..< shape.count { buffer[q] = b.scalars[q % shape.channels] }
+        }
     }
 
     /// Simulates a batch.
@@ -184,7 +206,7 @@ public final class Simulator: @unchecked Sendable {
             architecture: architecture, passes: passes, inputs: inputs, loss: loss, targets: targets, batch: B, steps: T,
             gradients: gradients, slotGrads: slotGrads, gradientSize: gradientSize, slotStride: slotStride,
             sharedInputGradient: sharedInputGradient, ffGradOffset: ffGradOffset,
-            recGradOffset: recGradOffset, lossOut: lossBuf, countOut: countBuf, outputOut: outputBuf,
+            recGradOffset: recGradOffset, biasGradOffset: biasGradOffset, lossOut: lossBuf, countOut: countBuf, outputOut: outputBuf,
             spikesOut: spikeBufs, surrogatesOut: sdBufs, supplied: suppliedNoise, philox: Philox(seed: seed), iteration: iteration,
             sharedFirstDrive: sharedDrive)
         let errors = ErrorBox()
@@ -236,8 +258,17 @@ public final class Simulator: @unchecked Sendable {
                 passes[0].accumulateFeedForwardGradient(factors: factors, steps: T, inputIndex: W.inputIndex,
                                                         inputStart: W.inputStart, into: total + ffGradOffset[0])
             }
-            var ff: [Tensor] = [], rec: [Tensor?] = []
+            var ff: [Tensor] = [], rec: [Tensor?] = [], bias: [Tensor?] = []
             for i in 0 ..< L {
+                if biasGradOffset[i] >= 0 {
+                    // Internal order j·C + c: a channel's gradient is the sum over its positions, in position order.
+                    let shape = layers[i].shape, g = total + biasGradOffset[i]
+                    var b = [Float](repeating: 0, count: shape.channels)
+                    for q in 0 ..< shape.count { b[q % shape.channels] += g[q] }
+                    bias.append(try Tensor(shape: layers[i].biasShape, scalars: b))
+                } else {
+                    bias.append(nil)
+                }
                 ff.append(try Tensor(shape: layers[i].feedForward.weightShape,
                                      scalars: feedForward[i].canonical(fromPacked: total + ffGradOffset[i])))
                 if let r = recurrent[i] {
@@ -246,7 +277,7 @@ public final class Simulator: @unchecked Sendable {
                     rec.append(nil)
                 }
             }
-            grads = NetworkParameters(feedForward: ff, recurrent: rec)
+            grads = NetworkParameters(feedForward: ff, recurrent: rec, biases: bias)
         }
         var layerCounts = [Int](repeating: 0, count: L)
         for b in 0 ..< B { for l in 0 ..< L { layerCounts[l] += counts[b * L + l] } }

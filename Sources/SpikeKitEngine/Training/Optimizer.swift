@@ -138,6 +138,18 @@ extension NetworkParameters {
             default:
                 preconditionFailure("layer\(i).recurrent: parameters and gradients disagree on its presence")
             }
+            switch (i < biases.count ? biases[i] : nil, i < gradients.biases.count ? gradients.biases[i] : nil) {
+            case (nil, nil): break
+            case (var b?, let gb?):
+                precondition(gb.shape == b.shape, "layer\(i).bias: gradient shape \(gb.shape), parameter shape \(b.shape)")
+                biases[i] = nil  // keep `b` uniquely referenced while it is updated
+                gb.scalars.withUnsafeBufferPointer { gp in
+                    b.scalars.withUnsafeMutableBufferPointer { wp in body("layer\(i).bias", b.shape, wp, gp) }
+                }
+                biases[i] = b
+            default:
+                preconditionFailure("layer\(i).bias: parameters and gradients disagree on its presence")
+            }
         }
     }
 }
