@@ -41,7 +41,11 @@ public struct NetworkCase: Sendable {
         var target: String?
         var labels: String?
         var activityReg: ActivityRegularizer?
-        enum CodingKeys: String, CodingKey { case kind, target, labels, activityReg = "activity_reg" }
+        var correctRate: Double?
+        var incorrectRate: Double?
+        enum CodingKeys: String, CodingKey {
+            case kind, target, labels, activityReg = "activity_reg", correctRate = "correct_rate", incorrectRate = "incorrect_rate"
+        }
     }
 
     private struct Expected: Decodable {
@@ -156,19 +160,31 @@ public struct NetworkCase: Sendable {
             let t = try array(tf, shape: [B, T] + lastShape.dimensions).floats
             loss = .l2Spikes
             targets = .spikes((0 ..< B).map { Array(t[$0 * T * lastShape.count ..< ($0 + 1) * T * lastShape.count]) })
-        case "max-over-time-ce":
+        case "max-over-time-ce", "sum-over-time-ce", "mean-membrane-ce", "last-step-ce", "spike-count-mse":
+            let kind = header.loss.kind, reg = header.loss.activityReg
             guard let lf = header.loss.labels else {
-                throw SpikeKitError.malformedFile(path: jsonPath, message: "max-over-time-ce loss names no labels file")
+                throw SpikeKitError.malformedFile(path: jsonPath, message: "\(kind) loss names no labels file")
             }
             let l = try array(lf, shape: [B])
             let labels = l.doubles.map { Int($0) }
             for v in labels where !(0 ..< lastShape.count).contains(v) {
                 throw SpikeKitError.malformedFile(path: file(lf), message: "label \(v) is outside 0..<\(lastShape.count)")
             }
-            loss = .maxOverTimeCrossEntropy(activityRegularizer: header.loss.activityReg)
+            switch kind {
+            case "sum-over-time-ce": loss = .sumOverTimeCrossEntropy(activityRegularizer: reg)
+            case "mean-membrane-ce": loss = .meanMembraneCrossEntropy(activityRegularizer: reg)
+            case "last-step-ce": loss = .lastStepCrossEntropy(activityRegularizer: reg)
+            case "spike-count-mse":
+                guard let c = header.loss.correctRate, let i = header.loss.incorrectRate, c.isFinite, i.isFinite else {
+                    throw SpikeKitError.malformedFile(path: jsonPath, message: "spike-count-mse needs finite correct_rate and incorrect_rate")
+                }
+                loss = .spikeCountMSE(correctRate: c, incorrectRate: i, activityRegularizer: reg)
+            default: loss = .maxOverTimeCrossEntropy(activityRegularizer: reg)
+            }
             targets = .labels(labels)
         case let k:
-            throw SpikeKitError.malformedFile(path: jsonPath, message: "unknown loss kind \"\(k)\" (expected l2-spikes or max-over-time-ce)")
+            throw SpikeKitError.malformedFile(path: jsonPath, message:
+                "unknown loss kind \"\(k)\" (expected l2-spikes, max-over-time-ce, sum-over-time-ce, mean-membrane-ce, last-step-ce or spike-count-mse)")
         }
         // Expected values.
         let outShape = [B, T] + lastShape.dimensions

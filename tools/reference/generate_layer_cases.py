@@ -11,6 +11,10 @@ same spikes.
 Features covered (one case each, see FEATURES below):
 - reset "subtract": U[n+1] = λ_m U[n] + (1-λ_m) I[n] - θ S[n], with bp_reset off (S[n] in the reset term is a
   constant in the backward pass) and on.
+- losses: "sum-over-time-ce" (logits Σ_n U[n]), "mean-membrane-ce" ((1/T) Σ_n U[n]), "last-step-ce" (U[T-1]),
+  "spike-count-mse" (snnTorch's mse_count_loss: (1/N) Σ_c (Σ_n S_c[n] - T r_c)², r = correct_rate for the label,
+  incorrect_rate otherwise), and the activity regularizer's lower bound per neuron ("lower_threshold",
+  "lower_strength": lower_strength · (1/N_l) Σ_i relu(lower_threshold - count_i)², mean over the batch).
 - biases ("bias": file): b per neuron (lif, readout; shape [units]) or per channel (conv-lif; shape [channels]),
   added to the synaptic input at every step: I[n+1] = λ_s I[n] + W·S_in[n] + V·S[n] + b.
 
@@ -140,12 +144,24 @@ def loss_value(case, out, spiking, P):
         d = (out - P[L["target"]]).reshape(out.shape[0], out.shape[1], -1)
         return (d ** 2).sum((1, 2)).mean() / (2 * d.shape[-1])
     labels = P[L["labels"]].long()
-    loss = torch.nn.functional.cross_entropy(out.max(1).values, labels)
+    k = L["kind"]
+    if k == "spike-count-mse":
+        counts = out.sum(1).reshape(out.shape[0], -1)  # [B, N]
+        T = out.shape[1]
+        target = torch.full_like(counts, L["incorrect_rate"] * T)
+        target[torch.arange(counts.shape[0]), labels] = L["correct_rate"] * T
+        loss = ((counts - target) ** 2).mean()
+    else:
+        logits = {"max-over-time-ce": lambda u: u.max(1).values, "sum-over-time-ce": lambda u: u.sum(1),
+                  "mean-membrane-ce": lambda u: u.mean(1), "last-step-ce": lambda u: u[:, -1]}[k](out)
+        loss = torch.nn.functional.cross_entropy(logits, labels)
     reg = L.get("activity_reg")
     if reg:
         for s in spiking:
-            per_sample = s.sum(1).reshape(s.shape[0], -1).mean(1)
-            loss = loss + reg["strength"] * (torch.relu(per_sample - reg["threshold"]) ** 2).mean()
+            counts = s.sum(1).reshape(s.shape[0], -1)
+            loss = loss + reg["strength"] * (torch.relu(counts.mean(1) - reg["threshold"]) ** 2).mean()
+            if reg.get("lower_strength"):
+                loss = loss + reg["lower_strength"] * (torch.relu(reg["lower_threshold"] - counts) ** 2).mean()
     return loss
 
 
@@ -296,6 +312,41 @@ FEATURES = {
              "with_bias": True, "bias_std": 1.0, "spike": fn({"kind": "erf", "sigma": 0.3}, {"kind": "gaussian", "sigma": 0.3}, False)},
         ],
         "loss": {"kind": "l2-spikes", "target_rate": 0.2}}),
+    "l-loss-sum-over-time-ce": ("cross-entropy on the readout membrane summed over time, lower-bound regularizer", {
+        "input": [10], "batch": 3, "steps": 30, "dt": 2e-3, "rate": 0.1,
+        "layers": [
+            {"kind": "lif", "units": 12, "tau_mem": 0.02, "tau_syn": 0.01, "reset": "next-step", "gain": 2.0,
+             "spike": fn(STEP, SUPER, False), "recurrent": {"kind": "dense"}},
+            {"kind": "readout", "units": 4, "tau_mem": 0.06, "tau_syn": 0.01},
+        ],
+        "loss": {"kind": "sum-over-time-ce",
+                 "activity_reg": {"threshold": 2.0, "strength": 0.01, "lower_threshold": 3.0, "lower_strength": 0.02}}}),
+    "l-loss-mean-membrane-ce": ("cross-entropy on the mean readout membrane, stochastic conv network", {
+        "input": [2, 30], "batch": 2, "steps": 25, "dt": 2e-3, "rate": 0.2,
+        "layers": [
+            {"kind": "conv-lif", "channels": 3, "kernel": 5, "stride": 2, "padding": 1, "tau_mem": 0.02,
+             "tau_syn": 0.01, "reset": "next-step", "gain": 3.0, "spike": fn(SIG, SUPER, False)},
+            {"kind": "readout", "units": 3, "tau_mem": 0.05, "tau_syn": 0.01},
+        ],
+        "loss": {"kind": "mean-membrane-ce", "activity_reg": {"threshold": 1.0, "strength": 0.01}}}),
+    "l-loss-last-step-ce": ("cross-entropy on the readout membrane at the last step", {
+        "input": [8], "batch": 3, "steps": 20, "dt": 2e-3, "rate": 0.15,
+        "layers": [
+            {"kind": "lif", "units": 9, "tau_mem": 0.02, "tau_syn": 0.01, "reset": "same-step", "gain": 2.5,
+             "spike": fn(STEP, SUPER, True)},
+            {"kind": "readout", "units": 4, "tau_mem": 0.05, "tau_syn": 0.01},
+        ],
+        "loss": {"kind": "last-step-ce"}}),
+    "l-loss-spike-count-mse": ("spike-count MSE (snnTorch mse_count_loss) on a spiking output, lower-bound regularizer", {
+        "input": [10], "batch": 3, "steps": 30, "dt": 1e-3, "rate": 0.15,
+        "layers": [
+            {"kind": "lif", "units": 10, "tau_mem": 0.01, "tau_syn": 0.005, "reset": "subtract", "gain": 2.5,
+             "spike": fn(SIG, {"kind": "sigmoid", "beta": 8.0}, False)},
+            {"kind": "lif", "units": 4, "tau_mem": 0.01, "tau_syn": 0.005, "reset": "next-step", "gain": 2.5,
+             "spike": fn(SIG, {"kind": "sigmoid", "beta": 8.0}, False)},
+        ],
+        "loss": {"kind": "spike-count-mse", "correct_rate": 0.4, "incorrect_rate": 0.05,
+                 "activity_reg": {"threshold": 100.0, "strength": 0.0, "lower_threshold": 2.0, "lower_strength": 0.05}}}),
 }
 
 

@@ -1,14 +1,25 @@
 import SpikeKitFormats
 import SpikeKitKernels
-/// The upper-bound activity regularizer of SPEC section 6, per spiking layer l:
-/// `strength · mean_b relu((1/N_l) Σ_i count_{b,i} - threshold)²`, with `count` the spikes of neuron i over all T steps.
+/// Activity regularizers on every spiking layer l, with `c_{b,i}` the spikes of neuron i over all T steps:
+/// - the upper bound of SPEC section 6 on the population mean, `strength · mean_b relu((1/N_l) Σ_i c_{b,i} - threshold)²`;
+/// - optionally stork's lower bound per neuron, `lowerStrength · mean_b (1/N_l) Σ_i relu(lowerThreshold - c_{b,i})²`,
+///   which keeps neurons from falling silent.
 public struct ActivityRegularizer: Equatable, Sendable, Codable {
     public var threshold: Double
     public var strength: Double
+    /// The lower bound's threshold (spikes per neuron and sample) and strength; nil: no lower bound.
+    public var lowerThreshold: Double?
+    public var lowerStrength: Double?
 
-    public init(threshold: Double, strength: Double) {
+    public init(threshold: Double, strength: Double, lowerThreshold: Double? = nil, lowerStrength: Double? = nil) {
         self.threshold = threshold
         self.strength = strength
+        self.lowerThreshold = lowerThreshold
+        self.lowerStrength = lowerStrength
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case threshold, strength, lowerThreshold = "lower_threshold", lowerStrength = "lower_strength"
     }
 }
 
@@ -19,11 +30,35 @@ public enum LossFunction: Equatable, Sendable {
     /// `CE(softmax(max_{n} U_c[n]), label)` on the readout membrane, plus the activity regularizer on every
     /// spiking layer when given.
     case maxOverTimeCrossEntropy(activityRegularizer: ActivityRegularizer?)
+    /// `CE(softmax(Σ_n U_c[n]), label)`: the readout membrane summed over the steps n = 0..T-1.
+    case sumOverTimeCrossEntropy(activityRegularizer: ActivityRegularizer?)
+    /// `CE(softmax((1/T) Σ_n U_c[n]), label)`: the mean readout membrane.
+    case meanMembraneCrossEntropy(activityRegularizer: ActivityRegularizer?)
+    /// `CE(softmax(U_c[T-1]), label)`: the readout membrane at the last step.
+    case lastStepCrossEntropy(activityRegularizer: ActivityRegularizer?)
+    /// snnTorch's `mse_count_loss` on a spiking output: `(1/N) Σ_c (Σ_n S_c[n] - T·r_c)²` with `r_c = correctRate`
+    /// for the label and `incorrectRate` for every other output neuron (spikes per step).
+    case spikeCountMSE(correctRate: Double, incorrectRate: Double, activityRegularizer: ActivityRegularizer?)
 
     /// The regularizer, if any.
     public var activityRegularizer: ActivityRegularizer? {
-        if case .maxOverTimeCrossEntropy(let r) = self { return r }
-        return nil
+        switch self {
+        case .l2Spikes: return nil
+        case .maxOverTimeCrossEntropy(let r), .sumOverTimeCrossEntropy(let r), .meanMembraneCrossEntropy(let r),
+             .lastStepCrossEntropy(let r), .spikeCountMSE(_, _, let r):
+            return r
+        }
+    }
+
+    /// Whether the loss reads class labels (every loss but `l2Spikes`).
+    public var usesLabels: Bool { self != .l2Spikes }
+
+    /// Whether the loss reads a readout's membrane (the cross-entropies) rather than spikes.
+    public var needsReadout: Bool {
+        switch self {
+        case .l2Spikes, .spikeCountMSE: return false
+        default: return true
+        }
     }
 }
 

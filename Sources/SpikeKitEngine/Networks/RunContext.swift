@@ -162,6 +162,39 @@ struct RunContext: @unchecked Sendable {
                 }
             }
             sampleLoss = sum / Double(2 * N)
+        case (.sumOverTimeCrossEntropy, .labels(let labels)?), (.meanMembraneCrossEntropy, .labels(let labels)?),
+             (.lastStepCrossEntropy, .labels(let labels)?):
+            // Logits a_c = Σ_n w_n U_c[n]: w = 1 (sum), 1/T (mean), or 1 at n = T-1 only (last step).
+            let label = labels[b]
+            var first = 0, weight = 1.0
+            if case .meanMembraneCrossEntropy = loss { weight = 1 / Double(T) }
+            if case .lastStepCrossEntropy = loss { first = T - 1 }
+            var logits = [Double](repeating: 0, count: N)
+            for t in first ..< T {
+                for q in 0 ..< N { logits[q] += Double(last.trace[t * N + q]) }
+            }
+            for q in 0 ..< N { logits[q] *= weight }
+            let m = logits.max()!
+            let logZ = m + log(logits.reduce(0) { $0 + exp($1 - m) })
+            let labelIndex = lastShape.internalIndex(canonical: label)
+            sampleLoss = logZ - logits[labelIndex]
+            last.drive.update(repeating: 0, count: T * N)
+            for q in 0 ..< N {
+                let g = Float((exp(logits[q] - logZ) - (q == labelIndex ? 1 : 0)) * weight) * invB
+                for t in first ..< T { last.drive[t * N + q] = g }
+            }
+        case (.spikeCountMSE(let correct, let incorrect, _), .labels(let labels)?):
+            let labelIndex = lastShape.internalIndex(canonical: labels[b])
+            var counts = [Int](repeating: 0, count: N)
+            for k in 0 ..< Int(last.start[T]) { counts[Int(last.index[k])] += 1 }
+            var sum = 0.0
+            for q in 0 ..< N {
+                let d = Double(counts[q]) - Double(T) * (q == labelIndex ? correct : incorrect)
+                sum += d * d
+                let g = Float(2 * d / Double(N)) * invB
+                for t in 0 ..< T { last.drive[t * N + q] = g }
+            }
+            sampleLoss = sum / Double(N)
         case (.maxOverTimeCrossEntropy, .labels(let labels)?):
             let label = labels[b]
             var peak = [Double](repeating: -.infinity, count: N)
@@ -184,8 +217,10 @@ struct RunContext: @unchecked Sendable {
         default:
             throw SpikeKitError.invalidConfiguration("loss and targets do not match")
         }
-        // Activity regularizer: a constant gradient for every neuron and step of each spiking layer.
+        // Activity regularizers: the upper bound gives a constant gradient for every neuron and step of a spiking
+        // layer, the lower bound one per neuron (constant over the steps).
         var regGrad = [Float](repeating: 0, count: L)
+        var lowerGrad = [[Float]?](repeating: nil, count: L)
         if let reg = loss.activityRegularizer {
             for l in 0 ..< L where layers[l].isSpiking {
                 let pop = Double(countOut[b * L + l]) / Double(layers[l].shape.count)
@@ -194,12 +229,30 @@ struct RunContext: @unchecked Sendable {
                     sampleLoss += reg.strength * excess * excess
                     regGrad[l] = Float(reg.strength * 2 * excess / Double(layers[l].shape.count)) * invB
                 }
+                if let lt = reg.lowerThreshold, let ls = reg.lowerStrength, ls != 0 {
+                    let S = W.layers[l], n = S.n
+                    var counts = [Int](repeating: 0, count: n)
+                    for k in 0 ..< Int(S.start[T]) { counts[Int(S.index[k])] += 1 }
+                    var term = 0.0, g = [Float](repeating: 0, count: n), any = false
+                    for q in 0 ..< n {
+                        let deficit = lt - Double(counts[q])
+                        guard deficit > 0 else { continue }
+                        term += deficit * deficit
+                        g[q] = Float(-2 * ls * deficit / Double(n)) * invB
+                        any = true
+                    }
+                    sampleLoss += ls * term / Double(n)
+                    if any { lowerGrad[l] = g }
+                }
             }
         }
         lossOut[b] = sampleLoss
         guard gradients, let slotGrads else { return }
         if regGrad[L - 1] != 0 {
             for k in 0 ..< T * N { last.drive[k] += regGrad[L - 1] }
+        }
+        if let g = lowerGrad[L - 1] {
+            for t in 0 ..< T { VectorKernels.add(g, into: last.drive + t * N, count: N) }
         }
         let grads = slotGrads + slot * slotStride
         for l in stride(from: L - 1, through: 0, by: -1) {
@@ -209,6 +262,9 @@ struct RunContext: @unchecked Sendable {
             if l > 0 {
                 let prev = W.layers[l - 1]
                 prev.drive.update(repeating: regGrad[l - 1], count: T * prev.n)
+                if let g = lowerGrad[l - 1] {
+                    for t in 0 ..< T { VectorKernels.add(g, into: prev.drive + t * prev.n, count: prev.n) }
+                }
                 inputGrad = prev.drive
                 inputCount = prev.n
             }

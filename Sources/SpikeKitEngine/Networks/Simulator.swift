@@ -314,8 +314,12 @@ public final class Simulator: @unchecked Sendable {
                 }
                 guard t.withUnsafeBufferPointer(FiniteCheck.allFinite) else { throw SpikeKitError.nonFiniteValues("target \(b) holds NaN or infinite values") }
             }
-        case (.maxOverTimeCrossEntropy, .labels(let l)?):
-            guard !last.isSpiking else { throw SpikeKitError.invalidConfiguration("cross-entropy needs a readout as the last layer") }
+        case (_, .labels(let l)?) where loss.usesLabels:
+            if loss.needsReadout {
+                guard !last.isSpiking else { throw SpikeKitError.invalidConfiguration("cross-entropy needs a readout as the last layer") }
+            } else {
+                guard last.isSpiking else { throw SpikeKitError.invalidConfiguration("the spike-count loss needs a spiking last layer") }
+            }
             guard l.count == B else { throw SpikeKitError.shapeMismatch("\(l.count) labels for \(B) samples") }
             for v in l where !(0 ..< last.shape.count).contains(v) {
                 throw SpikeKitError.invalidConfiguration("label \(v) is outside 0..<\(last.shape.count)")
