@@ -152,7 +152,7 @@ struct TrainCommand: ParsableCommand {
         try network.save(to: output + "/model.json")
         let name = (model as NSString).lastPathComponent
         print("train \(name): \(training.count) training, \(validation?.count ?? 0) validation, \(testing.count) test samples of "
-            + "\(raster.steps) steps × \(raster.channels) units (Δt \(network.dt * 1000) ms, window \(raster.duration) s); "
+            + "\(raster.steps) steps × \(raster.channels) units (Δt \(network.dt * 1000) ms, window \(String(format: "%g", raster.duration)) s); "
             + "loaded in \(String(format: "%.1f", Date().timeIntervalSince(t0))) s")
         print("  \(trainer.loss.name) loss, \(optimizer) lr \(learningRate), \(trainer.configuration.epochs) epochs, batch \(batchSize), "
             + "seed \(seed), output \(output)")

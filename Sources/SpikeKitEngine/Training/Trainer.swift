@@ -36,7 +36,7 @@ public struct Trainer: @unchecked Sendable {
     public internal(set) var position: TrainingPosition
     /// The metrics of every completed epoch.
     public internal(set) var history: [EpochMetrics]
-    let simulator: Simulator
+    private(set) var simulator: Simulator
     private var order: (epoch: Int, indices: [Int])?
 
     /// A fresh run.
@@ -79,9 +79,10 @@ public struct Trainer: @unchecked Sendable {
     /// The batch size used when evaluating.
     public var evaluationBatchSize: Int { configuration.evaluationBatchSize ?? configuration.batchSize }
 
-    /// The learning rate of every layer: η times the layer's factor.
+    /// The learning rate of every layer: η times the layer's factor (η as its Float32 value prints, 0.01 not
+    /// 0.009999999776482582).
     public var layerLearningRates: [Double] {
-        let eta = Double(optimizer.learningRate)
+        let eta = Double("\(optimizer.learningRate)") ?? Double(optimizer.learningRate)
         return (0 ..< architecture.layers.count).map { eta * (configuration.learningRateScales?[$0] ?? 1) }
     }
 
@@ -235,6 +236,19 @@ public struct Trainer: @unchecked Sendable {
                 return best
             }
         }
+    }
+
+    /// Runs the next simulations on `simulator` (of the same architecture; any thread count gives the same
+    /// results).
+    package mutating func use(_ simulator: Simulator) {
+        precondition(simulator.architecture == architecture, "a simulator of another architecture")
+        if simulator !== self.simulator { self.simulator = simulator }
+    }
+
+    /// Puts the run at `position` with `history` (a run saved in another checkpoint layout).
+    package mutating func restore(position: TrainingPosition, history: [EpochMetrics]) {
+        self.position = position
+        self.history = history
     }
 
     /// Marks the run as stopped (by early stopping): `isFinished` becomes true and stays so after a resume.

@@ -35,6 +35,19 @@ public struct EpochMetrics: Codable, Equatable, Sendable {
     /// Seconds of training batches and of evaluation.
     public var trainingSeconds: Double
     public var evaluationSeconds: Double
+
+    public init(epoch: Int, trainLoss: Double, trainAccuracy: Double?, trainRates: [Double], validation: Evaluation?,
+                test: Evaluation?, fano: [Double?], trainingSeconds: Double, evaluationSeconds: Double) {
+        self.epoch = epoch
+        self.trainLoss = trainLoss
+        self.trainAccuracy = trainAccuracy
+        self.trainRates = trainRates
+        self.validation = validation
+        self.test = test
+        self.fano = fano
+        self.trainingSeconds = trainingSeconds
+        self.evaluationSeconds = evaluationSeconds
+    }
 }
 
 /// What one training batch gave.

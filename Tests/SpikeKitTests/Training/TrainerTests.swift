@@ -169,7 +169,7 @@ import SpikeKit
         let ck = try Checkpoint.load(path: path)
         #expect(ck.metadata["note"] == "x")
         #expect(ck.metadata[Trainer.MetadataKey.loss] == #"{"kind":"cross-entropy"}"#)
-        #expect(ck.metadata[Trainer.MetadataKey.learningRates] == "[0.009999999776482582,0.009999999776482582]")
+        #expect(ck.metadata[Trainer.MetadataKey.learningRates] == "[0.01,0.01]")
         var resumed = try Trainer(resuming: ck, training: part.training, validation: part.validation, test: part.test, threads: 1)
         #expect(resumed.position == part.position)
         try resumed.fit()
