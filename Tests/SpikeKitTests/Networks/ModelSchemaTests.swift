@@ -51,6 +51,16 @@ import SpikeKit
         #expect(checked >= 6)
     }
 
+    @Test func exampleModelFilesValidate() throws {
+        let dir = TestPaths.root + "/Examples/models"
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".json") }
+        #expect(!files.isEmpty)
+        for f in files {
+            #expect(Self.schema.errors(try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: dir + "/" + f)))) == [], "\(f)")
+            _ = try NetworkDescription.load(path: dir + "/" + f)
+        }
+    }
+
     @Test func everyTemplateValidatesAndRoundTrips() throws {
         for t in ModelTemplate.allCases {
             for stochastic in [false, true] {
