@@ -1,6 +1,6 @@
 import SpikeKit
 
-// Data: 10 Randman classes over 100 input units, 100 steps of 2 ms; a seeded 80/10/10 split.
+// Data: 10 Randman classes over 100 input units, 100 steps of 2 ms; seeded split into 810/90/100 samples.
 var randman = Randman.Configuration()
 randman.units = 100
 randman.samplesPerClass = 100
