@@ -118,6 +118,11 @@ struct TrainCommand: ParsableCommand {
         let trainFile = try ClassificationSource.load(train)
         let raster = SHDLayoutDataset.coveringOptions(for: trainFile, dt: network.dt, duration: duration,
                                                       channels: architecture.input.count)
+        let fileChannels = SHDLayoutDataset.coveringOptions(for: trainFile, dt: network.dt).channels
+        if fileChannels > raster.channels {
+            print("note: \(train) has \(fileChannels) channels; the model's input takes the first \(raster.channels), "
+                + "spikes on the others are dropped")
+        }
         var training = try SHDLayoutDataset.bin(trainFile, options: raster, limit: maxSamples)
         var validation = try valid.map { try SHDLayoutDataset.bin(ClassificationSource.load($0), options: raster, limit: maxSamples) }
         let testing = try SHDLayoutDataset.bin(ClassificationSource.load(test), options: raster, limit: maxSamples)
