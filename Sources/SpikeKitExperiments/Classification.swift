@@ -203,33 +203,15 @@ public struct ClassificationExperiment: Sendable {
     public var batchesPerEpoch: Int { (training.count + configuration.batchSize - 1) / configuration.batchSize }
 
     /// The order of the training samples in epoch `epoch` (0-based): a Fisher-Yates shuffle from stream
-    /// `0x5348_0000 + epoch` of the seed.
+    /// `0x5348_0000 + epoch` of the seed (`BatchSchedule`).
     public func trainingOrder(epoch: Int) -> [Int] {
-        var order = Array(0 ..< training.count)
-        var rng = PhiloxGenerator(seed: configuration.seed, stream: 0x5348_0000 + UInt64(epoch))
-        if order.count > 1 {
-            for i in stride(from: order.count - 1, to: 0, by: -1) {
-                order.swapAt(i, SHDDataset.uniformIndex(below: i + 1, using: &rng))
-            }
-        }
-        return order
+        (try? BatchSchedule(count: training.count, batchSize: configuration.batchSize, seed: configuration.seed))?
+            .order(epoch: epoch) ?? []
     }
 
-    /// The predicted class of each sample: argmax_c max_n U_c[n] of the readout output `[B, T, C]` (first on ties).
-    public static func predictions(output: Tensor) -> [Int] {
-        let B = output.shape[0], T = output.shape[1], C = output.shape[2]
-        return output.scalars.withUnsafeBufferPointer { o in
-            (0 ..< B).map { b in
-                var best = 0, bestValue = -Float.infinity
-                for c in 0 ..< C {
-                    var m = -Float.infinity
-                    for t in 0 ..< T { m = max(m, o[(b * T + t) * C + c]) }
-                    if m > bestValue { bestValue = m; best = c }
-                }
-                return best
-            }
-        }
-    }
+    /// The predicted class of each sample: argmax_c max_n U_c[n] of the readout output `[B, T, C]` (first on ties;
+    /// `Trainer.predictedClasses`).
+    public static func predictions(output: Tensor) -> [Int] { Trainer.predictedClasses(output: output) }
 
     /// Mean firing rates (Hz) of the spiking layers from spike counts over `samples` samples.
     public func rates(spikeCounts: [Int], samples: Int, architecture a: NetworkArchitecture? = nil) -> [Double] {

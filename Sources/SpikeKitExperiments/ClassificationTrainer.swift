@@ -41,9 +41,11 @@ public struct ClassificationTrainingState: Codable, Equatable, Sendable {
     public init() {}
 }
 
-/// Trains a `ClassificationExperiment` batch by batch; `checkpoint(metadata:)` captures the whole state, and
-/// `init(experiment:checkpoint:)` continues from it exactly (the same shuffles, the same noise, the same weights as
-/// an uninterrupted run).
+/// Trains a `ClassificationExperiment` batch by batch on the engine's general `Trainer` (same batches, noise
+/// addressing and evaluation, so the results are those of the trainer for the experiment's network, loss and data);
+/// `checkpoint(metadata:)` captures the whole state, and `init(experiment:checkpoint:)` continues from it exactly
+/// (the same shuffles, the same noise, the same weights as an uninterrupted run). The Fano factor is measured by
+/// the experiment (`ClassificationExperiment.fano`, for either variant) when due.
 public struct ClassificationTrainer: Sendable {
     /// Metadata keys of a classification checkpoint.
     public enum MetadataKey {
@@ -55,24 +57,57 @@ public struct ClassificationTrainer: Sendable {
     }
 
     public let experiment: ClassificationExperiment
-    public private(set) var parameters: NetworkParameters
-    public private(set) var optimizer: any Optimizer
-    public private(set) var state: ClassificationTrainingState
-    private var order: (epoch: Int, indices: [Int])?
+    /// The general trainer doing the work (Fano factor off: the experiment measures it).
+    public private(set) var trainer: Trainer
+    /// The classification metrics of every completed epoch.
+    private var history: [ClassificationEpochMetrics] = []
+
+    public var parameters: NetworkParameters { trainer.parameters }
+    public var optimizer: any Optimizer { trainer.optimizer }
+
+    /// Where the run stands, with the metrics history.
+    public var state: ClassificationTrainingState {
+        var s = ClassificationTrainingState()
+        let p = trainer.position
+        s.epoch = p.epoch
+        s.batch = p.batch
+        s.lossSum = p.lossSum
+        s.correct = p.correct
+        s.seen = p.seen
+        s.spikeCounts = p.spikeCounts
+        s.trainingSeconds = p.trainingSeconds
+        s.history = history
+        return s
+    }
+
+    /// The experiment's training, validation and test sets as engine data sets.
+    static func datasets(_ e: ClassificationExperiment) throws -> (SpikeTrainDataset, SpikeTrainDataset, SpikeTrainDataset) {
+        func set(_ d: ClassificationData) throws -> SpikeTrainDataset {
+            try SpikeTrainDataset(samples: d.samples, labels: d.labels, steps: d.steps, units: d.units, dt: d.dt, classNames: d.classNames)
+        }
+        return (try set(e.training), try set(e.validation), try set(e.test))
+    }
+
+    /// The trainer configuration of the experiment's configuration.
+    static func trainerConfiguration(_ c: ClassificationExperiment.Configuration) -> TrainerConfiguration {
+        TrainerConfiguration(epochs: c.epochs, batchSize: c.batchSize, evaluationBatchSize: c.evaluationBatchSize, seed: c.seed,
+                             shuffle: true, fanoTrials: 0)
+    }
 
     /// A fresh run from the initial weights.
-    public init(experiment: ClassificationExperiment) throws {
+    public init(experiment: ClassificationExperiment, threads: Int? = nil) throws {
         self.experiment = experiment
-        parameters = try experiment.initialParameters()
-        optimizer = experiment.configuration.makeOptimizer()
-        state = ClassificationTrainingState()
-        state.spikeCounts = Array(repeating: 0, count: experiment.architecture.layers.count)
+        let c = experiment.configuration
+        let (train, valid, test) = try Self.datasets(experiment)
+        trainer = try Trainer(network: experiment.description, parameters: experiment.initialParameters(), loss: c.loss,
+                              optimizer: c.makeOptimizer(), training: train, validation: valid, test: test,
+                              configuration: Self.trainerConfiguration(c), threads: threads)
     }
 
     /// Continues the run saved in `checkpoint`.
     /// - Throws: `SpikeKitError.invalidConfiguration` when the checkpoint holds another network, seed,
     ///   configuration or no training state.
-    public init(experiment: ClassificationExperiment, checkpoint: Checkpoint) throws {
+    public init(experiment: ClassificationExperiment, checkpoint: Checkpoint, threads: Int? = nil) throws {
         guard checkpoint.model == experiment.description else {
             throw SpikeKitError.invalidConfiguration("the checkpoint holds another network than the one these options describe")
         }
@@ -88,10 +123,27 @@ public struct ClassificationTrainer: Sendable {
         guard let s = checkpoint.metadata[MetadataKey.state] else {
             throw SpikeKitError.invalidConfiguration("the checkpoint has no classification training state")
         }
+        let state = try Self.decoder.decode(ClassificationTrainingState.self, from: Data(s.utf8))
+        let c = experiment.configuration
+        let (train, valid, test) = try Self.datasets(experiment)
+        var t = try Trainer(network: experiment.description, parameters: checkpoint.parameters, loss: c.loss,
+                            optimizer: checkpoint.restoredOptimizer() ?? c.makeOptimizer(), training: train, validation: valid,
+                            test: test, configuration: Self.trainerConfiguration(c), threads: threads)
+        guard state.spikeCounts.count == experiment.architecture.layers.count, state.batch <= experiment.batchesPerEpoch else {
+            throw SpikeKitError.invalidConfiguration("the checkpoint's training state does not fit this experiment")
+        }
+        var p = TrainingPosition()
+        p.epoch = state.epoch
+        p.batch = state.batch
+        p.lossSum = state.lossSum
+        p.correct = state.correct
+        p.seen = state.seen
+        p.spikeCounts = state.spikeCounts
+        p.trainingSeconds = state.trainingSeconds
+        t.restore(position: p, history: state.history.map(Self.engineMetrics))
         self.experiment = experiment
-        parameters = checkpoint.parameters
-        optimizer = try checkpoint.restoredOptimizer() ?? experiment.configuration.makeOptimizer()
-        state = try Self.decoder.decode(ClassificationTrainingState.self, from: Data(s.utf8))
+        trainer = t
+        history = state.history
     }
 
     /// The configuration saved in a classification checkpoint.
@@ -124,34 +176,18 @@ public struct ClassificationTrainer: Sendable {
     }
 
     /// Whether every epoch of the configuration is done.
-    public var isFinished: Bool { state.epoch >= experiment.configuration.epochs }
+    public var isFinished: Bool { trainer.isFinished }
 
     /// Whether the current epoch's batches are done (its evaluation, `finishEpoch`, is next).
-    public var epochBatchesDone: Bool { state.batch >= experiment.batchesPerEpoch }
+    public var epochBatchesDone: Bool { trainer.epochBatchesDone }
 
     /// Trains the next batch of the current epoch: forward, BPTT, optimizer step; returns the batch's loss and
-    /// accuracy.
+    /// accuracy. `simulator` runs it (any thread count gives the same result).
     public mutating func trainBatch(simulator: Simulator) throws -> (loss: Double, accuracy: Double) {
-        let e = experiment, c = e.configuration
         precondition(!isFinished && !epochBatchesDone, "no batch left in this epoch")
-        let start = Date()
-        if order?.epoch != state.epoch { order = (state.epoch, e.trainingOrder(epoch: state.epoch)) }
-        let b = state.batch
-        let idx = Array(order!.indices[b * c.batchSize ..< min(e.training.count, (b + 1) * c.batchSize)])
-        let labels = idx.map { e.training.labels[$0] }
-        let iteration = UInt32(truncatingIfNeeded: state.epoch * e.batchesPerEpoch + b)
-        try simulator.load(parameters)
-        let r = try simulator.run(inputs: idx.map { e.training.samples[$0] }, loss: c.loss, targets: .labels(labels),
-                                  noise: .philox(seed: c.seed, iteration: iteration), gradients: true, recordOutput: true)
-        optimizer.step(parameters: &parameters, gradients: r.gradients!)
-        let correct = zip(ClassificationExperiment.predictions(output: r.output!), labels).filter { $0 == $1 }.count
-        state.lossSum += r.sampleLosses.reduce(0, +)
-        state.correct += correct
-        state.seen += idx.count
-        for (l, k) in r.spikeCounts.enumerated() { state.spikeCounts[l] += k }
-        state.batch += 1
-        state.trainingSeconds += Date().timeIntervalSince(start)
-        return (r.loss, Double(correct) / Double(idx.count))
+        trainer.use(simulator)
+        let r = try trainer.trainBatch()
+        return (r.loss, r.accuracy ?? .nan)
     }
 
     /// Ends the current epoch: evaluates validation and test (noise on), the firing rates and (when due) the Fano
@@ -160,31 +196,37 @@ public struct ClassificationTrainer: Sendable {
     public mutating func finishEpoch(simulator: Simulator) throws -> ClassificationEpochMetrics {
         precondition(epochBatchesDone, "the epoch's batches are not done")
         let e = experiment, c = e.configuration
+        trainer.use(simulator)
+        let m = try trainer.finishEpoch()
         let start = Date()
-        let valid = try e.evaluate(parameters, on: e.validation, simulator: simulator)
-        let test = try e.evaluate(parameters, on: e.test, simulator: simulator)
-        let epoch = state.epoch + 1
-        let due = e.stochastic && c.fanoTrials >= 2 && ((c.fanoEvery > 0 && epoch % c.fanoEvery == 0) || epoch == c.epochs)
+        let due = e.stochastic && c.fanoTrials >= 2 && ((c.fanoEvery > 0 && m.epoch % c.fanoEvery == 0) || m.epoch == c.epochs)
         var fano: [Double?] = Array(repeating: nil, count: e.architecture.layers.filter(\.isSpiking).count)
-        if due, let f = try? e.fano(parameters, simulator: simulator) { fano = f.fano }
-        let m = ClassificationEpochMetrics(
-            epoch: epoch, trainLoss: state.lossSum / Double(max(state.seen, 1)),
-            trainAccuracy: Double(state.correct) / Double(max(state.seen, 1)), validation: valid, test: test,
-            trainRates: e.rates(spikeCounts: state.spikeCounts, samples: state.seen), fano: fano,
-            trainingSeconds: state.trainingSeconds, evaluationSeconds: Date().timeIntervalSince(start))
-        state.history.append(m)
-        state.epoch = epoch
-        state.batch = 0
-        state.lossSum = 0
-        state.correct = 0
-        state.seen = 0
-        state.spikeCounts = Array(repeating: 0, count: e.architecture.layers.count)
-        state.trainingSeconds = 0
-        return m
+        if due, let f = try? e.fano(trainer.parameters, simulator: simulator) { fano = f.fano }
+        let empty = ClassificationExperiment.Evaluation(loss: .nan, accuracy: .nan, rates: [], samples: 0)
+        func evaluation(_ v: Evaluation?) -> ClassificationExperiment.Evaluation {
+            v.map { .init(loss: $0.loss, accuracy: $0.accuracy ?? .nan, rates: $0.rates, samples: $0.samples) } ?? empty
+        }
+        let metrics = ClassificationEpochMetrics(
+            epoch: m.epoch, trainLoss: m.trainLoss, trainAccuracy: m.trainAccuracy ?? .nan, validation: evaluation(m.validation),
+            test: evaluation(m.test), trainRates: m.trainRates, fano: fano, trainingSeconds: m.trainingSeconds,
+            evaluationSeconds: m.evaluationSeconds + Date().timeIntervalSince(start))
+        history.append(metrics)
+        return metrics
+    }
+
+    /// The engine's form of a classification epoch's metrics.
+    static func engineMetrics(_ m: ClassificationEpochMetrics) -> EpochMetrics {
+        func evaluation(_ v: ClassificationExperiment.Evaluation) -> Evaluation? {
+            v.samples == 0 ? nil : Evaluation(loss: v.loss, accuracy: v.accuracy, rates: v.rates, samples: v.samples)
+        }
+        return EpochMetrics(epoch: m.epoch, trainLoss: m.trainLoss, trainAccuracy: m.trainAccuracy, trainRates: m.trainRates,
+                            validation: evaluation(m.validation), test: evaluation(m.test), fano: m.fano,
+                            trainingSeconds: m.trainingSeconds, evaluationSeconds: m.evaluationSeconds)
     }
 
     /// The run's state as a checkpoint: weights, optimizer and its state, seed, completed epochs, and in the
-    /// metadata the configuration, the training state (with the metrics history) and the variant, plus `extra`.
+    /// metadata the configuration, the training state (with the metrics history), the variant, the loss and the
+    /// learning rate of every layer (`trainer.loss`, `trainer.learning_rates`), plus `extra`.
     public func checkpoint(metadata extra: [String: String] = [:]) throws -> Checkpoint {
         var meta = extra
         meta[MetadataKey.experiment] = "classification"
@@ -192,6 +234,8 @@ public struct ClassificationTrainer: Sendable {
         meta[MetadataKey.state] = String(decoding: try Self.encoder.encode(state), as: UTF8.self)
         meta[MetadataKey.variant] = experiment.stochastic ? "stoch" : "det"
         meta[MetadataKey.classes] = String(experiment.classes)
+        meta[Trainer.MetadataKey.loss] = String(decoding: try Self.encoder.encode(trainer.loss), as: UTF8.self)
+        meta[Trainer.MetadataKey.learningRates] = String(decoding: try Self.encoder.encode(trainer.layerLearningRates), as: UTF8.self)
         return Checkpoint(model: experiment.description, parameters: parameters, optimizer: optimizer,
                           seed: experiment.configuration.seed, epoch: state.epoch, metadata: meta)
     }

@@ -21,16 +21,28 @@ extension SpikeTrainMatching {
                       epoch: 0, history: [])
     }
 
-    /// The checkpoint of a state: model, weights, optimizer state, seed, epoch, and the configuration and history
-    /// as JSON metadata.
+    /// The learning rate of each layer (hidden, output): BPTT's `hiddenLearningRate` (else `learningRate`) and
+    /// `learningRate`, or the online rule's two rates.
+    public var layerLearningRates: [Double] {
+        switch configuration.rule {
+        case .bptt: return [configuration.hiddenLearningRate ?? configuration.learningRate, configuration.learningRate]
+        case .online: return [configuration.onlineHiddenLearningRate, configuration.onlineOutputLearningRate]
+        }
+    }
+
+    /// The checkpoint of a state: model, weights, optimizer state, seed, epoch, and the configuration, history, loss
+    /// (`trainer.loss`) and per-layer learning rates (`trainer.learning_rates`) as JSON metadata.
     public func checkpoint(_ state: TrainingState) throws -> Checkpoint {
         let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
         return Checkpoint(
             model: description, parameters: state.parameters, optimizer: state.optimizer, seed: configuration.seed,
             epoch: state.epoch,
             metadata: ["experiment": "spike-train-matching", "variant": stochastic ? "stoch" : "det",
                        "configuration": String(decoding: try encoder.encode(configuration), as: UTF8.self),
-                       "history": String(decoding: try encoder.encode(state.history), as: UTF8.self)])
+                       "history": String(decoding: try encoder.encode(state.history), as: UTF8.self),
+                       Trainer.MetadataKey.loss: String(decoding: try encoder.encode(LossFunction.l2Spikes), as: UTF8.self),
+                       Trainer.MetadataKey.learningRates: String(decoding: try encoder.encode(layerLearningRates), as: UTF8.self)])
     }
 
     /// The state saved in a checkpoint of this experiment.

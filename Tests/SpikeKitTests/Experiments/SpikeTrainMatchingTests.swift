@@ -41,6 +41,14 @@ import SpikeKit
         #expect(resumed.history == straight.history)
     }
 
+    @Test(arguments: [SpikeTrainMatching.UpdateRule.bptt, .online])
+    func checkpointRecordsTheLossAndEachLayersLearningRate(rule: SpikeTrainMatching.UpdateRule) throws {
+        let exp = try experiment(stochastic: false, rule: rule)
+        let ck = try exp.checkpoint(exp.initialState())
+        #expect(ck.metadata[Trainer.MetadataKey.loss] == #"{"kind":"l2-spikes"}"#)
+        #expect(ck.metadata[Trainer.MetadataKey.learningRates] == (rule == .bptt ? "[1,40]" : "[2e-05,2e-05]"))
+    }
+
     @Test func resumeRejectsAnotherVariantOrSeed() throws {
         let det = try experiment(stochastic: false), stoch = try experiment(stochastic: true)
         let path = TestPaths.temporaryFolder() + "/ck.safetensors"

@@ -1,0 +1,55 @@
+import SpikeKitFormats
+import SpikeKitKernels
+
+/// Starting model files for `spikekit model new`: small networks of the common shapes, each ending in a readout
+/// for classification. Neurons: Δt 2 ms (unless given), τ_mem 20 ms, τ_syn 10 ms, next-step reset; spiking layers
+/// use step escape noise (deterministic) or sigmoid(β) escape noise (stochastic) with the SuperSpike(β = 10)
+/// surrogate; the readout integrates with τ_mem = 0.2 s and starts at U[0] = -1e-3.
+public enum ModelTemplate: String, CaseIterable, Sendable {
+    /// inputs → LIF hidden → LIF hidden → readout (stork's feed-forward Randman network has this shape).
+    case feedForward = "feed-forward"
+    /// inputs → LIF hidden with dense recurrence → readout.
+    case recurrent
+    /// [1, inputs] → conv-LIF 16 (k 21, s 10) with a conv recurrence (k 5, p 2) → conv-LIF 32 (k 7, s 3) → readout.
+    case conv
+
+    /// What the template builds, in one line.
+    public var summary: String {
+        switch self {
+        case .feedForward: return "inputs -> LIF(hidden) -> LIF(hidden) -> readout(classes)"
+        case .recurrent: return "inputs -> recurrent LIF(hidden) -> readout(classes)"
+        case .conv: return "[1, inputs] -> conv-LIF 16 (k21 s10, recurrent conv k5) -> conv-LIF 32 (k7 s3) -> readout(classes)"
+        }
+    }
+
+    /// The description for `inputs` input units, `hidden` neurons per hidden layer (dense templates), `classes`
+    /// readout units, step `dt` (s), stochastic (sigmoid escape noise with `beta`) or deterministic spikes.
+    /// - Throws: `SpikeKitError.invalidConfiguration` when the sizes do not give a valid network.
+    public func description(inputs: Int = 100, hidden: Int = 64, classes: Int = 10, dt: Double = 2e-3,
+                            stochastic: Bool = false, beta: Double = 10) throws -> NetworkDescription {
+        let spike = try SpikeFunction(escape: stochastic ? .sigmoid(beta: beta) : .step, surrogate: .superspike(beta: 10))
+        func lif(_ n: Int, recurrent: Bool = false) -> LayerDescription {
+            LayerDescription(kind: .lif, units: n, tauMem: 0.02, tauSyn: 0.01, reset: .nextStep,
+                             recurrent: recurrent ? RecurrentDescription(kind: .dense) : nil, spike: spike)
+        }
+        let readout = LayerDescription(kind: .readout, units: classes, tauMem: 0.2, tauSyn: 0.01, initialMem: -1e-3)
+        let d: NetworkDescription
+        switch self {
+        case .feedForward:
+            d = NetworkDescription(dt: dt, input: InputDescription(shape: [inputs]), layers: [lif(hidden), lif(hidden), readout])
+        case .recurrent:
+            d = NetworkDescription(dt: dt, input: InputDescription(shape: [inputs]), layers: [lif(hidden, recurrent: true), readout])
+        case .conv:
+            d = NetworkDescription(dt: dt, input: InputDescription(shape: [1, inputs]), layers: [
+                LayerDescription(kind: .convLIF, channels: 16, kernel: 21, stride: 10, padding: 0, tauMem: 0.02, tauSyn: 0.01,
+                                 reset: .nextStep, recurrent: RecurrentDescription(kind: .conv, kernel: 5, padding: 2, stride: 1),
+                                 spike: spike),
+                LayerDescription(kind: .convLIF, channels: 32, kernel: 7, stride: 3, padding: 0, tauMem: 0.02, tauSyn: 0.01,
+                                 reset: .nextStep, spike: spike),
+                readout,
+            ])
+        }
+        _ = try NetworkArchitecture(d)
+        return d
+    }
+}

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import SpikeKit
+
+/// `spikekit model new|check`: starting model files and their validation.
+struct ModelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "Write a starting model file, or check one.",
+        subcommands: [New.self, Check.self]
+    )
+
+    struct New: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "new",
+            abstract: "Write a starting model file from a template (feed-forward, recurrent or conv).",
+            discussion: "Templates: " + ModelTemplate.allCases.map { "\($0.rawValue): \($0.summary)" }.joined(separator: "; ")
+                + ". The format is described in docs/ModelFormat.md; edit the file, then `spikekit train --model`."
+        )
+
+        @Option(help: "feed-forward, recurrent or conv.")
+        var template: String = "recurrent"
+        @Option(help: "Input units (the channels of the data files; 700 for SHD).")
+        var inputs: Int = 700
+        @Option(help: "Neurons per hidden layer (feed-forward and recurrent templates).")
+        var hidden: Int = 128
+        @Option(help: "Readout units (classes).")
+        var classes: Int = 20
+        @Option(parsing: .unconditional, help: "Step size Δt in seconds.")
+        var dt: Double = 2e-3
+        @Flag(help: "Stochastic spikes (sigmoid escape noise) instead of deterministic ones.")
+        var stochastic = false
+        @Option(parsing: .unconditional, help: "β of the sigmoid escape noise (with --stochastic).")
+        var beta: Double = 10
+        @Option(name: .shortAndLong, help: "The file to write (- for standard output).")
+        var output: String = "model.json"
+
+        func run() throws {
+            guard let t = ModelTemplate(rawValue: template) else {
+                throw CommandError("--template must be " + ModelTemplate.allCases.map(\.rawValue).joined(separator: ", ") + ", not '\(template)'")
+            }
+            guard dt.isFinite, dt > 0, beta.isFinite, beta > 0 else { throw CommandError("--dt and --beta must be positive numbers") }
+            let d: NetworkDescription
+            do {
+                d = try t.description(inputs: inputs, hidden: hidden, classes: classes, dt: dt, stochastic: stochastic, beta: beta)
+            } catch SpikeKitError.invalidConfiguration(let m) { throw CommandError(m) }
+            if output == "-" {
+                print(try d.json(), terminator: "")
+            } else {
+                try d.save(to: output)
+                print("wrote \(output): \(t.summary) with inputs \(inputs), hidden \(hidden), classes \(classes), Δt \(dt) s, "
+                    + (stochastic ? "stochastic (sigmoid β \(beta))" : "deterministic"))
+            }
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "check", abstract: "Validate a model file and print its layers and weight tensors.")
+
+        @Argument(help: "The model file.")
+        var file: String
+
+        func run() throws {
+            let d = try NetworkDescription.load(path: file)
+            let a = try NetworkArchitecture(d)
+            print("\(file): Δt \(d.dt) s, threshold \(d.threshold), input \(d.input.shape)")
+            var total = 0
+            for (i, l) in a.layers.enumerated() {
+                var line = "  layer \(i) \(l.kind.rawValue) -> \(l.shape.dimensions); layer\(i).weight \(l.feedForward.weightShape)"
+                total += l.feedForward.weightShape.reduce(1, *)
+                if let r = l.recurrent {
+                    line += ", layer\(i).recurrent \(r.weightShape)"
+                    total += r.weightShape.reduce(1, *)
+                }
+                if let s = l.spike { line += "; escape \(s.escape.kindName), surrogate \(s.surrogate.kindName)" }
+                print(line)
+            }
+            print("  \(total) weights")
+        }
+    }
+}
