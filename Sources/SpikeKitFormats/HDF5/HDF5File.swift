@@ -21,9 +21,9 @@ public struct HDF5File: Sendable {
     public init(path: String) throws {
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
-        } catch {
-            throw HDF5Error(.io, file: path, offset: nil, expected: "a readable file", found: "\(error.localizedDescription)")
+            data = try AtomicFile.read(path)
+        } catch SpikeKitError.io(_, let message) {
+            throw HDF5Error(.io, file: path, offset: nil, expected: "a readable file", found: message)
         }
         try self.init(bytes: [UInt8](data), name: path)
     }
