@@ -51,6 +51,9 @@ max_len_of() {
   case "$1" in hdf5) echo 65536 ;; inflate) echo 32768 ;; png|checkpoint|safetensors) echo 16384 ;; *) echo 8192 ;; esac
 }
 
+# Bytes from hex digits (no xxd needed).
+hex() { printf "$(printf '%s' "$1" | sed 's/../\\x&/g')"; }
+
 # Seeds from the fixtures (copied on every run; libFuzzer deduplicates), plus the committed regression inputs.
 seed() {
   local h=$1 dir=$FUZZ/.work/corpus/$1
@@ -61,9 +64,9 @@ seed() {
     inflate)
       # The first byte chooses the container (see FuzzInflate): gzip files start with 0x1f, mode 3 = gzip.
       cp "$FIX"/hdf5/default.h5.gz "$dir/fixture-default.h5.gz"
-      printf '\x02' > "$dir/zlib"; printf '78da0b2ec8cc4ef5ce2c5128063150c892a2c4cc3c28696068646c626a666e61a9103c28750000c2464285' | xxd -r -p >> "$dir/zlib"
-      printf '\x00' > "$dir/raw-fixed"; printf '0b2ec8cc4ef5ce2c5128063150c892a2c4cc3c28696068646c626a666e61a9103c28750000' | xxd -r -p >> "$dir/raw-fixed"
-      printf '\x01\xc8\x00' > "$dir/raw-stored"; printf '01c80037ff' | xxd -r -p >> "$dir/raw-stored"
+      printf '\x02' > "$dir/zlib"; hex '78da0b2ec8cc4ef5ce2c5128063150c892a2c4cc3c28696068646c626a666e61a9103c28750000c2464285' >> "$dir/zlib"
+      printf '\x00' > "$dir/raw-fixed"; hex '0b2ec8cc4ef5ce2c5128063150c892a2c4cc3c28696068646c626a666e61a9103c28750000' >> "$dir/raw-fixed"
+      printf '\x01\xc8\x00' > "$dir/raw-stored"; hex '01c80037ff' >> "$dir/raw-stored"
       head -c 200 /dev/zero | tr '\0' 'S' >> "$dir/raw-stored" ;;
     png)
       # The PNG test images (every colour type, depth, filter, interlacing) are base64 strings in PNGFixtures.swift.

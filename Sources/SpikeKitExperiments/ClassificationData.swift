@@ -76,7 +76,7 @@ public struct ClassificationData: Sendable, Equatable {
                 let time = Double(t[k])
                 guard time.isFinite else { dropped.nonFiniteTime += 1; continue }
                 guard Int(u[k]) < channels else { dropped.unitOutOfRange += 1; continue }
-                if let b = options.bin(time) {
+                if let b = options.bin(time, steps: steps) {
                     events.append((b, Int(u[k])))
                 } else if time < 0 {
                     dropped.negativeTime += 1

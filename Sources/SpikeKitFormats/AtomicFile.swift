@@ -43,6 +43,12 @@ public enum AtomicFile {
     /// - Throws: `SpikeKitError.io` naming the path when it is missing, a folder, not a regular file (a device such
     ///   as /dev/null, a pipe) or unreadable.
     public static func read(_ path: String) throws -> Data {
+        Data(try readBytes(path))
+    }
+
+    /// Reads a whole regular file into an array (one copy from the page cache, no intermediate `Data`).
+    /// - Throws: as `read(_:)`.
+    public static func readBytes(_ path: String) throws -> [UInt8] {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else {
             let e = errno
@@ -55,23 +61,23 @@ public enum AtomicFile {
         if kind == S_IFDIR { throw SpikeKitError.io(path: path, message: "is a folder, not a file") }
         guard kind == S_IFREG else { throw SpikeKitError.io(path: path, message: "is not a regular file") }
         let size = Int(st.st_size)
-        var data = Data(count: size)
-        var done = 0
-        let failure: String? = data.withUnsafeMutableBytes { raw -> String? in
-            guard let base = raw.baseAddress else { return nil }
-            while done < size {
+        var failure: String?
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            var done = 0
+            while done < size, let base = buffer.baseAddress {
                 let n = posixRead(fd, base + done, size - done)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    return errnoText()
+                    failure = errnoText()
+                    break
                 }
-                if n == 0 { break }
+                if n == 0 { break }  // the file shrank while it was read
                 done += n
             }
-            return nil
+            initialized = done
         }
         if let failure { throw SpikeKitError.io(path: path, message: "cannot read (\(failure))") }
-        return done == size ? data : data.prefix(done)
+        return bytes
     }
 
     /// Creates `folder` and its missing parents.

@@ -107,10 +107,12 @@ enum ClassificationSource: Codable, Equatable {
         // The quotient is checked before it becomes an Int: a spike at 1e29 s or --dt 1e-300 would not fit one.
         let quotient = (maxTime / dt).rounded(.down)
         guard duration != nil || quotient < maxSteps else {
-            throw CommandError("\(path): its latest spike at \(maxTime) s is \(quotient) steps of --dt \(dt) s, more than "
-                + "\(maxSteps); give --duration (the window to keep) or a larger --dt")
+            throw CommandError("\(path): its latest spike at " + String(format: "%g s is %g steps of --dt %g s, more than %g", maxTime,
+                                                                         quotient, dt, maxSteps)
+                + "; give --duration (the window to keep) or a larger --dt")
         }
+        if let duration { return SHDRasterOptions(dt: dt, duration: duration, channels: channels ?? maxUnit + 1) }
         let steps = max(1, Int(max(0, quotient)) + 1)
-        return SHDRasterOptions(dt: dt, duration: duration ?? Double(steps) * dt, channels: channels ?? maxUnit + 1)
+        return SHDRasterOptions(dt: dt, duration: Double(steps) * dt, channels: channels ?? maxUnit + 1)
     }
 }

@@ -36,8 +36,8 @@ fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 compare() { python3 "$ROOT/tools/faults/compare_checkpoints.py" "$1" "$2"; }
 
 # Short runs that still last long enough to be killed in the middle of training and of checkpoint writes.
-MATCH=(match --epochs 40 --neurons 12 --steps 50 --hidden 24 --trials 3 --seed 3 --threads 1 --checkpoint-every 1)
-CLASSIFY=(classify --dataset randman --classes 3 --units 10 --steps 20 --samples-per-class 40 --hidden 16 --epochs 4
+MATCH=(match --epochs 150 --neurons 12 --steps 50 --hidden 24 --trials 3 --seed 3 --threads 1 --checkpoint-every 1)
+CLASSIFY=(classify --dataset randman --classes 3 --units 10 --steps 20 --samples-per-class 100 --hidden 16 --epochs 4
           --batch 8 --checkpoint-every 1 --fano-trials 0 --seed 2 --threads 1)
 
 # The columns of metrics-<variant>.csv that do not record wall-clock time.
@@ -54,7 +54,8 @@ kill_test() {
   for i in $(seq 1 "$kills"); do
     local out=$WORK/$name-$i
     # A random moment in [0, 1.1 × the reference duration) (the last ones land after the end or in the last writes).
-    local delay=$(echo "scale=3; $dur * ($RANDOM % 1100) / 1000" | bc)
+    local r=$((RANDOM % 1100))
+    local delay=$(echo "scale=3; $dur * $r / 1000" | bc)
     "$BIN" "$@" --output "$out" > "$out.log" 2>&1 &
     local pid=$!
     sleep "$delay"
@@ -79,8 +80,8 @@ kill_test() {
   table+=("| kill -9 \`$name\` at $kills random moments, then \`--resume\` | $identical of $kills runs end bit-identical to the uninterrupted run ($resumed_from_checkpoint resumed from a checkpoint, the rest started afresh); $tmp_left left a \`.tmp-\` file |")
 }
 
-# expect_clean_failure LABEL LOG STATUS: a non-zero exit that is not a signal, and the error as the log's one
-# `Error: ` line, which is its last line.
+# expect_clean_failure LABEL LOG STATUS: a non-zero exit that is not a signal, and the error as the one
+# `Error: ` line of LOG (the run's standard error), which is its last line.
 expect_clean_failure() {
   local label=$1 log=$2 status=$3
   if [ "$status" -eq 0 ]; then fail "$label: succeeded"; return 1; fi
@@ -97,7 +98,7 @@ full_test() {
   cp "$out/checkpoint-det.safetensors" "$WORK/det-before"
   # A limit below the size of a checkpoint: every checkpoint write fails (EFBIG, as a full disk gives ENOSPC).
   local size=$(stat -c %s "$out/checkpoint-det.safetensors")
-  (ulimit -f $(( size / 2048 )); exec "$BIN" "${MATCH[@]}" --epochs 4 --resume "$out" --output "$out") > "$WORK/full.log" 2>&1
+  (ulimit -f $(( size / 2048 )); exec "$BIN" "${MATCH[@]}" --epochs 4 --resume "$out" --output "$out") > "$WORK/full.out" 2> "$WORK/full.log"
   local status=$?
   local ok=1
   expect_clean_failure "full (ulimit -f)" "$WORK/full.log" $status || ok=0
@@ -105,18 +106,18 @@ full_test() {
   ls -a "$out" | grep -q '\.tmp-' && { ok=0; fail "full: a .tmp- file survived"; }
   cmp -s "$out/checkpoint-det.safetensors" "$WORK/det-before" || { ok=0; fail "full: the earlier checkpoint changed"; }
   echo "disk full (ulimit -f): exit $status, '$(tail -1 "$WORK/full.log")', earlier checkpoint intact: $ok"
-  table+=("| file-size limit below a checkpoint (\`ulimit -f\`, EFBIG) | exit $status, one line \`$(tail -1 "$WORK/full.log" | cut -c1-90)…\`; no \`.tmp-\` file; the previous checkpoint unchanged |")
+  table+=("| file-size limit below a checkpoint (\`ulimit -f\`, EFBIG) | exit $status, one line \`$(tail -1 "$WORK/full.log" | sed "s#$WORK#…#" | cut -c1-90)\`; no \`.tmp-\` file; the previous checkpoint unchanged |")
   # A real full file system, where this process may mount one.
   local mnt=$WORK/tmpfs
   mkdir -p "$mnt"
   if mount -t tmpfs -o size=64k tmpfs "$mnt" 2> /dev/null; then
-    "$BIN" "${MATCH[@]}" --epochs 2 --output "$mnt/out" > "$WORK/tmpfs.log" 2>&1
+    "$BIN" "${MATCH[@]}" --epochs 2 --output "$mnt/out" > "$WORK/tmpfs.out" 2> "$WORK/tmpfs.log"
     status=$?
     expect_clean_failure "full (tmpfs)" "$WORK/tmpfs.log" $status
     local left=$(ls -a "$mnt/out" 2> /dev/null | grep -c '\.tmp-')
     [ "$left" -eq 0 ] || fail "full (tmpfs): $left .tmp- files survived"
     echo "disk full (64 kB tmpfs): exit $status, '$(tail -1 "$WORK/tmpfs.log")', .tmp- files left: $left"
-    table+=("| a full file system (64 kB tmpfs) | exit $status, one line \`$(tail -1 "$WORK/tmpfs.log" | cut -c1-90)…\`; $left \`.tmp-\` files left |")
+    table+=("| a full file system (64 kB tmpfs) | exit $status, one line \`$(tail -1 "$WORK/tmpfs.log" | sed "s#$WORK#…#" | cut -c1-90)\`; $left \`.tmp-\` files left |")
     umount "$mnt"
   else
     echo "disk full (tmpfs): not run, mounting is not permitted here"
@@ -124,20 +125,25 @@ full_test() {
 }
 
 readonly_test() {
-  local ro=""
+  local ro="" mnt=$WORK/ro-mount
+  mkdir -p "$mnt"
+  # A read-only file system: a tmpfs mounted read-only where mounting is allowed, else /sys or /proc.
+  if mount -t tmpfs -o ro,size=64k tmpfs "$mnt" 2> /dev/null; then ro=$mnt/spikekit-out; fi
   for d in /sys /proc; do
+    [ -n "$ro" ] && break
     if ! mkdir "$d/spikekit-probe" 2> /dev/null; then ro=$d/spikekit-out; break; fi
     rmdir "$d/spikekit-probe"
   done
   [ -n "$ro" ] || { echo "read-only output: no read-only file system found"; return; }
-  "$BIN" "${MATCH[@]}" --epochs 1 --output "$ro" > "$WORK/ro.log" 2>&1
+  "$BIN" "${MATCH[@]}" --epochs 1 --output "$ro" > "$WORK/ro.out" 2> "$WORK/ro.log"
   local status=$?
   expect_clean_failure "read-only output" "$WORK/ro.log" $status
-  "$BIN" "${CLASSIFY[@]}" --epochs 1 --output "$ro" > "$WORK/ro2.log" 2>&1
+  "$BIN" "${CLASSIFY[@]}" --epochs 1 --output "$ro" > "$WORK/ro2.out" 2> "$WORK/ro2.log"
   local status2=$?
   expect_clean_failure "read-only output (classify)" "$WORK/ro2.log" $status2
   echo "read-only output: match exit $status '$(tail -1 "$WORK/ro.log")', classify exit $status2"
-  table+=("| \`--output\` on a read-only file system ($ro) | match and classify exit $status/$status2, one line \`$(tail -1 "$WORK/ro.log" | cut -c1-90)\` |")
+  table+=("| \`--output\` on a read-only file system | match and classify exit $status/$status2, one line \`$(tail -1 "$WORK/ro.log" | sed "s#$WORK#…#" | cut -c1-90)\` |")
+  mountpoint -q "$mnt" && umount "$mnt"
 }
 
 # truncate_test LABEL FILE COMMAND...: the command (with FILE replaced by @) on `cuts` random prefixes of FILE.
@@ -150,7 +156,7 @@ truncate_test() {
     head -c "$cut" "$file" > "$t"
     local args=()
     for a in "$@"; do args+=("${a//@/$t}"); done
-    "$BIN" "${args[@]}" > "$WORK/cut.log" 2>&1
+    "$BIN" "${args[@]}" > "$WORK/cut.out" 2> "$WORK/cut.log"
     local status=$?
     if expect_clean_failure "truncated $label at $cut bytes" "$WORK/cut.log" $status; then
       if grep -q "$(basename "$t")" "$WORK/cut.log"; then clean=$((clean + 1)); else fail "truncated $label: error does not name the file: $(tail -1 "$WORK/cut.log")"; fi

@@ -38,12 +38,13 @@ extension SHDDataset {
     /// The summary of the whole dataset, with "in window" defined by `options` (700 ms, 700 channels by default).
     public func summary(options: SHDRasterOptions = SHDRasterOptions()) -> DatasetSummary {
         var spikes = 0, inWindow = 0, nonFinite = 0, negative = 0, after = 0, badUnit = 0
+        let steps = options.steps
         for i in 0 ..< count {
             spikes += times[i].count
             for (t, u) in zip(times[i], units[i]) {
                 if !t.isFinite { nonFinite += 1; continue }
                 if Int(u) >= options.channels { badUnit += 1; continue }
-                if options.bin(Double(t)) != nil { inWindow += 1 } else if t < 0 { negative += 1 } else { after += 1 }
+                if options.bin(Double(t), steps: steps) != nil { inWindow += 1 } else if t < 0 { negative += 1 } else { after += 1 }
             }
         }
         var counts = [Int](repeating: 0, count: max(classNames.count, (labels.max() ?? -1) + 1))

@@ -36,11 +36,32 @@ import SpikeKit
         }
     }
 
-    /// Writes an SHD-layout file with the given spike times (one unit each) and labels.
-    func shdFile(times: [[Float]], labels: [Int], classNames: [String] = []) throws -> String {
+    /// Writes an SHD-layout file with the given spike times (units 0, 1, 2, 0, ...) and labels; `float32` stores
+    /// the times as float32 (SpikeKit's writer rounds them to float16, in which 1e29 is infinite).
+    func shdFile(times: [[Float]], labels: [Int], classNames: [String] = [], float32: Bool = false) throws -> String {
         let path = TestPaths.temporaryFolder() + "/data.h5"
         let units = times.map { $0.indices.map { UInt16($0 % 3) } }
-        try SHDFile.write(SHDDataset(times: times, units: units, labels: labels, classNames: classNames), to: path)
+        guard float32 else {
+            try SHDFile.write(SHDDataset(times: times, units: units, labels: labels, classNames: classNames), to: path)
+            return path
+        }
+        func vlen(_ rows: [[UInt8]], count: (Int) -> Int) -> HDF5Writer.Payload {
+            .variable(rows.enumerated().map { (count($0.offset), $0.element) })
+        }
+        let timeBytes = times.map { $0.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) } }
+        let unitBytes = units.map { $0.flatMap { withUnsafeBytes(of: $0.littleEndian, Array.init) } }
+        let labelBytes = labels.flatMap { withUnsafeBytes(of: UInt16($0).littleEndian, Array.init) }
+        let root: [String: HDF5Writer.Node] = [
+            "spikes": .group([
+                "times": .dataset(.init(datatype: .variableSequence(base: .floatingPoint(size: 4, bigEndian: false)),
+                                        payload: vlen(timeBytes) { times[$0].count })),
+                "units": .dataset(.init(datatype: .variableSequence(base: .fixedPoint(size: 2, signed: false, bigEndian: false)),
+                                        payload: vlen(unitBytes) { units[$0].count })),
+            ]),
+            "labels": .dataset(.init(datatype: .fixedPoint(size: 2, signed: false, bigEndian: false),
+                                     payload: .fixed(count: labels.count, bytes: labelBytes))),
+        ]
+        try AtomicFile.write(Data(try HDF5Writer.serialize(root)), to: path)
         return path
     }
 
@@ -56,8 +77,11 @@ import SpikeKit
     @Test func estimatesRefuseRunsAboveTheLimits() {
         let out = TestPaths.temporaryFolder()
         expectFailure(["match", "--epochs", "\(Int.max)", "--output", out] + Self.tinyMatch, mentioning: ["years", "--max-hours"])
+        expectFailure(["match", "--hidden", "5000000", "--neurons", "4", "--steps", "12", "--max-memory-gb", "8",
+                       "--output", out], mentioning: ["GB", "--max-memory-gb"])
+        // Sizes beyond what the packed connections can index are refused by the model's validation.
         expectFailure(["match", "--hidden", "100000000", "--neurons", "4", "--steps", "12", "--output", out],
-                      mentioning: ["GB", "--max-memory-gb"])
+                      mentioning: ["layer 0", "exceeds"])
         expectFailure(["match", "--steps", "1000000000", "--output", out], mentioning: ["--steps 1000000000", "picture"])
         expectFailure(["classify", "--steps", "1000000000", "--samples-per-class", "100", "--output", out],
                       mentioning: ["randman", "--max-memory-gb"])
@@ -93,7 +117,8 @@ import SpikeKit
     }
 
     @Test func spikeTimesAndStepsThatDoNotFitAnInt() throws {
-        let far = try shdFile(times: [[0.001, 1e29], [0.002]], labels: [0, 1])
+        let far = try shdFile(times: [[0.001, 1e29], [0.002]], labels: [0, 1], float32: true)
+        #expect(try SHDDataset(path: far).times[0][1] == 1e29)
         let out = TestPaths.temporaryFolder()
         expectFailure(["classify", "--dataset", far, "--output", out], mentioning: [far, "1e+29", "--duration"])
         let near = try shdFile(times: [[0.001, 0.01], [0.002]], labels: [0, 1])
