@@ -31,6 +31,7 @@ let package = Package(
     products: [
         .library(name: "SpikeKit", targets: ["SpikeKit"]),
         .library(name: "SpikeKitFormats", targets: ["SpikeKitFormats"]),
+        .library(name: "SpikeKitEngine", targets: ["SpikeKitEngine"]),
         .executable(name: "spikekit", targets: ["spikekit"]),
     ],
     dependencies: [
@@ -56,7 +57,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SpikeKitTests",
-            dependencies: ["SpikeKit"],
+            dependencies: ["SpikeKit", "spikekit"],
             exclude: ["Fixtures"],
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),

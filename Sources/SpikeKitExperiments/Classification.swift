@@ -75,15 +75,19 @@ public struct ClassificationExperiment: Sendable {
             guard epochs >= 0 else { throw bad("epochs must be at least 0, got \(epochs)") }
             guard batchSize >= 1 else { throw bad("batch size must be at least 1, got \(batchSize)") }
             guard evaluationBatchSize >= 1 else { throw bad("evaluation batch size must be at least 1, got \(evaluationBatchSize)") }
-            guard learningRate.isFinite, learningRate > 0 else { throw bad("learning rate must be positive, got \(learningRate)") }
+            // Learning rate, regularizer and β become Float: they must be finite as Float (|v| < 3.4e38).
+            guard Float(learningRate).isFinite, learningRate > 0 else {
+                throw bad("learning rate must be a positive number below 3.4e38, got \(learningRate)")
+            }
             for (n, v) in [("validation fraction", validationFraction), ("test fraction", testFraction)] where !(v >= 0 && v < 1) {
                 throw bad("\(n) must be in [0, 1), got \(v)")
             }
-            guard regularizerThreshold.isFinite, regularizerThreshold >= 0, regularizerStrength.isFinite, regularizerStrength >= 0 else {
+            guard Float(regularizerThreshold).isFinite, regularizerThreshold >= 0, Float(regularizerStrength).isFinite,
+                  regularizerStrength >= 0 else {
                 throw bad("regularizer threshold and strength must be non-negative numbers")
             }
             for (n, v) in [("beta", beta), ("surrogate beta", surrogateBeta), ("sigma_u", sigmaU ?? 1), ("nu", nu),
-                           ("readout tau_mem", readoutTauMem ?? 1)] where !(v.isFinite && v > 0) {
+                           ("readout tau_mem", readoutTauMem ?? 1)] where !(Float(v).isFinite && v > 0) {
                 throw bad("\(n) must be a positive number, got \(v)")
             }
             guard alpha > 0, alpha <= 1 else { throw bad("alpha must be in (0, 1], got \(alpha)") }

@@ -13,6 +13,23 @@ public struct ClassificationData: Sendable, Equatable {
     public let units: Int
     /// Step size in seconds.
     public let dt: Double
+    /// Spikes of the source file that the binning dropped (zero for generated data).
+    public var dropped = DroppedSpikes()
+
+    /// Spikes left out when spike lists are binned into rasters, by reason.
+    public struct DroppedSpikes: Equatable, Sendable {
+        /// Finite times before 0 s.
+        public var negativeTime = 0
+        /// Finite times at or after the window's end.
+        public var afterWindow = 0
+        /// NaN or infinite times.
+        public var nonFiniteTime = 0
+        /// Units at or above the channel count.
+        public var unitOutOfRange = 0
+        /// All dropped spikes.
+        public var total: Int { negativeTime + afterWindow + nonFiniteTime + unitOutOfRange }
+        public init() {}
+    }
 
     /// The number of samples.
     public var count: Int { labels.count }
@@ -50,17 +67,28 @@ public struct ClassificationData: Sendable, Equatable {
         let steps = options.steps, channels = options.channels
         var samples: [SpikeTrains] = []
         samples.reserveCapacity(n)
+        var dropped = DroppedSpikes()
         for i in 0 ..< n {
             var events: [(step: Int, unit: Int)] = []
             let t = shd.times[i], u = shd.units[i]
             events.reserveCapacity(t.count)
-            for k in 0 ..< t.count where Int(u[k]) < channels {
-                if let b = options.bin(Double(t[k])) { events.append((b, Int(u[k]))) }
+            for k in 0 ..< t.count {
+                let time = Double(t[k])
+                guard time.isFinite else { dropped.nonFiniteTime += 1; continue }
+                guard Int(u[k]) < channels else { dropped.unitOutOfRange += 1; continue }
+                if let b = options.bin(time, steps: steps) {
+                    events.append((b, Int(u[k])))
+                } else if time < 0 {
+                    dropped.negativeTime += 1
+                } else {
+                    dropped.afterWindow += 1
+                }
             }
             samples.append(try SpikeTrains(steps: steps, units: channels, events: events))
         }
         try self.init(samples: samples, labels: Array(shd.labels[..<n]), classNames: shd.classNames, steps: steps,
                       units: channels, dt: options.dt)
+        self.dropped = dropped
     }
 
     /// Generated Randman data.

@@ -76,17 +76,27 @@ extension SpikeTrainMatching {
     }
 
     /// Trains from `state.epoch` up to `epochs`, writing a checkpoint to `checkpointPath` (when given) every
-    /// `checkpointEvery` epochs and at the end. `onEpoch` sees each epoch's metrics.
+    /// `checkpointEvery` epochs, whenever `checkpointSeconds` (when given) have passed since the last one, and at
+    /// the end. `onEpoch` sees each epoch's metrics. When a checkpoint is written does not change the result: a
+    /// run resumed from any of them ends with the same weights as an uninterrupted one.
     public func train(_ state: inout TrainingState, until epochs: Int, simulator: Simulator, checkpointEvery: Int = 100,
-                      checkpointPath: String? = nil, onEpoch: (EpochMetrics) -> Void = { _ in }) throws {
+                      checkpointSeconds: Double? = nil, checkpointPath: String? = nil,
+                      onEpoch: (EpochMetrics) -> Void = { _ in }) throws {
         guard checkpointEvery >= 1 else { throw SpikeKitError.invalidConfiguration("checkpointEvery must be at least 1") }
+        if let checkpointSeconds, !(checkpointSeconds > 0) {
+            throw SpikeKitError.invalidConfiguration("checkpointSeconds must be positive")
+        }
+        var lastSave = ContinuousClock.now
         while state.epoch < epochs {
             let (m, _) = try trainEpoch(state.epoch, simulator: simulator, parameters: &state.parameters, optimizer: &state.optimizer)
             state.history.append(m)
             state.epoch += 1
             onEpoch(m)
-            if let checkpointPath, state.epoch % checkpointEvery == 0 || state.epoch == epochs {
+            guard let checkpointPath else { continue }
+            let due = checkpointSeconds.map { lastSave.duration(to: .now) >= .seconds($0) } ?? false
+            if due || state.epoch % checkpointEvery == 0 || state.epoch == epochs {
                 try checkpoint(state).save(to: checkpointPath)
+                lastSave = .now
             }
         }
     }

@@ -77,13 +77,15 @@ public struct SpikeTrainMatching: Sendable {
             guard inputRate > 0, inputRate * 1e-3 < 1 else { throw bad("input rate must be in (0, 1000) Hz, got \(inputRate)") }
             guard epochs >= 0 else { throw bad("epochs must be at least 0") }
             guard trials >= 1 else { throw bad("trials must be at least 1") }
-            for (n, v) in [("learning rate", learningRate), ("online hidden learning rate", onlineHiddenLearningRate),
-                           ("online output learning rate", onlineOutputLearningRate)] where !(v.isFinite && v >= 0) {
-                throw bad("\(n) must be a non-negative number, got \(v)")
+            // The values become Float in the network and the optimizer: they must be finite as Float (|v| < 3.4e38).
+            for (n, v) in [("learning rate", learningRate), ("hidden learning rate", hiddenLearningRate ?? 0),
+                           ("online hidden learning rate", onlineHiddenLearningRate),
+                           ("online output learning rate", onlineOutputLearningRate)] where !(Float(v).isFinite && v >= 0) {
+                throw bad("\(n) must be a non-negative number below 3.4e38, got \(v)")
             }
             for (n, v) in [("beta hidden", betaHidden), ("beta output", betaOutput), ("surrogate beta", surrogateBeta),
-                           ("sigma_u", sigmaU ?? 1), ("nu", nu), ("output scale", outputScale)] where !(v.isFinite && v > 0) {
-                throw bad("\(n) must be a positive number, got \(v)")
+                           ("sigma_u", sigmaU ?? 1), ("nu", nu), ("output scale", outputScale)] where !(Float(v).isFinite && v > 0) {
+                throw bad("\(n) must be a positive number below 3.4e38, got \(v)")
             }
         }
     }

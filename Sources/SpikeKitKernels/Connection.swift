@@ -38,18 +38,51 @@ public enum ConnectionGeometry: Equatable, Sendable {
         }
     }
 
-    /// Checks that the geometry produces at least one output.
+    /// The largest neuron count, weight count or synapse-segment count of one connection: the packed form indexes
+    /// them with `Int32`.
+    package static let sizeLimit = Int(Int32.max)
+
+    /// Checks that the geometry produces at least one output and that every size the packed form derives from it
+    /// (neurons in and out, weights, segments) is positive and fits `sizeLimit`.
+    ///
+    /// The values come from model files and options, and this module is compiled `-Ounchecked`: every product and
+    /// sum is formed with overflow-reporting arithmetic, so no value wraps before it is compared.
     package func validate(context: String) throws {
-        switch self {
-        case .dense(let i, let n):
-            guard n > 0, i.count > 0 else { throw SpikeKitError.invalidConfiguration("\(context): dense connection needs positive sizes") }
-        case .conv(let i, let c, let k, let s, let p):
-            guard c > 0, k > 0, s > 0, p >= 0 else {
-                throw SpikeKitError.invalidConfiguration("\(context): conv needs positive channels, kernel and stride and padding >= 0")
+        func bad(_ m: String) -> SpikeKitError { .invalidConfiguration("\(context): \(m)") }
+        func product(_ factors: Int...) -> Int? {
+            var p = 1
+            for f in factors {
+                let (r, o) = p.multipliedReportingOverflow(by: f)
+                guard !o, r <= Self.sizeLimit else { return nil }
+                p = r
             }
-            guard i.positions - k + 2 * p >= 0 else {
-                throw SpikeKitError.invalidConfiguration(
-                    "\(context): kernel \(k) with padding \(p) does not fit \(i.positions) input positions")
+            return p
+        }
+        let i = input
+        guard i.channels > 0, i.positions > 0, product(i.channels, i.positions) != nil else {
+            throw bad("input shape \(i) must be positive and at most \(Self.sizeLimit) neurons")
+        }
+        switch self {
+        case .dense(_, let n):
+            guard n > 0 else { throw bad("dense connection needs positive sizes") }
+            guard product(n, i.channels, i.positions) != nil else {
+                throw bad("dense connection of \(i.count) × \(n) weights exceeds \(Self.sizeLimit)")
+            }
+        case .conv(_, let c, let k, let s, let p):
+            guard c > 0, k > 0, s > 0, p >= 0 else {
+                throw bad("conv needs positive channels, kernel and stride and padding >= 0")
+            }
+            // positions - k + 2p, formed without wrapping.
+            let (twoP, o1) = p.multipliedReportingOverflow(by: 2)
+            let (padded, o2) = i.positions.addingReportingOverflow(twoP)
+            guard !o1, !o2, padded <= Self.sizeLimit else { throw bad("padding \(p) is too large") }
+            guard padded - k >= 0 else {
+                throw bad("kernel \(k) with padding \(p) does not fit \(i.positions) input positions")
+            }
+            let outPositions = (padded - k) / s + 1
+            guard product(c, outPositions) != nil, product(c, i.channels, k) != nil,
+                  product(i.channels, i.positions, k) != nil else {
+                throw bad("conv of \(c) channels, kernel \(k) on \(i) exceeds \(Self.sizeLimit) neurons, weights or segments")
             }
         }
     }

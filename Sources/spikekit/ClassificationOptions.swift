@@ -11,13 +11,13 @@ struct CommandError: Error, CustomStringConvertible {
 /// Training options shared by `shd` and `classify`. Unset options take the command's defaults (the paper's values
 /// for `shd`, stork's Randman example for `classify`).
 struct ClassificationOptions: ParsableArguments {
-    @Option(help: "Training epochs (default: 200 for shd, 40 for classify).")
+    @Option(parsing: .unconditional, help: "Training epochs (default: 200 for shd, 40 for classify).")
     var epochs: Int?
 
-    @Option(name: [.customLong("batch"), .customLong("batch-size")], help: "Samples per training batch (default: 400 for shd, 250 for classify).")
+    @Option(name: [.customLong("batch"), .customLong("batch-size")], parsing: .unconditional, help: "Samples per training batch (default: 400 for shd, 250 for classify).")
     var batchSize: Int?
 
-    @Option(help: "Samples per simulation when evaluating (default: the training batch).")
+    @Option(parsing: .unconditional, help: "Samples per simulation when evaluating (default: the training batch).")
     var evaluationBatchSize: Int?
 
     @Option(name: .customLong("lr"), parsing: .unconditional, help: "Learning rate (default 0.01).")
@@ -38,10 +38,10 @@ struct ClassificationOptions: ParsableArguments {
     @Flag(help: "Continue from the checkpoints in the output folder (written by a run with the same options).")
     var resume = false
 
-    @Option(help: "Worker threads (default: all cores).")
+    @Option(parsing: .unconditional, help: "Worker threads (default: all cores).")
     var threads: Int?
 
-    @Option(help: "Use at most this many samples of each data file (quick runs).")
+    @Option(parsing: .unconditional, help: "Use at most this many samples of each data file (quick runs).")
     var maxSamples: Int?
 
     @Option(parsing: .unconditional, help: "Share of the training data held out for validation (default 0.1).")
@@ -71,20 +71,22 @@ struct ClassificationOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "τ_mem of the readout in seconds (default 0.7 for shd, the sample duration for classify).")
     var readoutTau: Double?
 
-    @Option(help: "Trials of the Fano-factor measurement on one test sample, stochastic networks only (default 400; 0 or 1: off).")
+    @Option(parsing: .unconditional, help: "Trials of the Fano-factor measurement on one test sample, stochastic networks only (default 400; 0 or 1: off).")
     var fanoTrials: Int?
 
-    @Option(help: "Sliding window of the Fano factor in steps (default 10).")
+    @Option(parsing: .unconditional, help: "Sliding window of the Fano factor in steps (default 10).")
     var fanoWindow: Int?
 
-    @Option(help: "Test sample of the Fano-factor measurement (default 0).")
+    @Option(parsing: .unconditional, help: "Test sample of the Fano-factor measurement (default 0).")
     var fanoSample: Int?
 
-    @Option(help: "Measure the Fano factor (stochastic networks only) every N epochs and after the last; 0: after the last epoch only (default 10).")
+    @Option(parsing: .unconditional, help: "Measure the Fano factor (stochastic networks only) every N epochs and after the last; 0: after the last epoch only (default 10).")
     var fanoEvery: Int?
 
-    @Option(help: "Also write the checkpoint every N training batches (default 5); always after every epoch.")
+    @Option(parsing: .unconditional, help: "Also write the checkpoint every N training batches (default 5); always after every epoch.")
     var checkpointEvery: Int = 5
+
+    @OptionGroup var limits: RunLimitOptions
 
     /// The variants to train (false: deterministic, true: stochastic).
     func variants() throws -> [Bool] {
@@ -126,6 +128,12 @@ struct ClassificationOptions: ParsableArguments {
         if let threads, threads < 1 { throw CommandError("--threads must be at least 1, got \(threads)") }
         if let maxSamples, maxSamples < 1 { throw CommandError("--max-samples must be at least 1, got \(maxSamples)") }
         guard checkpointEvery >= 1 else { throw CommandError("--checkpoint-every must be at least 1, got \(checkpointEvery)") }
+        // Every number that becomes a Float in the network or the optimizer must be finite as a Float.
+        for (name, v) in [("--lr", learningRate), ("--regularizer-threshold", regularizerThreshold),
+                          ("--regularizer-strength", regularizerStrength), ("--beta", beta), ("--surrogate-beta", surrogateBeta),
+                          ("--sigma-u", sigmaU), ("--nu", nu), ("--readout-tau", readoutTau)] {
+            if let v, !Float(v).isFinite { throw CommandError("\(name) must be a finite number below 3.4e38 in magnitude, got \(v)") }
+        }
         do {
             try c.validate()
         } catch let e as SpikeKitError {

@@ -14,15 +14,22 @@ struct ClassificationRunner {
 
     func run() throws {
         let variants = try options.variants()
+        try AtomicFile.createFolder(output)
         let t0 = Date()
-        let (train, valid, test) = try source.load(configuration)
+        let (train, valid, test) = try source.load(configuration, memoryLimit: options.limits.memoryLimit)
         let c = configuration
         print("\(title): \(source.name)")
         print("  \(train.count) training, \(valid.count) validation, \(test.count) test samples of \(train.steps) steps × "
             + "\(train.units) units (Δt \(train.dt * 1000) ms); loaded in \(String(format: "%.1f", Date().timeIntervalSince(t0))) s")
+        for (name, d) in [("data", train), ("test file", test)] where d.dropped.total > 0 && (name == "data" || d.dropped != train.dropped) {
+            let x = d.dropped
+            print("  \(name): dropped \(x.total) spikes: \(x.negativeTime) at negative times, \(x.afterWindow) after the "
+                + "\(Double(train.steps) * train.dt) s window, \(x.nonFiniteTime) at NaN or infinite times, "
+                + "\(x.unitOutOfRange) on units >= \(train.units)")
+        }
+        try Self.checkLabels([train, valid, test], source: source.name)
         print("  network \(c.network.rawValue), \(c.epochs) epochs, batch \(c.batchSize), \(c.optimizer.rawValue) lr \(c.learningRate), "
             + "seed \(c.seed), output \(output)")
-        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         var summary = ""
         var runs: [(name: String, history: [ClassificationEpochMetrics])] = []
         for stochastic in variants {
@@ -41,6 +48,12 @@ struct ClassificationRunner {
         let name = stochastic ? "stoch" : "det"
         let exp = try ClassificationExperiment(configuration: configuration, stochastic: stochastic, training: train,
                                                validation: valid, test: test)
+        let threads = options.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let estimate = RunEstimate(architecture: exp.architecture, steps: train.steps, batch: configuration.batchSize,
+                                   samplesPerEpoch: train.count + (valid.count + test.count + 2) / 3,
+                                   epochs: configuration.epochs, threads: threads)
+        print("  \(name): " + estimate.text)
+        try estimate.check(options.limits)
         let sim = Simulator(architecture: exp.architecture, threads: options.threads)
         let path = output + "/checkpoint-\(name).safetensors"
         var trainer: ClassificationTrainer
@@ -88,6 +101,26 @@ struct ClassificationRunner {
         try writeMetrics(trainer.state.history, to: output + "/metrics-\(name).csv")
         try ClassificationPictures(folder: output, name: name).curves(trainer.state.history)
         return (try finalReport(exp, trainer: trainer, name: name, simulator: sim), trainer.state.history)
+    }
+
+    /// Throws unless the labels fit the classes: with class names, every label must name one; without, the
+    /// classes 0...max label are the classes, and more than half of them without any sample means the labels are
+    /// not class indices (labels {0, 60000} would make a 60001-class network).
+    static func checkLabels(_ sets: [ClassificationData], source: String) throws {
+        let names = sets.first?.classNames ?? []
+        let labels = sets.flatMap(\.labels)
+        guard let maxLabel = labels.max() else { throw CommandError("\(source): no samples") }
+        if !names.isEmpty {
+            guard maxLabel < names.count else {
+                throw CommandError("\(source): label \(maxLabel) is outside the \(names.count) class names (labels 0...\(names.count - 1))")
+            }
+            return
+        }
+        let classes = maxLabel + 1, present = Set(labels).count
+        guard classes < 2 || 2 * present >= classes else {
+            throw CommandError("\(source): labels run up to \(maxLabel) (\(classes) classes) but only \(present) distinct labels "
+                + "occur; labels must be class indices 0..<classes")
+        }
     }
 
     var sourceJSON: String {

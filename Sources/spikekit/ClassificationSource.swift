@@ -47,27 +47,55 @@ enum ClassificationSource: Codable, Equatable {
         return try SHDDataset(path: path)
     }
 
-    /// The training, validation and test sets for `configuration`'s seed and fractions.
-    func load(_ c: ClassificationExperiment.Configuration) throws -> (ClassificationData, ClassificationData, ClassificationData) {
+    /// The training, validation and test sets for `configuration`'s seed and fractions. Before a file is binned or
+    /// Randman data are generated, the memory of the binned samples is estimated and checked against `memoryLimit`
+    /// (bytes).
+    func load(_ c: ClassificationExperiment.Configuration, memoryLimit: Double = .infinity)
+        throws -> (ClassificationData, ClassificationData, ClassificationData) {
+        func bin(_ path: String, _ raster: SHDRasterOptions, _ maxSamples: Int?) throws -> ClassificationData {
+            let d = try Self.load(path)
+            try raster.validate()
+            let n = min(d.count, maxSamples ?? d.count)
+            let spikes = d.times.prefix(n).reduce(0.0) { $0 + Double($1.count) }
+            try Self.checkDataMemory(samples: n, steps: raster.steps, spikes: spikes, limit: memoryLimit, what: path)
+            return try ClassificationData(shd: d, options: raster, limit: maxSamples)
+        }
         switch self {
         case .shd(let trainPath, let testPath, let raster, let maxSamples):
-            let test = try testPath.map { try ClassificationData(shd: Self.load($0), options: raster, limit: maxSamples) }
+            let test = try testPath.map { try bin($0, raster, maxSamples) }
             guard !trainPath.isEmpty else {
                 guard let test else { throw CommandError("no SHD files") }
                 let empty = test.subset([])
                 return (empty, empty, test)
             }
-            let all = try ClassificationData(shd: Self.load(trainPath), options: raster, limit: maxSamples)
+            let all = try bin(trainPath, raster, maxSamples)
             let (t, v) = try SHDDataset.validationSplit(count: all.count, seed: c.seed, fraction: c.validationFraction)
             return (all.subset(t), all.subset(v), test ?? all.subset([]))
         case .file(let path, let raster, let maxSamples):
-            let all = try ClassificationData(shd: Self.load(path), options: raster, limit: maxSamples)
+            let all = try bin(path, raster, maxSamples)
             return try all.split(seed: c.seed, validationFraction: c.validationFraction, testFraction: c.testFraction)
         case .randman(let r):
+            let samples = Double(r.classes) * Double(r.samplesPerClass)
+            try Self.checkDataMemory(samples: Int(samples), steps: r.steps,
+                                     spikes: samples * Double(r.units) * Double(r.spikesPerUnit), limit: memoryLimit,
+                                     what: "randman data")
             let all = try ClassificationData(randman: Randman.generate(r))
             return try all.split(seed: c.seed, validationFraction: c.validationFraction, testFraction: c.testFraction)
         }
     }
+
+    /// Throws when binned samples (`steps + 1` step offsets of 4 bytes per sample, 8 bytes per spike) would need
+    /// more than `limit` bytes.
+    static func checkDataMemory(samples: Int, steps: Int, spikes: Double, limit: Double, what: String) throws {
+        let bytes = Double(samples) * (Double(steps) + 1) * 4 + spikes * 8
+        guard bytes <= limit else {
+            throw CommandError("\(what): \(samples) samples of \(steps) steps would need about \(RunEstimate.size(bytes)) of "
+                + "memory, more than the limit of \(RunEstimate.size(limit)); use fewer steps or samples or raise --max-memory-gb")
+        }
+    }
+
+    /// The most time steps a raster may have (as `SHDRasterOptions.validate` allows).
+    static let maxSteps = 1e7
 
     /// Raster options for a file of unknown extent: `channels` = largest unit + 1 and `duration` = the steps of Δt that
     /// cover the latest spike, unless given.
@@ -76,7 +104,15 @@ enum ClassificationSource: Codable, Equatable {
         let d = try load(path)
         let maxUnit = d.units.lazy.compactMap { $0.max() }.max().map(Int.init) ?? 0
         let maxTime = d.times.lazy.compactMap { $0.filter(\.isFinite).max() }.max().map(Double.init) ?? dt
-        let steps = max(1, Int((maxTime / dt).rounded(.down)) + 1)
-        return SHDRasterOptions(dt: dt, duration: duration ?? Double(steps) * dt, channels: channels ?? maxUnit + 1)
+        // The quotient is checked before it becomes an Int: a spike at 1e29 s or --dt 1e-300 would not fit one.
+        let quotient = (maxTime / dt).rounded(.down)
+        guard duration != nil || quotient < maxSteps else {
+            throw CommandError("\(path): its latest spike at " + String(format: "%g s is %g steps of --dt %g s, more than %g", maxTime,
+                                                                         quotient, dt, maxSteps)
+                + "; give --duration (the window to keep) or a larger --dt")
+        }
+        if let duration { return SHDRasterOptions(dt: dt, duration: duration, channels: channels ?? maxUnit + 1) }
+        let steps = max(1, Int(max(0, quotient)) + 1)
+        return SHDRasterOptions(dt: dt, duration: Double(steps) * dt, channels: channels ?? maxUnit + 1)
     }
 }

@@ -50,6 +50,10 @@ struct DataCommand: ParsableCommand {
             print("spikes:           \(summary.spikes)")
             print("spikes in window: \(summary.spikesInWindow) (first \(duration) s, units < \(channels))")
             if summary.nonFiniteTimes > 0 { print("non-finite times: \(summary.nonFiniteTimes) (dropped)") }
+            if summary.negativeTimes > 0 { print("negative times:   \(summary.negativeTimes) (dropped)") }
+            if summary.timesAfterWindow > 0 {
+                print("after \(duration) s:".padding(toLength: 18, withPad: " ", startingAt: 0) + "\(summary.timesAfterWindow) (dropped)")
+            }
             if summary.unitsOutOfRange > 0 { print("units >= \(channels): \(summary.unitsOutOfRange) (dropped)") }
             print("labels:")
             for (label, n) in summary.labelCounts.enumerated() {

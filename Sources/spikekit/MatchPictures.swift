@@ -42,6 +42,24 @@ enum MatchPictures {
 }
 
 extension MatchPictures {
+    /// Throws, before training, when a picture `write` would draw is too large (a target of 3 × 200000 steps):
+    /// a raster picture is `steps · scale + 10` × `neurons · scale + 10` pixels and holds at most
+    /// `GrayImage.maxPixelCount`.
+    static func checkSizes(experiment exp: SpikeTrainMatching, target: String) throws {
+        try checkSizes(neurons: exp.input.units, steps: exp.steps, what: "input", name: target)
+        try checkSizes(neurons: exp.outputs, steps: exp.steps, what: "target", name: target)
+    }
+
+    /// Throws when a raster picture of `neurons` × `steps` would be too large.
+    static func checkSizes(neurons n: Int, steps: Int, what: String, name: String) throws {
+        let w = Double(steps) * Double(scale) + 10, h = Double(n) * Double(scale) + 10
+        guard w * h <= Double(GrayImage.maxPixelCount) else {
+            throw CommandError("\(name): the \(what) picture of \(n) neurons × \(steps) steps would be "
+                + String(format: "%.0f × %.0f", w, h) + " pixels, more than the \(GrayImage.maxPixelCount) a picture may hold; "
+                + "use fewer --steps or --neurons")
+        }
+    }
+
     /// Writes `loss.svg` (L2 loss relative to a silent output), `van-rossum.svg` and, when a stochastic network
     /// was trained, `fano.svg` (hidden and output Fano factor), one series per trained network.
     static func writePlots(folder: String, histories: [(name: String, history: [SpikeTrainMatching.EpochMetrics])]) throws {

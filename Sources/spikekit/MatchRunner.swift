@@ -10,6 +10,12 @@ struct MatchRunner {
 
     func run() throws {
         let out = options.output ?? defaultOutput
+        if options.neurons != nil || options.steps != nil {
+            // Before a target of that size is made: the pictures bound what a run can draw.
+            let given = [options.neurons.map { "--neurons \($0)" }, options.steps.map { "--steps \($0)" }].compactMap { $0 }
+            try MatchPictures.checkSizes(neurons: options.neurons ?? 1, steps: options.steps ?? 1, what: "target",
+                                         name: given.joined(separator: " "))
+        }
         let (target, neurons, steps, targetName) = try loadTarget()
         let config = options.configuration
         print("spike-train matching: target \(targetName) (\(neurons) neurons × \(steps) steps, "
@@ -18,19 +24,42 @@ struct MatchRunner {
         let variants: [Bool] = options.variant == .det ? [false] : options.variant == .stoch ? [true] : [false, true]
         var finals: [(String, SpikeTrainMatching.EpochMetrics, SpikeTrainMatching.EpochMetrics, Double)] = []
         var histories: [(name: String, history: [SpikeTrainMatching.EpochMetrics])] = []
-        for stochastic in variants {
+        if let resume = options.resume, resume.hasSuffix(".safetensors"), variants.count > 1 {
+            throw CommandError("--resume with one checkpoint file needs --variant det or --variant stoch")
+        }
+        // Everything that can be checked is checked before the first epoch: the experiments, the size of every
+        // picture the run will draw, the memory and time estimate.
+        let experiments = try variants.map { stochastic in
+            try SpikeTrainMatching(configuration: config, stochastic: stochastic, target: target, neurons: neurons, steps: steps)
+        }
+        for exp in experiments { try MatchPictures.checkSizes(experiment: exp, target: targetName) }
+        let threads = options.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        var estimate = RunEstimate(bytes: 0, seconds: 0)
+        for exp in experiments {
+            let e = RunEstimate(architecture: exp.architecture, steps: steps, batch: exp.trialsPerEpoch,
+                                samplesPerEpoch: exp.trialsPerEpoch, epochs: config.epochs, threads: threads)
+            estimate.bytes = max(estimate.bytes, e.bytes)
+            estimate.seconds += e.seconds
+        }
+        print("  " + estimate.text)
+        try estimate.check(options.limits)
+        try AtomicFile.createFolder(out)
+        for exp in experiments {
+            let stochastic = exp.stochastic
             let name = stochastic ? "stoch" : "det"
-            let exp = try SpikeTrainMatching(configuration: config, stochastic: stochastic, target: target, neurons: neurons, steps: steps)
             let sim = Simulator(architecture: exp.architecture, threads: options.threads)
             let checkpointPath = out + "/checkpoint-\(name).safetensors"
             var state = try exp.initialState()
             if let resume = options.resume {
                 let path = resume.hasSuffix(".safetensors") ? resume : resume + "/checkpoint-\(name).safetensors"
-                if resume.hasSuffix(".safetensors"), variants.count > 1 {
-                    throw ValidationError("--resume with one checkpoint file needs --variant det or --variant stoch")
+                if FileManager.default.fileExists(atPath: path) {
+                    state = try exp.resume(from: path)
+                    print("\(name): resumed from \(path) at epoch \(state.epoch)")
+                } else if resume.hasSuffix(".safetensors") {
+                    throw CommandError("--resume \(path): no such file")
+                } else {
+                    print("\(name): no checkpoint at \(path), starting afresh")
                 }
-                state = try exp.resume(from: path)
-                print("\(name): resumed from \(path) at epoch \(state.epoch)")
             }
             let start = state.epoch
             let initial = try exp.evaluate(epoch: 0, simulator: sim, parameters: try exp.initialParameters())
@@ -38,7 +67,7 @@ struct MatchRunner {
             progress.label = name
             let t0 = Date()
             try exp.train(&state, until: config.epochs, simulator: sim, checkpointEvery: options.checkpointEvery,
-                          checkpointPath: checkpointPath) { m in
+                          checkpointSeconds: options.checkpointSeconds, checkpointPath: checkpointPath) { m in
                 var shown: [(name: String, value: Double)] = [("relative_loss", m.relativeLoss)]
                 if let v = m.vanRossum { shown.append(("van_rossum", v)) }
                 progress.finishEpoch(m.epoch + 1, metrics: shown)

@@ -3,6 +3,8 @@ import SpikeKit
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 @main
@@ -29,6 +31,11 @@ struct SpikeKitCommand: ParsableCommand {
             _ = mallopt(-3, 256 << 20)
             _ = mallopt(-1, 1 << 30)
         }
+        #endif
+        #if canImport(Glibc) || canImport(Darwin)
+        // A write past `ulimit -f` then fails with EFBIG, which AtomicFile reports (and cleans up after), instead of
+        // killing the process with SIGXFSZ and leaving its temporary file behind.
+        signal(SIGXFSZ, SIG_IGN)
         #endif
         do {
             var command = try parseAsRoot()

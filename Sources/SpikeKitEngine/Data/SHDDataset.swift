@@ -92,13 +92,26 @@ public struct SHDDataset: Sendable {
         if file.contains("/extra/meta_info/gender"), file.contains("/extra/meta_info/age"),
            file.contains("/extra/meta_info/body_height") {
             meta = SHDMetaInfo(gender: try file.dataset(at: "/extra/meta_info/gender").readStrings(),
-                               age: try file.dataset(at: "/extra/meta_info/age").readFloats().map { Int($0.rounded()) },
-                               bodyHeight: try file.dataset(at: "/extra/meta_info/body_height").readFloats().map { Int($0.rounded()) })
+                               age: try Self.wholeNumbers(file.dataset(at: "/extra/meta_info/age").readFloats(),
+                                                          "/extra/meta_info/age", file),
+                               bodyHeight: try Self.wholeNumbers(file.dataset(at: "/extra/meta_info/body_height").readFloats(),
+                                                                 "/extra/meta_info/body_height", file))
         }
         do {
             try self.init(times: times, units: units, labels: labels, speakers: speakers, classNames: keys, metaInfo: meta)
         } catch let e as SpikeKitError {
             throw SpikeKitError.malformedFile(path: file.name, message: e.description)
+        }
+    }
+
+    /// Rounded values that must fit an Int32 (this module is compiled -Ounchecked: a NaN or 1e30 converted to Int
+    /// unchecked would be undefined).
+    private static func wholeNumbers(_ values: [Double], _ path: String, _ file: HDF5File) throws -> [Int] {
+        try values.enumerated().map { i, v in
+            guard v.isFinite, abs(v) <= Double(Int32.max) else {
+                throw SpikeKitError.malformedFile(path: file.name, message: "\(path)[\(i)] = \(v) is not a whole number")
+            }
+            return Int(v.rounded())
         }
     }
 

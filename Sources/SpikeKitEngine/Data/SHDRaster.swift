@@ -52,7 +52,11 @@ public struct SHDRasterOptions: Equatable, Sendable, Codable {
     /// The bin of time `t`: `floor(t / dt)`, where a quotient within a relative 1e-9 of an integer k counts as k
     /// (a spike exactly on a bin edge starts that bin despite the rounding of t / dt). `nil` for NaN, infinite,
     /// negative times and times at or after `duration`. With `.stork` binning, stork's float16 arithmetic instead.
-    public func bin(_ t: Double) -> Int? {
+    public func bin(_ t: Double) -> Int? { bin(t, steps: steps) }
+
+    /// `bin(_:)` with `steps` (= `self.steps`) computed once by the caller, for loops over many spikes.
+    @inline(__always)
+    public func bin(_ t: Double, steps: Int) -> Int? {
         guard t.isFinite else { return nil }
         if binning == .stork {
             // numpy: a Python float times a float16 array is float16 (computed in float32, rounded to half);
@@ -104,7 +108,7 @@ extension SHDDataset {
             let time = Double(t[k])
             guard time.isFinite else { nonFinite += 1; continue }
             guard Int(u[k]) < channels else { badUnit += 1; continue }
-            guard let b = options.bin(time) else { outside += 1; continue }
+            guard let b = options.bin(time, steps: steps) else { outside += 1; continue }
             scalars[b * channels + Int(u[k])] = 1
             inWindow += 1
         }

@@ -111,7 +111,7 @@ public struct Checkpoint: Equatable, Sendable {
     }
 
     /// Parses a checkpoint held in memory; `path` names it in error messages.
-    static func decode(_ data: Data, path: String) throws -> Checkpoint {
+    public static func decode(_ data: Data, path: String) throws -> Checkpoint {
         let file = try Safetensors.decode(data, path: path)
         let meta = file.metadata
         var tensors: [String: Tensor] = [:]

@@ -69,7 +69,8 @@ extension HDF5Dataset {
         if size == 2, !signed, !bigEndian {
             return try readVariableLength(baseSize: 2) { file, offset, n in
                 [UInt16](unsafeUninitializedCapacity: n) { buffer, initialized in
-                    for k in 0 ..< n { buffer[k] = UInt16(littleEndian: file.loadUnaligned(fromByteOffset: offset + 2 * k, as: UInt16.self)) }
+                    let base = Self.checkedBase(file, offset: offset, count: n, size: 2)
+                    for k in 0 ..< n { buffer[k] = UInt16(littleEndian: (base + 2 * k).loadUnaligned(as: UInt16.self)) }
                     initialized = n
                 }
             }
@@ -164,23 +165,35 @@ extension HDF5Dataset {
         return out
     }
 
+    /// The address of `count` values of `size` bytes at `offset` in `p`, after one check that they lie inside it
+    /// (callers have checked the range against the file already; this keeps the per-value loads of the hot loops
+    /// free of bounds checks without trusting them).
+    static func checkedBase(_ p: UnsafeRawBufferPointer, offset: Int, count: Int, size: Int) -> UnsafeRawPointer {
+        let (bytes, o1) = count.multipliedReportingOverflow(by: size)
+        let (end, o2) = offset.addingReportingOverflow(bytes)
+        precondition(count == 0 || (!o1 && !o2 && offset >= 0 && end <= p.count && p.baseAddress != nil),
+                     "HDF5 values out of the file's bounds")
+        return UnsafeRawPointer(p.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!) + (count == 0 ? 0 : offset)
+    }
+
     static func decodeFloats<T: BinaryFloatingPoint>(_ p: UnsafeRawBufferPointer, offset: Int, count: Int, size: Int,
                                                      bigEndian: Bool, as: T.Type) -> [T] {
         [T](unsafeUninitializedCapacity: count) { out, initialized in
+            let base = checkedBase(p, offset: offset, count: count, size: size == 2 || size == 4 ? size : 8)
             switch size {
             case 2:
                 for i in 0 ..< count {
-                    let v = p.loadUnaligned(fromByteOffset: offset + 2 * i, as: UInt16.self)
+                    let v = (base + 2 * i).loadUnaligned(as: UInt16.self)
                     out[i] = T(Float(Float16(bitPattern: bigEndian ? UInt16(bigEndian: v) : UInt16(littleEndian: v))))
                 }
             case 4:
                 for i in 0 ..< count {
-                    let v = p.loadUnaligned(fromByteOffset: offset + 4 * i, as: UInt32.self)
+                    let v = (base + 4 * i).loadUnaligned(as: UInt32.self)
                     out[i] = T(Float(bitPattern: bigEndian ? UInt32(bigEndian: v) : UInt32(littleEndian: v)))
                 }
             default:
                 for i in 0 ..< count {
-                    let v = p.loadUnaligned(fromByteOffset: offset + 8 * i, as: UInt64.self)
+                    let v = (base + 8 * i).loadUnaligned(as: UInt64.self)
                     out[i] = T(Double(bitPattern: bigEndian ? UInt64(bigEndian: v) : UInt64(littleEndian: v)))
                 }
             }

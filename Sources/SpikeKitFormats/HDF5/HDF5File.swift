@@ -19,13 +19,13 @@ public struct HDF5File: Sendable {
     /// Opens the file at `path` (plain HDF5 or gzip-compressed HDF5).
     /// - Throws: `HDF5Error` of kind `.io` when the file cannot be read, or another kind when it is not valid HDF5.
     public init(path: String) throws {
-        let data: Data
+        let bytes: [UInt8]
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
-        } catch {
-            throw HDF5Error(.io, file: path, offset: nil, expected: "a readable file", found: "\(error.localizedDescription)")
+            bytes = try AtomicFile.readBytes(path)
+        } catch SpikeKitError.io(_, let message) {
+            throw HDF5Error(.io, file: path, offset: nil, expected: "a readable file", found: message)
         }
-        try self.init(bytes: [UInt8](data), name: path)
+        try self.init(bytes: bytes, name: path)
     }
 
     /// Parses an HDF5 file held in memory; `name` is used in error messages. Gzip-compressed bytes are inflated first.

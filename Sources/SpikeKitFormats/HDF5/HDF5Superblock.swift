@@ -36,22 +36,24 @@ struct HDF5Superblock: Sendable {
             var c = HDF5Cursor(src, at: location + 24 + (version == 1 ? 4 : 0), offsetSize: o, lengthSize: l, what: "superblock")
             let base = try c.address() ?? 0
             _ = try c.address()  // free-space info (unused)
-            _ = try c.address()  // end of file
+            let end = try c.address()
             _ = try c.address()  // driver information block
             // Root group symbol table entry: link name offset, object header address, cache type, ...
             _ = try c.uint(o)
             guard let root = try c.address() else {
                 throw src.error(.malformed, at: c.pos - o, expected: "a root object header address", found: "the undefined address")
             }
+            let baseAddress = try absoluteBase(src, base, location)
+            try checkEnd(src, end, base: baseAddress, at: location + 24 + (version == 1 ? 4 : 0) + 2 * o)
             return HDF5Superblock(version: version, offsetSize: o, lengthSize: l,
-                                  baseAddress: try absoluteBase(src, base, location), rootObjectHeader: root, location: location)
+                                  baseAddress: baseAddress, rootObjectHeader: root, location: location)
         case 2, 3:
             let o = Int(try src.u8(location + 9)), l = Int(try src.u8(location + 10))
             try checkSizes(src, o, l, at: location + 9)
             var c = HDF5Cursor(src, at: location + 12, offsetSize: o, lengthSize: l, what: "superblock")
             let base = try c.address() ?? 0
             _ = try c.address()  // superblock extension
-            _ = try c.address()  // end of file
+            let end = try c.address()
             guard let root = try c.address() else {
                 throw src.error(.malformed, at: c.pos - o, expected: "a root object header address", found: "the undefined address")
             }
@@ -60,10 +62,23 @@ struct HDF5Superblock: Sendable {
             guard stored == computed else {
                 throw src.error(.malformed, at: c.pos - 4, expected: "superblock checksum \(computed)", found: "\(stored)")
             }
+            let baseAddress = try absoluteBase(src, base, location)
+            try checkEnd(src, end, base: baseAddress, at: location + 12 + 2 * o)
             return HDF5Superblock(version: version, offsetSize: o, lengthSize: l,
-                                  baseAddress: try absoluteBase(src, base, location), rootObjectHeader: root, location: location)
+                                  baseAddress: baseAddress, rootObjectHeader: root, location: location)
         default:
             throw src.error(.unsupported, at: location + 8, expected: "superblock version 0, 1, 2 or 3", found: "version \(version)")
+        }
+    }
+
+    /// A file shorter than the end-of-file address its superblock records was cut off (an interrupted download or
+    /// copy): that is reported here rather than as parts of the file that read as absent. (libhdf5 records the
+    /// whole file's size there, a user block included.)
+    private static func checkEnd(_ src: HDF5ByteSource, _ end: UInt64?, base: Int, at field: Int) throws {
+        guard let end else { return }
+        guard end <= UInt64(src.count) else {
+            throw src.error(.truncated, at: field, expected: "the \(end)-byte file its superblock describes",
+                            found: "\(src.count) bytes (the file is cut off)")
         }
     }
 

@@ -35,10 +35,12 @@ public struct Canvas: Sendable {
         pixels[i + 2] = c.blue
     }
 
-    /// Fills the rectangle `[x, x + w) × [y, y + h)`.
+    /// Fills the rectangle `[x, x + w) × [y, y + h)`, clipped to the canvas (wholly outside: nothing).
     public mutating func fill(x: Int, y: Int, width w: Int, height h: Int, _ c: RasterPicture.Color) {
-        for yy in max(0, y) ..< min(height, y + max(0, h)) {
-            for xx in max(0, x) ..< min(width, x + max(0, w)) { set(xx, yy, c) }
+        let y0 = max(0, y), y1 = min(height, y + max(0, h)), x0 = max(0, x), x1 = min(width, x + max(0, w))
+        guard y0 < y1, x0 < x1 else { return }
+        for yy in y0 ..< y1 {
+            for xx in x0 ..< x1 { set(xx, yy, c) }
         }
     }
 

@@ -68,7 +68,7 @@ public struct GrayImage: Sendable, Equatable {
     /// - Throws: `SpikeKitError.io` when the file cannot be read, `SpikeKitError.malformedFile` (one line naming the
     ///   file and the problem) when it is not a supported image or is corrupt.
     public static func load(path: String) throws -> GrayImage {
-        try decode([UInt8](AtomicFile.read(path)), path: path)
+        try decode(AtomicFile.readBytes(path), path: path)
     }
 
     /// Decodes the bytes of a PNG or Netpbm file; `path` is used in error messages only.

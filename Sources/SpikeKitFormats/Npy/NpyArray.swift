@@ -123,8 +123,9 @@ extension NpyArray {
                 path: path, message: "unsupported .npy dtype '\(descr)' (SpikeKit reads <f4, <f8 and <i8)")
         }
         let (need, o) = count.multipliedReportingOverflow(by: itemSize)
-        guard !o, bytes.count - body >= need else {
-            throw fail("truncated data: shape \(shape) needs \(count * itemSize) bytes, file has \(bytes.count - body)")
+        guard !o else { throw fail("shape \(shape) is too large (its byte count overflows)") }
+        guard bytes.count - body >= need else {
+            throw fail("truncated data: shape \(shape) needs \(need) bytes, file has \(bytes.count - body)")
         }
         let elements: Elements = bytes.withUnsafeBytes { raw in
             let base = raw.baseAddress! + body

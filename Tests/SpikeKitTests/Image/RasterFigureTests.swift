@@ -37,6 +37,25 @@ import SpikeKit
         #expect(throws: SpikeKitError.self) { try Canvas(width: 0, height: 3) }
     }
 
+    /// Text and rectangles partly or wholly off the canvas are clipped (a 4-neuron, 12-step raster's figure once
+    /// trapped drawing its rotated axis label above the canvas).
+    @Test func drawingOffTheCanvasIsClipped() throws {
+        var c = try Canvas(width: 8, height: 8)
+        c.fill(x: -20, y: -20, width: 5, height: 5, .black)
+        c.fill(x: 20, y: 20, width: 5, height: 5, .black)
+        c.verticalText("neuron index", x: 0, y: -60, scale: 2)
+        c.text("time (ms)", x: -100, y: 50)
+        #expect(c.pixels.allSatisfy { $0 == 255 })
+        c.fill(x: -2, y: -2, width: 4, height: 4, .black)
+        #expect(c.pixels[0] == 0 && c.pixels[(2 * 8 + 2) * 3] == 255)
+        for (n, t) in [(1, 1), (4, 12), (2, 300)] {
+            let picture = try RasterPicture(neurons: n, steps: t, spikes: [Float](repeating: 1, count: n * t), scale: 1)
+            let figure = try RasterFigure(raster: picture, title: "a long title for a tiny raster", msPerStep: 1)
+            let canvas = try figure.canvas()
+            #expect(canvas.width > 0 && canvas.height > 0)
+        }
+    }
+
     @Test func ticksAreNiceNumbersInMilliseconds() throws {
         #expect(RasterFigure.niceStep(37) == 50 && RasterFigure.niceStep(0.013) == 0.02 && RasterFigure.niceStep(1) == 1)
         #expect(RasterFigure.format(0.5, step: 0.1) == "0.5" && RasterFigure.format(150, step: 50) == "150")
