@@ -53,7 +53,7 @@ public enum NIRMapping {
 
     /// What the discretisation of a layer is, in words (neuron metadata).
     static func discretisation(_ kind: LayerKind, reset: ResetMode) -> String {
-        let current = "I[n+1] = exp(-dt/tau_syn) I[n] + (tau_syn/(w_in dt)) x[n], x = incoming NIR edge values at step n"
+        let current = "I[n+1] = exp(-dt/tau_syn) I[n] + w_in (dt/tau_syn) x[n], x[n] = the incoming NIR edges at step n (one-step delay)"
         switch (kind, reset) {
         case (.readout, _):
             return current + "; U[n+1] = exp(-dt/tau_mem) U[n] + (1 - exp(-dt/tau_mem)) r I[n]; output U[n]"
