@@ -28,7 +28,7 @@ extension NIRMapping {
     /// -> Output`, connections `Linear`/`Affine` (zero bias) or `Conv1d`, neurons `CubaLIF` or (last) `CubaLI`,
     /// each neuron node optionally in a cycle through one connection node (recurrence). Nested graphs are
     /// flattened first. Parameters as in `NIRMapping`.
-    /// - Throws: `SpikeKitError.invalidConfiguration` naming the node (and its type or field) for anything SpikeKit
+    /// - Throws: `SpikeKitError.malformedFile` naming the node (and its type or field) for anything SpikeKit
     ///   cannot represent; `path` names the file.
     public static func importGraph(_ graph: NIRGraph, path: String, options: ImportOptions = ImportOptions())
         throws -> (model: NetworkDescription, parameters: NetworkParameters) {
@@ -52,7 +52,7 @@ struct NIRImporter {
     }
 
     private func bad(_ node: String, _ m: String) -> SpikeKitError {
-        .invalidConfiguration("\(path): NIR node '\(node)' (\(graph.nodes[node]?.type ?? "?")): \(m)")
+        .malformedFile(path: path, message: "NIR node '\(node)' (\(graph.nodes[node]?.type ?? "?")): \(m)")
     }
 
     private func type(_ name: String) -> String { graph.nodes[name]?.type ?? "?" }
@@ -115,7 +115,7 @@ struct NIRImporter {
         }
         let inputs = graph.nodes(ofType: "Input"), outputs = graph.nodes(ofType: "Output")
         guard inputs.count == 1, outputs.count == 1 else {
-            throw SpikeKitError.invalidConfiguration("\(path): a NIR graph for SpikeKit needs one Input and one Output node, found \(inputs.count) and \(outputs.count)")
+            throw SpikeKitError.malformedFile(path: path, message: "a NIR graph for SpikeKit needs one Input and one Output node, found \(inputs.count) and \(outputs.count)")
         }
         let input = inputs[0]
         let inputShape = try array(input, "shape").values.map { Int($0) }
@@ -162,11 +162,11 @@ struct NIRImporter {
                 throw bad(neurons, "a CubaLI readout must be the last layer, but it leads to '\(n)'")
             }
         }
-        guard node != nil else { throw SpikeKitError.invalidConfiguration("\(path): the chain from '\(input)' does not reach the Output node") }
-        guard !layers.isEmpty else { throw SpikeKitError.invalidConfiguration("\(path): the graph has no layer between Input and Output") }
+        guard node != nil else { throw SpikeKitError.malformedFile(path: path, message: "the chain from '\(input)' does not reach the Output node") }
+        guard !layers.isEmpty else { throw SpikeKitError.malformedFile(path: path, message: "the graph has no layer between Input and Output") }
         let unvisited = Set(graph.nodes.keys).subtracting(visited).subtracting(outputs)
         guard unvisited.isEmpty else {
-            throw SpikeKitError.invalidConfiguration("\(path): NIR nodes \(unvisited.sorted()) are not on the chain from Input to Output")
+            throw SpikeKitError.malformedFile(path: path, message: "NIR nodes \(unvisited.sorted()) are not on the chain from Input to Output")
         }
         // Δt: the graph's, else the nodes' (all equal), else the option.
         let dt: Double
@@ -176,9 +176,9 @@ struct NIRImporter {
         } else if let d = options.dt {
             dt = d
         } else {
-            throw SpikeKitError.invalidConfiguration("\(path): the graph does not say its time step (no spikekit.dt); give one (--dt)")
+            throw SpikeKitError.malformedFile(path: path, message: "the graph does not say its time step (no spikekit.dt); give one (--dt)")
         }
-        guard dt.isFinite, dt > 0 else { throw SpikeKitError.invalidConfiguration("\(path): dt must be positive, got \(dt)") }
+        guard dt.isFinite, dt > 0 else { throw SpikeKitError.malformedFile(path: path, message: "dt must be positive, got \(dt)") }
         // One threshold for the network.
         let threshold = try graphNumber(NIRMapping.Key.threshold) ?? thresholds.first?.1 ?? 1
         if let other = thresholds.first(where: { $0.1 != threshold }) {
@@ -204,7 +204,7 @@ struct NIRImporter {
             architecture = try NetworkArchitecture(model)
             try parameters.validate(for: architecture)
         } catch {
-            throw SpikeKitError.invalidConfiguration("\(path): the imported network is invalid: \(error)")
+            throw SpikeKitError.malformedFile(path: path, message: "the imported network is invalid: \(error)")
         }
         return (model, parameters)
     }
@@ -212,7 +212,7 @@ struct NIRImporter {
     private func graphNumber(_ key: String) throws -> Double? {
         guard let v = graph.metadata[key] else { return nil }
         guard case .array(let a) = v, a.count == 1, a.values[0].isFinite else {
-            throw SpikeKitError.invalidConfiguration("\(path): NIR graph metadata '\(key)' is not one number")
+            throw SpikeKitError.malformedFile(path: path, message: "NIR graph metadata '\(key)' is not one number")
         }
         return a.values[0]
     }
