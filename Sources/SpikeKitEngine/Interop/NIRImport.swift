@@ -118,10 +118,11 @@ struct NIRImporter {
             throw SpikeKitError.malformedFile(path: path, message: "a NIR graph for SpikeKit needs one Input and one Output node, found \(inputs.count) and \(outputs.count)")
         }
         let input = inputs[0]
-        let inputShape = try array(input, "shape").values.map { Int($0) }
-        guard (1 ... 2).contains(inputShape.count), inputShape.allSatisfy({ $0 > 0 }) else {
-            throw bad(input, "shape \(inputShape) is not [units] or [channels, positions]")
+        let rawShape = try array(input, "shape").values
+        guard (1 ... 2).contains(rawShape.count), rawShape.allSatisfy({ $0 >= 1 && $0 <= Double(1 << 24) && $0 == $0.rounded() }) else {
+            throw bad(input, "shape \(rawShape) is not [units] or [channels, positions] of positive sizes up to 2^24")
         }
+        let inputShape = rawShape.map { Int($0) }
         let graphDt = try graphNumber(NIRMapping.Key.dt)
         var layers: [LayerDescription] = []
         var feedForward: [Tensor] = [], recurrentWeights: [Tensor?] = []
@@ -294,7 +295,7 @@ struct NIRImporter {
             guard b.values.allSatisfy({ $0 == 0 }) else { throw bad(c, "a non-zero bias is not supported by SpikeKit layers") }
         }
         guard w.values.allSatisfy(\.isFinite) else { throw bad(c, "weight holds infinite values") }
-        return w.tensor
+        return try w.tensor()
     }
 
     /// The feed-forward weight of connection `c` from `input`, setting the layer's kind and geometry.
@@ -311,7 +312,7 @@ struct NIRImporter {
             }
             let b = try array(c, "bias")
             guard b.values.allSatisfy({ $0 == 0 }) else { throw bad(c, "a non-zero bias is not supported by SpikeKit layers") }
-            if case .array(let s)? = graph.nodes[c]?.fields["input_shape"], s.values.first.map({ Int($0) }) != input[1] {
+            if case .array(let s)? = graph.nodes[c]?.fields["input_shape"], s.values.first != Double(input[1]) {
                 throw bad(c, "input_shape \(s.values) differs from the incoming \(input[1]) positions")
             }
             let k = w.shape[2], stride = try integer(c, "stride")
@@ -331,7 +332,7 @@ struct NIRImporter {
             d.kernel = k
             d.stride = stride
             d.padding = padding
-            return (w.tensor, [w.shape[0], (input[1] - k + 2 * padding) / stride + 1])
+            return (try w.tensor(), [w.shape[0], (input[1] - k + 2 * padding) / stride + 1])
         }
         let w = try denseWeight(c)
         let inCount = input.reduce(1, *)

@@ -99,7 +99,10 @@ extension NIRGraph {
             case .int64:
                 type = .fixedPoint(size: 8, signed: true, bigEndian: false)
                 bytes.reserveCapacity(a.count * 8)
-                for v in a.values { bytes += HDF5Writer.le(Int(v), 8) }
+                for v in a.values {
+                    // Values that are not integers in range were refused by `validate`; 0 keeps this total.
+                    bytes += HDF5Writer.le(Int(exactly: v) ?? 0, 8)
+                }
             }
             return HDF5Writer.Dataset(datatype: type, payload: .fixed(count: a.count, bytes: bytes), shape: a.shape)
         case .unsupported:

@@ -55,6 +55,9 @@ public enum NIRSchema {
             case .array(let a):
                 // Infinite values are meaningful (an infinite time constant does not decay); NaN is not.
                 guard !a.values.contains(where: \.isNaN) else { throw bad("field '\(field)' holds NaN") }
+                if a.elementType == .int64, !a.values.allSatisfy({ Int64(exactly: $0) != nil }) {
+                    throw bad("field '\(field)' holds int64 values that are not integers")
+                }
             case .string where mayBeString.contains(field): break
             default: throw bad("field '\(field)' is a \(v.kindName), expected a numeric array")
             }

@@ -56,9 +56,9 @@ public struct NIRArray: Equatable, Sendable {
     public var count: Int { values.count }
 
     /// The elements as a Float32 tensor of the same shape (rounded to nearest when stored as float64).
-    public var tensor: Tensor {
-        // The element count matches the shape by construction.
-        try! Tensor(shape: shape, scalars: values.map { Float($0) })
+    /// - Throws: `SpikeKitError.shapeMismatch` when `values` and `shape` were changed to disagree.
+    public func tensor() throws -> Tensor {
+        try Tensor(shape: shape, scalars: values.map { Float($0) })
     }
 }
 
