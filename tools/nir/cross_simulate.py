@@ -116,7 +116,7 @@ def spikekit_to_norse(binary, work, dt, steps, seed, warped=False):
     return [compare(s, p, 2 * (i + 1), dt) for i, (s, p) in enumerate(zip(sk, peer))]
 
 
-def snntorch_to_spikekit(binary, work, alpha, beta, steps, seed, warped=False):
+def snntorch_to_spikekit(binary, work, alpha, beta, steps, seed, warped=False, recurrent=False):
     import snntorch as snn
     from snntorch.export_nir import export_to_nir
 
@@ -124,11 +124,17 @@ def snntorch_to_spikekit(binary, work, alpha, beta, steps, seed, warped=False):
     full = lambda n, v: torch.full((n,), v)
     lif = lambda n: snn.Synaptic(alpha=full(n, alpha), beta=full(n, beta), threshold=full(n, 1.0),
                                  reset_mechanism="zero", reset_delay=False)
+    # snnTorch's tracer cannot export an RSynaptic built with reset_delay=False; the exported parameters do not
+    # depend on it, so the exported module keeps the default and the simulated one (as snnTorch's import builds
+    # it) has reset_delay=False.
+    rlif = lambda n, export=False: snn.RSynaptic(
+        alpha=full(n, alpha), beta=full(n, beta), threshold=full(n, 1.0), linear_features=n, reset_mechanism="zero",
+        **({} if export else {"reset_delay": False}))
 
     class Net(torch.nn.Module):
         def __init__(self):
             super().__init__()
-            self.fc1, self.lif1 = torch.nn.Linear(20, 40, bias=False), lif(40)
+            self.fc1, self.lif1 = torch.nn.Linear(20, 40, bias=False), (rlif(40, export=True) if recurrent else lif(40))
             self.fc2, self.lif2 = torch.nn.Linear(40, 10, bias=False), lif(10)
 
         def forward(self, x):
@@ -138,19 +144,24 @@ def snntorch_to_spikekit(binary, work, alpha, beta, steps, seed, warped=False):
     with torch.no_grad():  # scale the drive so that both layers fire moderately for either (alpha, beta)
         net.fc1.weight.mul_(3 * (1 - alpha) * (1 - beta) / 0.02)
         net.fc2.weight.mul_(3 * (1 - alpha) * (1 - beta) / 0.02)
+        if recurrent:
+            net.lif1.recurrent.bias.zero_()
     graph = work / "snntorch.nir"
     nir.write(graph, export_to_nir(net, torch.zeros(1, 20), ignore_dims=[0]))
     rng = np.random.default_rng(seed)
     x = (rng.random((steps, 20)) < 0.05).astype(np.float32)
     syn1 = mem1 = syn2 = mem2 = None
-    l1, l2 = lif(40), lif(10)
+    l1, l2 = (rlif(40) if recurrent else lif(40)), lif(10)
     l1.load_state_dict(net.lif1.state_dict())
     l2.load_state_dict(net.lif2.state_dict())
     hidden, out = [], []
     with torch.no_grad():
         s1 = m1 = s2 = m2 = torch.zeros(1)
         for n in range(steps):
-            z1, s1, m1 = l1(net.fc1(torch.from_numpy(x[n : n + 1])), s1, m1)
+            if recurrent:  # RSynaptic keeps its last spikes itself and adds V·S[t-1]
+                z1, s1, m1 = l1(net.fc1(torch.from_numpy(x[n : n + 1])), z1 if n else torch.zeros(1, 40), s1, m1)
+            else:
+                z1, s1, m1 = l1(net.fc1(torch.from_numpy(x[n : n + 1])), s1, m1)
             z2, s2, m2 = l2(net.fc2(z1), s2, m2)
             hidden.append(z1[0].numpy().copy())
             out.append(z2[0].numpy().copy())
@@ -190,6 +201,8 @@ def main():
             for alpha, beta in ((0.9, 0.8), (0.99, 0.98)):
                 key = f"snntorch->spikekit alpha={alpha} beta={beta}" + (" prewarped" if warped else " as exported")
                 results[key] = snntorch_to_spikekit(a.spikekit, work, alpha, beta, a.steps, a.seed, warped)
+        results["snntorch->spikekit recurrent alpha=0.9 beta=0.8 prewarped"] = snntorch_to_spikekit(
+            a.spikekit, work, 0.9, 0.8, a.steps, a.seed, True, recurrent=True)
     for k, v in results.items():
         print(k)
         if isinstance(v, str):
