@@ -116,7 +116,7 @@ def spikekit_to_norse(binary, work, dt, steps, seed, warped=False):
     return [compare(s, p, 2 * (i + 1), dt) for i, (s, p) in enumerate(zip(sk, peer))]
 
 
-def snntorch_to_spikekit(binary, work, alpha, beta, steps, seed, warped=False, recurrent=False):
+def snntorch_to_spikekit(binary, work, alpha, beta, steps, seed, warped=False, recurrent=False, zero_v=False):
     import snntorch as snn
     from snntorch.export_nir import export_to_nir
 
@@ -146,6 +146,8 @@ def snntorch_to_spikekit(binary, work, alpha, beta, steps, seed, warped=False, r
         net.fc2.weight.mul_(3 * (1 - alpha) * (1 - beta) / 0.02)
         if recurrent:
             net.lif1.recurrent.bias.zero_()
+            if zero_v:  # a control: the recurrent path with V = 0 must agree like a feed-forward network
+                net.lif1.recurrent.weight.zero_()
     graph = work / "snntorch.nir"
     nir.write(graph, export_to_nir(net, torch.zeros(1, 20), ignore_dims=[0]))
     rng = np.random.default_rng(seed)
@@ -166,7 +168,12 @@ def snntorch_to_spikekit(binary, work, alpha, beta, steps, seed, warped=False, r
             hidden.append(z1[0].numpy().copy())
             out.append(z2[0].numpy().copy())
     if warped:
-        nir.write(work / "snntorch-warped.nir", prewarp(graph, 1e-4, to_euler=False))
+        g = prewarp(graph, 1e-4, to_euler=False)
+        if recurrent:
+            # snnTorch's RSynaptic.forward applies reset_delay=False to local variables only (snnTorch 1.0.0), so
+            # its reset acts one step later: SpikeKit's next-step reset, set through SpikeKit's node metadata.
+            g.nodes["lif1.lif"].metadata["spikekit.reset"] = "next-step"
+        nir.write(work / "snntorch-warped.nir", g)
         graph = work / "snntorch-warped.nir"
     sk = run_spikekit(binary, graph, x, work, dt=1e-4)
     peer = [np.array(hidden), np.array(out)]
@@ -203,6 +210,8 @@ def main():
                 results[key] = snntorch_to_spikekit(a.spikekit, work, alpha, beta, a.steps, a.seed, warped)
         results["snntorch->spikekit recurrent alpha=0.9 beta=0.8 prewarped"] = snntorch_to_spikekit(
             a.spikekit, work, 0.9, 0.8, a.steps, a.seed, True, recurrent=True)
+        results["snntorch->spikekit recurrent with V=0 alpha=0.9 beta=0.8 prewarped"] = snntorch_to_spikekit(
+            a.spikekit, work, 0.9, 0.8, a.steps, a.seed, True, recurrent=True, zero_v=True)
     for k, v in results.items():
         print(k)
         if isinstance(v, str):
