@@ -7,6 +7,7 @@ A. SpikeKit -> Norse: a deterministic SpikeKit network (20 -> 40 LIF -> 10 LIF, 
 B. snnTorch -> SpikeKit: an snnTorch network (Linear -> Synaptic -> Linear -> Synaptic, reset to zero, no reset
    delay, the variant snnTorch's own NIR import builds) is exported with `snntorch.export_nir.export_to_nir`, run
    by snnTorch and by `spikekit nir run --dt 1e-4` (snnTorch's exporter assumes dt = 1e-4).
+C. The same with a recurrent first layer (RSynaptic, all-to-all V), and as a control with V = 0.
 Also recorded: whether snnTorch's importer accepts SpikeKit's graph.
 
 Each direction is run at a coarse and a fine time step relative to the time constants. The peers step the same
