@@ -13,8 +13,8 @@ struct SpikeKitCommand: ParsableCommand {
         commandName: "spikekit",
         abstract: "Train deterministic and stochastic spiking neural networks with surrogate gradients.",
         subcommands: [DemoCommand.self, MatchCommand.self, ShdCommand.self, ClassifyCommand.self, TrainCommand.self, ModelCommand.self,
-                      EvaluateCommand.self,
-                      TheoryCommand.self, DataCommand.self, VerifyCommand.self, BenchCommand.self]
+                      EvaluateCommand.self, TheoryCommand.self, DataCommand.self, VerifyCommand.self, BenchCommand.self,
+                      NIRCommand.self]
     )
 
     static func main() {

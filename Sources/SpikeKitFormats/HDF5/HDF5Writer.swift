@@ -12,14 +12,17 @@ package enum HDF5Writer {
         case variable([(count: Int, bytes: [UInt8])])
     }
 
-    /// A one-dimensional dataset.
+    /// A dataset: one-dimensional unless `shape` is given (`[]` is a scalar; the element count must be the
+    /// product of `shape`).
     package struct Dataset {
         package let datatype: HDF5Datatype
         package let payload: Payload
+        package let shape: [Int]?
 
-        package init(datatype: HDF5Datatype, payload: Payload) {
+        package init(datatype: HDF5Datatype, payload: Payload, shape: [Int]? = nil) {
             self.datatype = datatype
             self.payload = payload
+            self.shape = shape
         }
 
         var count: Int {
@@ -144,12 +147,24 @@ package enum HDF5Writer {
             dataAddress = le(w.align(), 8)
             w.append(raw)
         }
-        let space = [1, 1, 1, 0, 0, 0, 0, 0] + le(d.count, 8) + le(d.count, 8)
+        let space = try dataspace(d)
         let fill: [UInt8] = [2, 2, 0, 1, 0, 0, 0, 0]
         let layout = [3, 1] + dataAddress + le(raw.count, 8)
         let header = w.align()
         w.append(objectHeader([(0x0001, 0, space), (0x0003, 1, encode(d.datatype)), (0x0005, 1, fill), (0x0008, 0, layout)]))
         return Written(header: header, group: nil)
+    }
+
+    /// The version 1 dataspace message of `d`: rank 0 for a scalar, otherwise the dimensions, each also its
+    /// maximum.
+    private static func dataspace(_ d: Dataset) throws -> [UInt8] {
+        let dims = d.shape ?? [d.count]
+        guard dims.count <= 32, dims.allSatisfy({ $0 >= 0 }), dims.reduce(1, *) == d.count else {
+            throw HDF5Error(.malformed, file: "<writer>", offset: nil, expected: "a shape of \(d.count) elements",
+                            found: "\(dims)")
+        }
+        if dims.isEmpty { return [1, 0, 0, 0, 0, 0, 0, 0] }
+        return [1, UInt8(dims.count), 1, 0, 0, 0, 0, 0] + dims.flatMap { le($0, 8) } + dims.flatMap { le($0, 8) }
     }
 
     /// Writes the objects into as few collections as fit (at most 65535 objects and about 1 MiB each) and returns
