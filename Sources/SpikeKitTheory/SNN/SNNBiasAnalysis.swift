@@ -1,0 +1,123 @@
+import SpikeKitFormats
+import SpikeKitKernels
+import SpikeKitEngine
+
+/// How biased surrogate gradients are in stochastic LIF networks (issue 13; paper section 4 and "future research"):
+/// every estimator of `dE[L]/dw` against the exact gradient from enumerating every spike pattern.
+public enum SNNBiasAnalysis {
+    /// The exact quantities of one network: no sampling error anywhere except `triplesVariance`.
+    public struct ExactRow: Sendable {
+        public var setup: SNNBiasSetup
+        /// Stochastic neuron-steps enumerated (2^K paths).
+        public var neuronSteps: Int
+        public var meanLoss: Double
+        public var gradientNorm: Double
+        /// Stochastic SG: `‖E[SG] - g‖/‖g‖`, cosine and sign agreement of `E[SG]` with g, per-sample variance
+        /// (mean over parameters).
+        public var surrogateBias: Double
+        public var surrogateCosine: Double
+        public var surrogateSign: Double
+        public var surrogateVariance: Double
+        /// Deterministic SG (noise off) against the stochastic network's g.
+        public var deterministicBias: Double
+        public var deterministicCosine: Double
+        public var deterministicSign: Double
+        /// REINFORCE per-sample variance without baseline and with the baseline `E[L]` (exact, mean over parameters).
+        public var reinforceVariance: Double
+        public var reinforceBaselineVariance: Double
+        /// Stochastic triples: per-sample variance from `triplesSamples` samples (mean over parameters), and their
+        /// mean's bias in standard errors (≈ 1 when unbiased).
+        public var triplesVariance: Double
+        public var triplesBiasInStandardErrors: Double
+        public var triplesSamples: Int
+        /// Seconds the row took.
+        public var seconds: Double
+    }
+
+    /// The exact row of `setup`, with `triplesSamples` stochastic-triple samples (seed stream 7).
+    public static func exactRow(_ setup: SNNBiasSetup, triplesSamples: Int,
+                                limit: Int = StochasticLIFNetwork.defaultEnumerationLimit) throws -> ExactRow {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let net = try setup.network()
+        let exact = try net.exactExpectation(surrogate: true, limit: limit)
+        let g = exact.gradient
+        let sg = exact.surrogateGradientMean!
+        var unused = PhiloxGenerator(seed: 0)  // the deterministic SG draws nothing
+        let det = net.sampleGradient(.deterministicSurrogate, using: &unused)
+        let triples = EstimatorStatistics.measure(.stochasticTriples, exact: g, exactMean: nil, samples: triplesSamples,
+                                                  sampleCounts: [], seed: setup.seed, stream: 7) {
+            net.sampleGradient(.stochasticTriples, using: &$0)
+        }
+        let gn = max(norm(g), 1e-300)
+        func meanOf(_ v: [Double]) -> Double { v.reduce(0, +) / Double(max(v.count, 1)) }
+        let elapsed = clock.now - start
+        return ExactRow(
+            setup: setup, neuronSteps: exact.stochasticNeuronSteps, meanLoss: exact.meanLoss, gradientNorm: norm(g),
+            surrogateBias: norm(difference(sg, g)) / gn, surrogateCosine: cosineSimilarity(sg, g),
+            surrogateSign: signAgreementFraction(sg, g), surrogateVariance: meanOf(exact.surrogateGradientVariance!),
+            deterministicBias: norm(difference(det, g)) / gn, deterministicCosine: cosineSimilarity(det, g),
+            deterministicSign: signAgreementFraction(det, g),
+            reinforceVariance: meanOf(exact.reinforceVariance(baseline: 0)),
+            reinforceBaselineVariance: meanOf(exact.reinforceVariance(baseline: exact.meanLoss)),
+            triplesVariance: triples.meanVariance, triplesBiasInStandardErrors: triples.biasInStandardErrors,
+            triplesSamples: triplesSamples,
+            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+    }
+
+    /// The sweep of the command: for each depth (the hidden sizes in `depths`), the base setup, then escape-noise
+    /// steepness, surrogate steepness (relative to β), steps, bpReset on, same-step reset and recurrence varied
+    /// one at a time.
+    public static func sweep(base: SNNBiasSetup, depths: [[Int]], escapeBetas: [Double], surrogateFactors: [Double],
+                             steps: [Int]) -> [(group: String, setup: SNNBiasSetup)] {
+        var out: [(String, SNNBiasSetup)] = []
+        for h in depths {
+            var b = base
+            b.hidden = h
+            out.append(("base", b))
+            for beta in escapeBetas where beta != b.escapeBeta {
+                var s = b
+                s.escapeBeta = beta
+                s.surrogateBeta = nil
+                out.append(("escape β", s))
+            }
+            for f in surrogateFactors where f != 1 {
+                var s = b
+                s.surrogateBeta = f * b.escapeBeta
+                out.append(("surrogate β", s))
+            }
+            for t in steps where t != b.steps {
+                var s = b
+                s.steps = t
+                out.append(("steps", s))
+            }
+            var s = b
+            s.bpReset = !b.bpReset
+            out.append(("bpReset", s))
+            s = b
+            s.reset = b.reset == .nextStep ? .sameStep : .nextStep
+            out.append(("reset", s))
+            s = b
+            s.recurrent = !b.recurrent
+            out.append(("recurrence", s))
+        }
+        return out
+    }
+
+    /// The control of claim 2: one stochastic LIF layer with a spiking output scored by its spike count, T = 3 (the
+    /// input reaches the membrane at step 2 only, so one step depends on the weights): the stochastic SG with the
+    /// matched surrogate is the exact gradient on average. Returns `‖E[SG] - g‖/‖g‖` and the network.
+    public static func singleLayerControl(seed: UInt64, escapeBeta: Double, steps: Int = 3) throws -> (bias: Double, network: StochasticLIFNetwork) {
+        let spike = try SpikeFunction(escape: .sigmoid(beta: escapeBeta), surrogate: .matched)
+        let d = NetworkDescription(dt: 1e-3, input: InputDescription(shape: [3]), layers: [
+            LayerDescription(kind: .lif, units: 3, tauMem: 2e-3, tauSyn: 1e-3, spike: spike),
+        ])
+        let a = try NetworkArchitecture(d)
+        var rng = PhiloxGenerator(seed: seed, stream: 1)
+        let w = (0..<9).map { _ in 1.5 + rng.normal() }
+        let input = try SpikeTrains(steps: steps, units: 3, events: (0..<steps).flatMap { t in [(t, 0), (t, 2)] })
+        let net = try StochasticLIFNetwork(architecture: a, flatParameters: w, input: input, objective: .outputSpikeCount)
+        let exact = try net.exactExpectation()
+        return (norm(difference(exact.surrogateGradientMean!, exact.gradient)) / max(norm(exact.gradient), 1e-300), net)
+    }
+}
