@@ -65,6 +65,44 @@ public enum SNNBiasAnalysis {
             seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
     }
 
+    /// The estimators the command compares, in its order: deterministic SG, stochastic SG, stochastic triples,
+    /// REINFORCE without and with `baseline`, central finite differences (step `fdStep`) with common random numbers
+    /// and with independent draws.
+    public static func estimators(baseline: Double, finiteDifferenceStep fdStep: Double) -> [GradientEstimator] {
+        [.deterministicSurrogate, .stochasticSurrogate, .stochasticTriples, .reinforce(baseline: nil),
+         .reinforce(baseline: baseline), .finiteDifference(step: fdStep, commonRandomNumbers: true),
+         .finiteDifference(step: fdStep, commonRandomNumbers: false)]
+    }
+
+    /// Every estimator of `estimators(baseline:finiteDifferenceStep:)` sampled `samples` times on `network` against its
+    /// exact gradient. The REINFORCE baseline is the mean loss of 200 independent forward passes (stream 1000);
+    /// estimator i draws from stream i + 1 of `seed`. The stochastic SG carries its exact expectation over all paths.
+    public static func estimatorStatistics(_ network: StochasticLIFNetwork, samples: Int, sampleCounts: [Int], seed: UInt64,
+                                           finiteDifferenceStep fdStep: Double,
+                                           limit: Int = StochasticLIFNetwork.defaultEnumerationLimit,
+                                           threads: Int = Parallel.defaultThreadCount) throws
+        -> (exact: LIFExactExpectation, baseline: Double, statistics: [EstimatorStatistics]) {
+        let exact = try network.exactExpectation(surrogate: true, limit: limit)
+        var pilot = PhiloxGenerator(seed: seed, stream: 1_000)
+        let baseline = network.sampledMeanLoss(samples: 200, using: &pilot)
+        let list = estimators(baseline: baseline, finiteDifferenceStep: fdStep)
+        let stats = try parallelMap(list.count, threads: threads) { i in
+            let e = list[i]
+            return EstimatorStatistics.measure(e, exact: exact.gradient, exactMean: e == .stochasticSurrogate ? exact.surrogateGradientMean : nil,
+                                        samples: samples, sampleCounts: sampleCounts, seed: seed, stream: UInt64(i + 1)) {
+                network.sampleGradient(e, using: &$0)
+            }
+        }
+        return (exact, baseline, stats)
+    }
+
+    /// `exactRow` of every setup, on `threads` workers (the rows do not depend on the thread count).
+    public static func exactRows(_ setups: [SNNBiasSetup], triplesSamples: Int,
+                                 limit: Int = StochasticLIFNetwork.defaultEnumerationLimit,
+                                 threads: Int = Parallel.defaultThreadCount) throws -> [ExactRow] {
+        try parallelMap(setups.count, threads: threads) { try exactRow(setups[$0], triplesSamples: triplesSamples, limit: limit) }
+    }
+
     /// The sweep of the command: for each depth (the hidden sizes in `depths`), the base setup, then escape-noise
     /// steepness, surrogate steepness (relative to β), steps, bpReset on, same-step reset and recurrence varied
     /// one at a time.

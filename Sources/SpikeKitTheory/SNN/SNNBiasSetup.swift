@@ -7,13 +7,13 @@ import SpikeKitEngine
 /// max-over-time cross-entropy on label 0, Δt = 1 ms, τ_mem = 2 ms, τ_syn = 1 ms, threshold 1.
 ///
 /// Weights and the input raster are drawn from `seed` (stream 0: the input raster, each unit spiking with
-/// probability ½ per step; stream 1: the weights, `W_ij = (0.6 + 0.8 z) / fan-in · 2` into hidden layers and
+/// probability ½ per step; stream 1: the weights, `W_ij = (weightMean + weightSpread · z) / fan-in` into hidden layers and
 /// `N(0, 1)` into the readout, recurrent `N(0, 0.3²)`), so that hidden neurons fire with moderate probability.
 public struct SNNBiasSetup: Sendable, Equatable, CustomStringConvertible {
     public var inputs = 4
-    public var hidden: [Int] = [3]
+    public var hidden: [Int] = [2]
     public var classes = 2
-    public var steps = 7
+    public var steps = 9
     /// β of the sigmoid escape noise.
     public var escapeBeta = 5.0
     /// β_SG of the sigmoid surrogate (`nil`: β, the surrogate matched to the escape noise).
@@ -22,6 +22,9 @@ public struct SNNBiasSetup: Sendable, Equatable, CustomStringConvertible {
     public var reset: ResetMode = .nextStep
     public var recurrent = false
     public var seed: UInt64 = 0
+    /// Weights into a hidden layer are `(weightMean + weightSpread · z) / fan-in`, z standard normal.
+    public var weightMean = 3.2
+    public var weightSpread = 1.6
 
     public init() {}
 
@@ -44,25 +47,40 @@ public struct SNNBiasSetup: Sendable, Equatable, CustomStringConvertible {
 
     /// The network with its weights, input and objective.
     public func network() throws -> StochasticLIFNetwork {
-        let architecture = try NetworkArchitecture(try networkDescription())
+        try Self.randomNetwork(architecture: try NetworkArchitecture(try networkDescription()), steps: steps, seed: seed,
+                               weightMean: weightMean, weightSpread: weightSpread)
+    }
+
+    /// Any architecture with weights, input and objective drawn from `seed` as described for the type (a spiking
+    /// output gets the L2 spike loss against a target raster of rate 0.3 from stream 2; a readout cross-entropy on
+    /// label 0).
+    public static func randomNetwork(architecture: NetworkArchitecture, steps: Int, seed: UInt64, weightMean: Double = 3.2,
+                                     weightSpread: Double = 1.6) throws -> StochasticLIFNetwork {
+        guard steps > 0 else { throw SpikeKitError.invalidConfiguration("steps must be positive, got \(steps)") }
+        let units = architecture.input.count
         var inputRNG = PhiloxGenerator(seed: seed, stream: 0)
         var events: [(step: Int, unit: Int)] = []
-        for t in 0..<steps { for j in 0..<inputs where inputRNG.uniform() < 0.5 { events.append((t, j)) } }
-        let input = try SpikeTrains(steps: steps, units: inputs, events: events)
+        for t in 0..<steps { for j in 0..<units where inputRNG.uniform() < 0.5 { events.append((t, j)) } }
+        let input = try SpikeTrains(steps: steps, units: units, events: events)
         var rng = PhiloxGenerator(seed: seed, stream: 1)
         var w: [Double] = []
         for l in architecture.layers {
             let fanIn = Double(l.feedForward.fanIn)
-            let count = l.feedForward.weightShape.reduce(1, *)
-            for _ in 0..<count {
-                w.append(l.isSpiking ? 2 * (0.6 + 0.8 * rng.normal()) / fanIn : rng.normal())
+            for _ in 0..<l.feedForward.weightShape.reduce(1, *) {
+                w.append(l.isSpiking ? (weightMean + weightSpread * rng.normal()) / fanIn : rng.normal())
             }
             if let r = l.recurrent {
                 for _ in 0..<r.weightShape.reduce(1, *) { w.append(0.3 * rng.normal()) }
             }
         }
-        return try StochasticLIFNetwork(architecture: architecture, flatParameters: w, input: input,
-                                        objective: .crossEntropy(label: 0, activityRegularizer: nil))
+        let objective: LIFObjective
+        if architecture.layers[architecture.layers.count - 1].isSpiking {
+            var t = PhiloxGenerator(seed: seed, stream: 2)
+            objective = .l2Spikes(target: (0..<(steps * architecture.outputShape.count)).map { _ in t.uniform() < 0.3 ? 1 : 0 })
+        } else {
+            objective = .crossEntropy(label: 0, activityRegularizer: nil)
+        }
+        return try StochasticLIFNetwork(architecture: architecture, flatParameters: w, input: input, objective: objective)
     }
 
     /// `3`, `2-2`, ... and the settings that differ from the defaults.

@@ -44,17 +44,34 @@ extension StochasticLIFNetwork {
     /// The score `d log P(path)/dw = Σ (S p'/p - (1-S) p'/(1-p)) dU[n]/dw` over the stochastic neuron-steps that
     /// can change the loss (`reachesLoss`), with the spikes held fixed.
     public func scoreGradient(along path: LIFPath) -> [Double] {
-        var seeds: [[Double]] = layers.map { [Double](repeating: 0, count: steps * $0.n) }
+        backpropagate(path, spikeSeeds: [], potentialSeeds: scoreSeeds(path, adding: []), spikeDerivative: nil)
+    }
+
+    /// The seeds of the score: `d log P/dx` at every stochastic neuron-step that can change the loss, added to the
+    /// membrane seeds `base` (per layer `[T·N]`, empty: none).
+    func scoreSeeds(_ path: LIFPath, adding base: [[Double]]) -> [[Double]] {
+        var seeds: [[Double]] = layers.indices.map { l in
+            l < base.count && !base[l].isEmpty ? base[l] : [Double](repeating: 0, count: steps * layers[l].n)
+        }
         for (l, layer) in layers.enumerated() where layer.stochastic {
             for t in 0..<steps where reachesLoss(layer: l, step: t) {
                 for i in 0..<layer.n {
                     let (p, dp) = escape(path, l, t, i)
                     let s = path.spikes[l][t * layer.n + i]
-                    seeds[l][t * layer.n + i] = s != 0 ? (p > 0 ? dp / p : 0) : (p < 1 ? -dp / (1 - p) : 0)
+                    seeds[l][t * layer.n + i] += s != 0 ? (p > 0 ? dp / p : 0) : (p < 1 ? -dp / (1 - p) : 0)
                 }
             }
         }
-        return backpropagate(path, spikeSeeds: [], potentialSeeds: seeds, spikeDerivative: nil)
+        return seeds
+    }
+
+    /// Per weight: whether it projects into a readout (the only weights with a pathwise term; they have no score).
+    var readoutWeightMask: [Bool] {
+        var mask = [Bool](repeating: false, count: parameters.count)
+        for l in layers where !l.spiking {
+            for k in 0..<l.feedForward.parameterCount { mask[l.feedForwardOffset + k] = true }
+        }
+        return mask
     }
 
     /// `D[l][n·N + i] = f(layer, x, s, p, p')` for every neuron-step of every spiking layer.

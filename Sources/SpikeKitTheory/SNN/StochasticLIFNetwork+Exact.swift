@@ -70,20 +70,24 @@ extension StochasticLIFNetwork {
         let P = parameters.count
         var mean = 0.0, paths = 0
         var g = [Double](repeating: 0, count: P), sg = g, sg2 = g, a = g, b = g, c = g
+        let isReadoutWeight = readoutWeightMask
         var path = startPath()
         enumeratePaths(&path, step: 0, probability: 1) { path, prob in
             paths += 1
             let seeds = lossAndSeeds(path, seeds: true)
             let L = seeds.loss
             mean += prob * L
-            let q = backpropagate(path, spikeSeeds: seeds.spike, potentialSeeds: seeds.potential, spikeDerivative: nil)
-            let s = scoreGradient(along: path)
+            // With the spikes held fixed, only weights into a readout have a pathwise term and only weights into a
+            // spiking layer have a score, so one pass with both seeds gives both (`q` and `s` on disjoint weights).
+            let qs = backpropagate(path, spikeSeeds: [], potentialSeeds: scoreSeeds(path, adding: seeds.potential), spikeDerivative: nil)
             for k in 0..<P {
-                let r = q[k] + L * s[k]
+                let readout = isReadoutWeight[k]
+                let q = readout ? qs[k] : 0, s = readout ? 0 : qs[k]
+                let r = q + L * s
                 g[k] += prob * r
                 a[k] += prob * r * r
-                b[k] += prob * r * s[k]
-                c[k] += prob * s[k] * s[k]
+                b[k] += prob * r * s
+                c[k] += prob * s * s
             }
             if surrogate {
                 let v = backpropagate(path, spikeSeeds: seeds.spike, potentialSeeds: seeds.potential,
