@@ -22,10 +22,10 @@ public struct StochasticLIFNetwork: Sendable {
     /// Every weight, flattened (see the type's documentation).
     public var parameters: [Double]
     /// The input spikes, a raster `[T][input units]` of 0/1 (canonical order).
-    public let input: [Double]
+    public private(set) var input: [Double]
     /// T, the number of steps.
-    public let steps: Int
-    public let objective: LIFObjective
+    public private(set) var steps: Int
+    public private(set) var objective: LIFObjective
     let layers: [LIFLayerModel]
 
     /// Builds the network from an architecture, its weights (canonical layout, as the engine loads them), one input
@@ -59,7 +59,30 @@ public struct StochasticLIFNetwork: Sendable {
             throw SpikeKitError.shapeMismatch("\(flatParameters.count) parameters given, the network has \(offset)")
         }
         guard flatParameters.allSatisfy(\.isFinite) else { throw SpikeKitError.nonFiniteValues("the weights hold NaN or infinite values") }
-        let T = input.steps
+        try Self.check(objective, architecture: architecture, steps: input.steps)
+        self.architecture = architecture
+        self.parameters = flatParameters
+        self.input = input.raster.map(Double.init)
+        self.steps = input.steps
+        self.objective = objective
+        self.layers = layers
+    }
+
+    /// The same network and weights with another input and objective (validated as by the initializer).
+    public func with(input newInput: SpikeTrains, objective newObjective: LIFObjective) throws -> StochasticLIFNetwork {
+        guard newInput.units == architecture.input.count, newInput.steps > 0 else {
+            throw SpikeKitError.shapeMismatch("the input has \(newInput.units) units × \(newInput.steps) steps, the network expects \(architecture.input.count) units")
+        }
+        try Self.check(newObjective, architecture: architecture, steps: newInput.steps)
+        var c = self
+        c.input = newInput.raster.map(Double.init)
+        c.steps = newInput.steps
+        c.objective = newObjective
+        return c
+    }
+
+    /// Throws unless `objective` fits the last layer of `architecture` for `T` steps.
+    static func check(_ objective: LIFObjective, architecture: NetworkArchitecture, steps T: Int) throws {
         let last = architecture.layers[architecture.layers.count - 1]
         switch objective {
         case .l2Spikes(let target):
@@ -81,12 +104,6 @@ public struct StochasticLIFNetwork: Sendable {
                 throw SpikeKitError.nonFiniteValues("the activity regularizer needs a finite threshold and strength")
             }
         }
-        self.architecture = architecture
-        self.parameters = flatParameters
-        self.input = input.raster.map(Double.init)
-        self.steps = T
-        self.objective = objective
-        self.layers = layers
     }
 
     /// The number of weights.
