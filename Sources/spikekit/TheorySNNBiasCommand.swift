@@ -56,6 +56,8 @@ struct TheorySNNBiasCommand: ParsableCommand {
     var weightSpread: Double = 1.6
     @Option(parsing: .unconditional, help: "Largest number of stochastic neuron-steps to enumerate.")
     var limit: Int = StochasticLIFNetwork.defaultEnumerationLimit
+    @Option(parsing: .unconditional, help: "Networks (seeds --seed, --seed + 1, ...) each sweep row averages over.")
+    var networks: Int = 1
     @Flag(name: .customLong("no-sweep"), help: "Only the estimator tables.")
     var noSweep = false
     @OptionGroup var out: TheoryOutputOptions
@@ -82,6 +84,7 @@ struct TheorySNNBiasCommand: ParsableCommand {
         guard weightMean.isFinite, weightSpread.isFinite, weightSpread >= 0 else {
             throw ValidationError("--weight-mean must be finite and --weight-spread finite and non-negative")
         }
+        guard networks >= 1, networks <= 100 else { throw ValidationError("--networks must be between 1 and 100, got \(networks)") }
         guard limit >= 1, limit <= 30 else { throw ValidationError("--limit must be between 1 and 30, got \(limit)") }
     }
 
@@ -98,17 +101,17 @@ struct TheorySNNBiasCommand: ParsableCommand {
         base.seed = seed
         base.weightMean = weightMean
         base.weightSpread = weightSpread
-        var networks: [(name: String, network: StochasticLIFNetwork)] = []
+        var targets: [(name: String, network: StochasticLIFNetwork)] = []
         if let model {
-            networks.append(("model", try loadModel(model)))
+            targets.append(("model", try loadModel(model)))
         } else {
             for h in [shallow.values, deep.values] where !h.isEmpty {
                 var s = base
                 s.hidden = h
-                networks.append((s.description, try s.network()))
+                targets.append((s.description, try s.network()))
             }
         }
-        for n in networks { try n.network.checkEnumerable(limit: limit) }
+        for n in targets { try n.network.checkEnumerable(limit: limit) }
         print("seed \(seed), \(samples) samples per estimator, finite-difference step \(fmt(fdStep))")
         let counts = sampleCountGrid(upTo: samples)
         var summary = CSVTable(columns: ["network", "estimator", "samples", "relative_bias", "relative_bias_ci95_half", "bias_in_se",
@@ -120,7 +123,7 @@ struct TheorySNNBiasCommand: ParsableCommand {
                                     xLabel: "samples averaged", yLabel: "‖mean - exact‖ / ‖exact‖")
         relativeError.xScale = .log10
         relativeError.yScale = .log10
-        for (name, net) in networks {
+        for (name, net) in targets {
             let (exact, baseline, stats) = try SNNBiasAnalysis.estimatorStatistics(net, samples: samples, sampleCounts: counts,
                                                                                      seed: seed, finiteDifferenceStep: fdStep, limit: limit)
             let gnorm = max(norm(exact.gradient), 1e-300)
@@ -178,9 +181,17 @@ struct TheorySNNBiasCommand: ParsableCommand {
             let plan = SNNBiasAnalysis.sweep(base: base, depths: depths, escapeBetas: escapeBetas.values,
                                              surrogateFactors: surrogateFactors.values, steps: sweepSteps.values)
             for p in plan { try p.setup.network().checkEnumerable(limit: limit) }
-            let exactRows = try SNNBiasAnalysis.exactRows(plan.map(\.setup), triplesSamples: sweepSamples, limit: limit)
-            let rows = zip(plan, exactRows).map { (group: $0.0.group, row: $0.1) }
-            print("\nsweep (exact by enumeration; stochastic triples from \(sweepSamples) samples): relative bias, cosine and sign agreement")
+            let seeded = plan.flatMap { p in (0..<networks).map { j in
+                var s = p.setup
+                s.seed = seed &+ UInt64(j)
+                return s
+            } }
+            let exactRows = try SNNBiasAnalysis.exactRows(seeded, triplesSamples: sweepSamples, limit: limit)
+            let rows = plan.enumerated().map { i, p in
+                (group: p.group, row: SNNBiasAnalysis.mean(Array(exactRows[(i * networks)..<((i + 1) * networks)])))
+            }
+            print("\nsweep (exact by enumeration; stochastic triples from \(sweepSamples) samples; each row the mean over \(networks) "
+                  + "network\(networks == 1 ? "" : "s"), seeds \(seed)...): relative bias, cosine and sign agreement")
             print("against the exact gradient, per-sample variance (mean over parameters; REINFORCE+b with b = E[L])\n")
             var t = TextTable(["varied", "network", "K", "E[L]", "SG bias", "SG cos", "SG sign", "det bias", "det cos", "det sign",
                                "var SG", "var REINF", "var REINF+b", "var triples", "triples b/SE"])
@@ -194,14 +205,15 @@ struct TheorySNNBiasCommand: ParsableCommand {
                        fmt(r.surrogateSign, 3), fmt(r.deterministicBias, 3), fmt(r.deterministicCosine, 3), fmt(r.deterministicSign, 3),
                        fmt(r.surrogateVariance, 3), fmt(r.reinforceVariance, 3), fmt(r.reinforceBaselineVariance, 3),
                        fmt(r.triplesVariance, 3), fmt(r.triplesBiasInStandardErrors, 2)])
-                csv.append([.text(group), .text(s.hidden.map(String.init).joined(separator: "-")), .number(Double(s.steps)),
-                            .number(s.escapeBeta), .number(s.surrogateBeta ?? s.escapeBeta), .number(s.bpReset ? 1 : 0),
-                            .text(s.reset.rawValue), .number(s.recurrent ? 1 : 0), .number(Double(r.neuronSteps)),
-                            .number(r.meanLoss), .number(r.gradientNorm), .number(r.surrogateBias), .number(r.surrogateCosine),
-                            .number(r.surrogateSign), .number(r.deterministicBias), .number(r.deterministicCosine),
-                            .number(r.deterministicSign), .number(r.surrogateVariance), .number(r.reinforceVariance),
-                            .number(r.reinforceBaselineVariance), .number(r.triplesVariance),
-                            .number(r.triplesBiasInStandardErrors), .number(r.seconds)])
+                let settings: [CSVTable.Cell] = [.text(group), .text(s.hidden.map(String.init).joined(separator: "-")),
+                                                 .number(Double(s.steps)), .number(s.escapeBeta), .number(s.surrogateBeta ?? s.escapeBeta),
+                                                 .number(s.bpReset ? 1 : 0), .text(s.reset.rawValue), .number(s.recurrent ? 1 : 0),
+                                                 .number(Double(r.neuronSteps))]
+                let values: [Double] = [r.meanLoss, r.gradientNorm, r.surrogateBias, r.surrogateCosine, r.surrogateSign,
+                                        r.deterministicBias, r.deterministicCosine, r.deterministicSign, r.surrogateVariance,
+                                        r.reinforceVariance, r.reinforceBaselineVariance, r.triplesVariance,
+                                        r.triplesBiasInStandardErrors, r.seconds]
+                csv.append(settings + values.map(CSVTable.Cell.number))
             }
             print(t.rendered, terminator: "")
             try csv.write(to: "\(folder)/sweep.csv")
@@ -255,7 +267,7 @@ struct TheorySNNBiasCommand: ParsableCommand {
     func loadModel(_ path: String) throws -> StochasticLIFNetwork {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw ValidationError("--model \(path): no such file or folder")
+            throw SpikeKitError.invalidConfiguration("--model \(path): no such file or folder")
         }
         let caseFolder: String? = isDirectory.boolValue ? path
             : ((path as NSString).lastPathComponent == "case.json" ? (path as NSString).deletingLastPathComponent : nil)
@@ -265,14 +277,14 @@ struct TheorySNNBiasCommand: ParsableCommand {
             switch (c.loss, c.targets) {
             case (.l2Spikes, .spikes(let t)): objective = .l2Spikes(target: t[0].map(Double.init))
             case (.maxOverTimeCrossEntropy(let r), .labels(let l)): objective = .crossEntropy(label: l[0], activityRegularizer: r)
-            default: throw ValidationError("--model \(path): the case's loss and targets do not match")
+            default: throw SpikeKitError.malformedFile(path: path, message: "the case's loss and targets do not match")
             }
             return try StochasticLIFNetwork(architecture: c.architecture, parameters: c.parameters, input: c.inputs[0], objective: objective)
         }
         let data = try AtomicFile.read(path)
         let description: NetworkDescription
         do { description = try JSONDecoder().decode(NetworkDescription.self, from: data) } catch {
-            throw ValidationError("--model \(path): not a network description (\(error))")
+            throw SpikeKitError.malformedFile(path: path, message: "not a network description (\(error))")
         }
         return try SNNBiasSetup.randomNetwork(architecture: try NetworkArchitecture(description), steps: steps, seed: seed,
                                              weightMean: weightMean, weightSpread: weightSpread)

@@ -103,6 +103,29 @@ public enum SNNBiasAnalysis {
         try parallelMap(setups.count, threads: threads) { try exactRow(setups[$0], triplesSamples: triplesSamples, limit: limit) }
     }
 
+    /// The mean of several rows of one setting over networks drawn with different seeds (every number averaged; the
+    /// setup and K of the first row).
+    public static func mean(_ rows: [ExactRow]) -> ExactRow {
+        precondition(!rows.isEmpty, "no rows to average")
+        func avg(_ f: (ExactRow) -> Double) -> Double { rows.map(f).reduce(0, +) / Double(rows.count) }
+        var m = rows[0]
+        m.meanLoss = avg(\.meanLoss)
+        m.gradientNorm = avg(\.gradientNorm)
+        m.surrogateBias = avg(\.surrogateBias)
+        m.surrogateCosine = avg(\.surrogateCosine)
+        m.surrogateSign = avg(\.surrogateSign)
+        m.surrogateVariance = avg(\.surrogateVariance)
+        m.deterministicBias = avg(\.deterministicBias)
+        m.deterministicCosine = avg(\.deterministicCosine)
+        m.deterministicSign = avg(\.deterministicSign)
+        m.reinforceVariance = avg(\.reinforceVariance)
+        m.reinforceBaselineVariance = avg(\.reinforceBaselineVariance)
+        m.triplesVariance = avg(\.triplesVariance)
+        m.triplesBiasInStandardErrors = avg(\.triplesBiasInStandardErrors)
+        m.seconds = rows.map(\.seconds).reduce(0, +)
+        return m
+    }
+
     /// The sweep of the command: for each depth (the hidden sizes in `depths`), the base setup, then escape-noise
     /// steepness, surrogate steepness (relative to β), steps, bpReset on, same-step reset and recurrence varied
     /// one at a time.
