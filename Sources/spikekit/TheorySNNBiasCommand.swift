@@ -54,7 +54,7 @@ struct TheorySNNBiasCommand: ParsableCommand {
     var weightMean: Double = 3.2
     @Option(name: .customLong("weight-spread"), parsing: .unconditional, help: "Standard deviation of fan-in × (weight into a hidden layer).")
     var weightSpread: Double = 1.6
-    @Option(parsing: .unconditional, help: "Largest number of stochastic neuron-steps to enumerate.")
+    @Option(parsing: .unconditional, help: "Largest number of stochastic neuron-steps to enumerate (2^K paths; K = 18: about 2 s, each step doubles it).")
     var limit: Int = StochasticLIFNetwork.defaultEnumerationLimit
     @Option(parsing: .unconditional, help: "Networks (seeds --seed, --seed + 1, ...) each sweep row averages over.")
     var networks: Int = 1
@@ -85,7 +85,7 @@ struct TheorySNNBiasCommand: ParsableCommand {
             throw ValidationError("--weight-mean must be finite and --weight-spread finite and non-negative")
         }
         guard networks >= 1, networks <= 100 else { throw ValidationError("--networks must be between 1 and 100, got \(networks)") }
-        guard limit >= 1, limit <= 30 else { throw ValidationError("--limit must be between 1 and 30, got \(limit)") }
+        guard limit >= 1, limit <= 24 else { throw ValidationError("--limit must be between 1 and 24, got \(limit)") }
     }
 
     func run() throws {
@@ -190,25 +190,25 @@ struct TheorySNNBiasCommand: ParsableCommand {
             let rows = plan.enumerated().map { i, p in
                 (group: p.group, row: SNNBiasAnalysis.mean(Array(exactRows[(i * networks)..<((i + 1) * networks)])))
             }
-            print("\nsweep (exact by enumeration; stochastic triples from \(sweepSamples) samples; each row the mean over \(networks) "
-                  + "network\(networks == 1 ? "" : "s"), seeds \(seed)...): relative bias, cosine and sign agreement")
+            print("\nsweep (exact by enumeration; stochastic triples from \(sweepSamples) samples; each row the mean over the "
+                  + "'nets' of seeds \(seed)..<\(seed &+ UInt64(networks)) whose loss depends on the weights): relative bias, cosine and sign agreement")
             print("against the exact gradient, per-sample variance (mean over parameters; REINFORCE+b with b = E[L])\n")
-            var t = TextTable(["varied", "network", "K", "E[L]", "SG bias", "SG cos", "SG sign", "det bias", "det cos", "det sign",
+            var t = TextTable(["varied", "network", "K", "nets", "E[L]", "SG bias", "SG cos", "SG sign", "det bias", "det cos", "det sign",
                                "var SG", "var REINF", "var REINF+b", "var triples", "triples b/SE"])
             var csv = CSVTable(columns: ["varied", "hidden", "steps", "escape_beta", "surrogate_beta", "bp_reset", "reset", "recurrent",
-                                         "neuron_steps", "mean_loss", "gradient_norm", "sg_relative_bias", "sg_cosine", "sg_sign_agreement",
+                                         "neuron_steps", "networks", "mean_loss", "gradient_norm", "sg_relative_bias", "sg_cosine", "sg_sign_agreement",
                                          "det_relative_bias", "det_cosine", "det_sign_agreement", "sg_variance", "reinforce_variance",
                                          "reinforce_baseline_variance", "triples_variance", "triples_bias_in_se", "seconds"])
             for (group, r) in rows {
                 let s = r.setup
-                t.add([group, s.description, "\(r.neuronSteps)", fmt(r.meanLoss), fmt(r.surrogateBias, 3), fmt(r.surrogateCosine, 3),
+                t.add([group, s.description, "\(r.neuronSteps)", "\(r.networks)", fmt(r.meanLoss), fmt(r.surrogateBias, 3), fmt(r.surrogateCosine, 3),
                        fmt(r.surrogateSign, 3), fmt(r.deterministicBias, 3), fmt(r.deterministicCosine, 3), fmt(r.deterministicSign, 3),
                        fmt(r.surrogateVariance, 3), fmt(r.reinforceVariance, 3), fmt(r.reinforceBaselineVariance, 3),
                        fmt(r.triplesVariance, 3), fmt(r.triplesBiasInStandardErrors, 2)])
                 let settings: [CSVTable.Cell] = [.text(group), .text(s.hidden.map(String.init).joined(separator: "-")),
                                                  .number(Double(s.steps)), .number(s.escapeBeta), .number(s.surrogateBeta ?? s.escapeBeta),
                                                  .number(s.bpReset ? 1 : 0), .text(s.reset.rawValue), .number(s.recurrent ? 1 : 0),
-                                                 .number(Double(r.neuronSteps))]
+                                                 .number(Double(r.neuronSteps)), .number(Double(r.networks))]
                 let values: [Double] = [r.meanLoss, r.gradientNorm, r.surrogateBias, r.surrogateCosine, r.surrogateSign,
                                         r.deterministicBias, r.deterministicCosine, r.deterministicSign, r.surrogateVariance,
                                         r.reinforceVariance, r.reinforceBaselineVariance, r.triplesVariance,

@@ -32,6 +32,8 @@ public enum SNNBiasAnalysis {
         public var triplesSamples: Int
         /// Seconds the row took.
         public var seconds: Double
+        /// The networks the row averages over (`mean`); 1 for one network.
+        public var networks = 1
     }
 
     /// The exact row of `setup`, with `triplesSamples` stochastic-triple samples (seed stream 7).
@@ -104,9 +106,12 @@ public enum SNNBiasAnalysis {
     }
 
     /// The mean of several rows of one setting over networks drawn with different seeds (every number averaged; the
-    /// setup and K of the first row).
-    public static func mean(_ rows: [ExactRow]) -> ExactRow {
-        precondition(!rows.isEmpty, "no rows to average")
+    /// setup and K of the first row). Networks whose loss does not depend on the weights (`‖g‖ < 1e-9`, e.g. a
+    /// readout that never rises above its U[0], so that max-over-time picks step 0 for every class) are left out.
+    public static func mean(_ all: [ExactRow]) -> ExactRow {
+        precondition(!all.isEmpty, "no rows to average")
+        let live = all.filter { $0.gradientNorm >= 1e-9 }
+        let rows = live.isEmpty ? [all[0]] : live
         func avg(_ f: (ExactRow) -> Double) -> Double { rows.map(f).reduce(0, +) / Double(rows.count) }
         var m = rows[0]
         m.meanLoss = avg(\.meanLoss)
@@ -122,7 +127,8 @@ public enum SNNBiasAnalysis {
         m.reinforceBaselineVariance = avg(\.reinforceBaselineVariance)
         m.triplesVariance = avg(\.triplesVariance)
         m.triplesBiasInStandardErrors = avg(\.triplesBiasInStandardErrors)
-        m.seconds = rows.map(\.seconds).reduce(0, +)
+        m.seconds = all.map(\.seconds).reduce(0, +)
+        m.networks = live.count
         return m
     }
 
