@@ -121,12 +121,29 @@ public struct EstimatorStatistics: Sendable {
     /// `exact`; `sampleCounts` are the batch sizes of the accuracy curve (those larger than `samples` are dropped).
     public static func measure(_ estimator: GradientEstimator, on network: PerceptronMLP, exact: [Double],
                                samples: Int, sampleCounts: [Int], seed: UInt64, stream: UInt64) -> EstimatorStatistics {
+        var exactMean: [Double]? = nil
+        switch estimator {
+        case .stochasticSurrogate:
+            exactMean = try? network.pathExpectation { network.surrogateGradient(along: $0) }
+        case .smoothed(let d):
+            exactMean = try? network.pathExpectation { network.smoothedGradient(d, along: $0) }
+        default: break
+        }
+        return measure(estimator, exact: exact, exactMean: exactMean, samples: samples, sampleCounts: sampleCounts,
+                       seed: seed, stream: stream) { network.sampleGradient(estimator, using: &$0) }
+    }
+
+    /// Measures any sampler of `estimator` (`draw`, one sample per call from the generator it is handed) against
+    /// `exact`; `exactMean` is the estimator's exact expectation where it is known.
+    public static func measure(_ estimator: GradientEstimator, exact: [Double], exactMean: [Double]?, samples: Int,
+                               sampleCounts: [Int], seed: UInt64, stream: UInt64,
+                               draw: (inout PhiloxGenerator) -> [Double]) -> EstimatorStatistics {
         var rng = PhiloxGenerator(seed: seed, stream: stream)
         let n = estimator.isDeterministic ? 1 : max(samples, 1)
-        let p = network.parameterCount
+        let p = exact.count
         var draws = [[Double]]()
         draws.reserveCapacity(n)
-        for _ in 0..<n { draws.append(network.sampleGradient(estimator, using: &rng)) }
+        for _ in 0..<n { draws.append(draw(&rng)) }
         var mean = [Double](repeating: 0, count: p)
         for d in draws { for k in 0..<p { mean[k] += d[k] } }
         for k in 0..<p { mean[k] /= Double(n) }
@@ -152,14 +169,6 @@ public struct EstimatorStatistics: Sendable {
             }
             curve.append(SampleCountPoint(samples: m, batches: batches, relativeError: Estimate(observations: rel),
                                           cosine: Estimate(observations: cos), signAgreement: Estimate(observations: sign)))
-        }
-        var exactMean: [Double]? = nil
-        switch estimator {
-        case .stochasticSurrogate:
-            exactMean = try? network.pathExpectation { network.surrogateGradient(along: $0) }
-        case .smoothed(let d):
-            exactMean = try? network.pathExpectation { network.smoothedGradient(d, along: $0) }
-        default: break
         }
         return EstimatorStatistics(estimator: estimator, samples: n, mean: mean, variance: variance, standardError: se,
                                    bias: difference(mean, exact), exactMean: exactMean, curve: curve, exact: exact)

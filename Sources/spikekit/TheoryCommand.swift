@@ -9,7 +9,7 @@ struct TheoryCommand: ParsableCommand {
         commandName: "theory",
         abstract: "Check the theory of surrogate gradients numerically (SPEC claims 1-4).",
         subcommands: [TheoryPerceptronCommand.self, TheoryEstimatorsCommand.self, TheorySignFlipCommand.self,
-                      TheoryLoopIntegralCommand.self]
+                      TheoryLoopIntegralCommand.self, TheorySNNBiasCommand.self, TheorySNNLearningCommand.self]
     )
 }
 
