@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SpikeKit
 
 #if canImport(Glibc)
@@ -29,11 +30,29 @@ struct SpikeKitCommand: ParsableCommand {
             _ = mallopt(-1, 1 << 30)
         }
         #endif
+        var parsed = false
         do {
+            try Cluster.start()
             var command = try parseAsRoot()
+            parsed = true
             try command.run()
         } catch {
+            let code = exitCode(for: error).rawValue
+            if !parsed {
+                // Bad options: every rank meets them alike; rank 0 reports, all end normally.
+                Cluster.fail(code: code, parsing: true)
+                if Cluster.world.isRoot { exit(withError: error) }
+                Foundation.exit(code)
+            }
+            if Cluster.world.size > 1 {
+                // A failure during a run ends the whole job (the other ranks may be waiting for this one); the rank
+                // that met it reports it.
+                FileHandle.standardError.write(Data("Error (rank \(Cluster.world.rank)): \(fullMessage(for: error))\n".utf8))
+                Cluster.fail(code: code, parsing: false)
+            }
+            Cluster.fail(code: code, parsing: true)
             exit(withError: error)
         }
+        Cluster.finish()
     }
 }
