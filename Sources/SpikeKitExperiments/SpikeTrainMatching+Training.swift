@@ -25,6 +25,7 @@ extension SpikeTrainMatching {
     /// as JSON metadata.
     public func checkpoint(_ state: TrainingState) throws -> Checkpoint {
         let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]  // the same bytes for the same state, in any process
         return Checkpoint(
             model: description, parameters: state.parameters, optimizer: state.optimizer, seed: configuration.seed,
             epoch: state.epoch,

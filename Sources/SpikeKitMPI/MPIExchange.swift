@@ -72,7 +72,7 @@ public final class MPIExchange: BatchExchange, @unchecked Sendable {
         var text = [CChar](repeating: 0, count: 512)
         var length: Int32 = 0
         MPI_Error_string(rc, &text, &length)
-        throw SpikeKitError.invalidConfiguration("\(call) failed on rank \(rank): \(String(cString: text))")
+        throw SpikeKitError.invalidConfiguration("\(call) failed on rank \(rank): \(String(decoding: text.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self))")
     }
 }
 #endif

@@ -29,7 +29,7 @@ enum Cluster {
         world = w
         exchange = w
         if w.rank != 0 {
-            fflush(stdout)
+            fflush(nil)
             let null = open("/dev/null", O_WRONLY)
             if null >= 0 { dup2(null, STDOUT_FILENO); close(null) }
         }
@@ -39,7 +39,7 @@ enum Cluster {
     /// Ends the job normally (every process gets here).
     static func finish() {
         #if MPI
-        fflush(stdout)
+        fflush(nil)
         (world as? MPIExchange)?.finish()
         #endif
     }
@@ -48,8 +48,7 @@ enum Cluster {
     /// so the whole job is aborted; `parsing` errors happen alike on every process and end it normally.
     static func fail(code: Int32, parsing: Bool) {
         #if MPI
-        fflush(stdout)
-        fflush(stderr)
+        fflush(nil)
         guard let w = world as? MPIExchange else { return }
         if parsing || w.size == 1 { w.finish(); return }
         w.abort(code: code)

@@ -12,7 +12,8 @@ struct SpikeKitCommand: ParsableCommand {
         commandName: "spikekit",
         abstract: "Train deterministic and stochastic spiking neural networks with surrogate gradients.",
         subcommands: [DemoCommand.self, MatchCommand.self, ShdCommand.self, ClassifyCommand.self, EvaluateCommand.self,
-                      TheoryCommand.self, DataCommand.self, VerifyCommand.self, BenchCommand.self]
+                      TheoryCommand.self, DataCommand.self, VerifyCommand.self, BenchCommand.self,
+                      SweepCommand.self]
     )
 
     static func main() {
