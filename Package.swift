@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // The module cut (see Sources/SpikeKit/SpikeKit.swift and docs/Architecture.md):
@@ -12,6 +12,9 @@ import PackageDescription
 //   SpikeKitVerification reference cases
 //   SpikeKit          umbrella: `import SpikeKit` brings all of them
 //   spikekit          the command-line tool
+//   CMPI, SpikeKitMPI the MPI backend (data-parallel training, sweeps), compiled only with the package trait MPI:
+//                     `swift build -c release --traits MPI` (needs Open MPI or MPICH; see docs/MPI.md). Without the
+//                     trait their sources are empty and nothing needs a system package.
 //
 // Numeric modules build optimised even in debug (so `swift test` runs at release speed) and for the CPU that
 // compiles them (SIMD width and FMA decide kernel speed; see docs/Performance.md).
@@ -34,6 +37,9 @@ let package = Package(
         .library(name: "SpikeKitEngine", targets: ["SpikeKitEngine"]),
         .executable(name: "spikekit", targets: ["spikekit"]),
     ],
+    traits: [
+        .trait(name: "MPI", description: "Data-parallel training and sweeps on MPI (needs libopenmpi-dev or MPICH)."),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
@@ -47,13 +53,18 @@ let package = Package(
         .target(name: "SpikeKitExperiments", dependencies: ["SpikeKitEngine", numerics], swiftSettings: numericFlags),
         .target(name: "SpikeKitVerification", dependencies: ["SpikeKitEngine", "SpikeKitTheory", numerics],
                 swiftSettings: numericFlags),
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"]), .brew(["open-mpi"])]),
+        .target(name: "SpikeKitMPI", dependencies: [
+            "SpikeKitEngine", "SpikeKitFormats", .target(name: "CMPI", condition: .when(traits: ["MPI"])),
+        ]),
         .target(name: "SpikeKit", dependencies: [
             "SpikeKitFormats", "SpikeKitKernels", "SpikeKitEngine", "SpikeKitTheory", "SpikeKitExperiments",
             "SpikeKitVerification",
         ]),
         .executableTarget(
             name: "spikekit",
-            dependencies: ["SpikeKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["SpikeKit", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .target(name: "SpikeKitMPI", condition: .when(traits: ["MPI"]))]
         ),
         .testTarget(
             name: "SpikeKitTests",

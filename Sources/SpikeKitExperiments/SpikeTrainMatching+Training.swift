@@ -34,7 +34,7 @@ extension SpikeTrainMatching {
     /// (`trainer.loss`) and per-layer learning rates (`trainer.learning_rates`) as JSON metadata.
     public func checkpoint(_ state: TrainingState) throws -> Checkpoint {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys]  // the same bytes for the same state, in any process
         return Checkpoint(
             model: description, parameters: state.parameters, optimizer: state.optimizer, seed: configuration.seed,
             epoch: state.epoch,

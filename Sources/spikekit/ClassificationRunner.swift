@@ -14,7 +14,7 @@ struct ClassificationRunner {
 
     func run() throws {
         let variants = try options.variants()
-        try AtomicFile.createFolder(output)
+        try Cluster.write { try AtomicFile.createFolder(output) }
         let t0 = Date()
         let (train, valid, test) = try source.load(configuration, memoryLimit: options.limits.memoryLimit)
         let c = configuration
@@ -37,9 +37,11 @@ struct ClassificationRunner {
             summary += text
             runs.append((stochastic ? "stoch" : "det", history))
         }
-        try ClassificationPictures.comparison(runs, folder: output)
         print(summary, terminator: "")
-        try AtomicFile.write(summary, to: output + "/summary.txt")
+        try Cluster.write {
+            try ClassificationPictures.comparison(runs, folder: output)
+            try AtomicFile.write(summary, to: output + "/summary.txt")
+        }
         print("wrote \(output)/")
     }
 
@@ -54,7 +56,7 @@ struct ClassificationRunner {
                                    epochs: configuration.epochs, threads: threads)
         print("  \(name): " + estimate.text)
         try estimate.check(options.limits)
-        let sim = Simulator(architecture: exp.architecture, threads: options.threads)
+        let sim = Cluster.simulator(exp.architecture, threads: options.threads)
         let path = output + "/checkpoint-\(name).safetensors"
         var trainer: ClassificationTrainer
         if options.resume, FileManager.default.fileExists(atPath: path) {
@@ -80,9 +82,11 @@ struct ClassificationRunner {
         while !trainer.isFinished {
             if trainer.epochBatchesDone {
                 let m = try trainer.finishEpoch(simulator: sim)
-                try trainer.checkpoint(metadata: metadata).save(to: path)
-                try writeMetrics(trainer.state.history, to: output + "/metrics-\(name).csv")
-                try ClassificationPictures(folder: output, name: name).curves(trainer.state.history)
+                try Cluster.write {
+                    try trainer.checkpoint(metadata: metadata).save(to: path)
+                    try writeMetrics(trainer.state.history, to: output + "/metrics-\(name).csv")
+                    try ClassificationPictures(folder: output, name: name).curves(trainer.state.history)
+                }
                 var shown: [(name: String, value: Double)] = [("train_loss", m.trainLoss), ("train_accuracy", m.trainAccuracy),
                                                              ("valid_accuracy", m.validation.accuracy),
                                                              ("test_accuracy", m.test.accuracy)]
@@ -94,12 +98,14 @@ struct ClassificationRunner {
                 progress.update(epoch: s.epoch + 1, batch: s.batch,
                                 metrics: [("train_loss", s.lossSum / Double(max(s.seen, 1))),
                                           ("train_accuracy", Double(s.correct) / Double(max(s.seen, 1)))])
-                if s.batch % options.checkpointEvery == 0 { try trainer.checkpoint(metadata: metadata).save(to: path) }
+                if s.batch % options.checkpointEvery == 0, Cluster.writes { try trainer.checkpoint(metadata: metadata).save(to: path) }
             }
         }
         progress.finish()
-        try writeMetrics(trainer.state.history, to: output + "/metrics-\(name).csv")
-        try ClassificationPictures(folder: output, name: name).curves(trainer.state.history)
+        try Cluster.write {
+            try writeMetrics(trainer.state.history, to: output + "/metrics-\(name).csv")
+            try ClassificationPictures(folder: output, name: name).curves(trainer.state.history)
+        }
         return (try finalReport(exp, trainer: trainer, name: name, simulator: sim), trainer.state.history)
     }
 
@@ -132,7 +138,7 @@ struct ClassificationRunner {
     /// Cross-evaluation, Fano factor, pictures and the summary lines of one variant.
     func finalReport(_ exp: ClassificationExperiment, trainer: ClassificationTrainer, name: String, simulator sim: Simulator) throws -> String {
         let params = trainer.parameters
-        let other = Simulator(architecture: try NetworkArchitecture(exp.otherDescription()), threads: options.threads)
+        let other = Cluster.simulator(try NetworkArchitecture(exp.otherDescription()), threads: options.threads)
         let otherName = exp.stochastic ? "det" : "stoch"
         let crossValid = try exp.evaluate(params, on: exp.validation, simulator: other)
         let crossTest = try exp.evaluate(params, on: exp.test, simulator: other)
@@ -151,11 +157,11 @@ struct ClassificationRunner {
         }
         s += "\n  with the \(otherName) spike function (Fig. 7D): valid_accuracy \(f(crossValid.accuracy)), test_accuracy \(f(crossTest.accuracy))\n"
         let fig = ClassificationPictures(folder: output, name: name)
-        try fig.rasters(exp.record(params, samples: [0, 1], simulator: sim), dt: exp.training.dt,
-                        classNames: exp.training.classNames)
+        let recorded = try exp.record(params, samples: [0, 1], simulator: sim)
+        try Cluster.write { try fig.rasters(recorded, dt: exp.training.dt, classNames: exp.training.classNames) }
         if exp.stochastic, exp.configuration.fanoTrials >= 2 {
             let fano = try exp.fano(params, simulator: sim)
-            try fig.neuronOverTrials(fano, steps: exp.training.steps, dt: exp.training.dt)
+            try Cluster.write { try fig.neuronOverTrials(fano, steps: exp.training.steps, dt: exp.training.dt) }
             s += "  Fano factor over \(fano.trials) trials (window \(exp.configuration.fanoWindow)): "
                 + fano.fano.map { $0.map { f($0) } ?? "-" }.joined(separator: " / ") + "\n"
         }
@@ -166,7 +172,7 @@ struct ClassificationRunner {
         }
         cross.row([name, otherName, "validation", "\(crossValid.loss)", "\(crossValid.accuracy)"])
         cross.row([name, otherName, "test", "\(crossTest.loss)", "\(crossTest.accuracy)"])
-        try AtomicFile.write(cross.text, to: output + "/cross-evaluation-\(name).csv")
+        try Cluster.write { try AtomicFile.write(cross.text, to: output + "/cross-evaluation-\(name).csv") }
         return s
     }
 

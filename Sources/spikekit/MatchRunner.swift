@@ -43,11 +43,11 @@ struct MatchRunner {
         }
         print("  " + estimate.text)
         try estimate.check(options.limits)
-        try AtomicFile.createFolder(out)
+        try Cluster.write { try AtomicFile.createFolder(out) }
         for exp in experiments {
             let stochastic = exp.stochastic
             let name = stochastic ? "stoch" : "det"
-            let sim = Simulator(architecture: exp.architecture, threads: options.threads)
+            let sim = Cluster.simulator(exp.architecture, threads: options.threads)
             let checkpointPath = out + "/checkpoint-\(name).safetensors"
             var state = try exp.initialState()
             if let resume = options.resume {
@@ -67,7 +67,7 @@ struct MatchRunner {
             progress.label = name
             let t0 = Date()
             try exp.train(&state, until: config.epochs, simulator: sim, checkpointEvery: options.checkpointEvery,
-                          checkpointSeconds: options.checkpointSeconds, checkpointPath: checkpointPath) { m in
+                          checkpointSeconds: options.checkpointSeconds, checkpointPath: Cluster.writes ? checkpointPath : nil) { m in
                 var shown: [(name: String, value: Double)] = [("relative_loss", m.relativeLoss)]
                 if let v = m.vanRossum { shown.append(("van_rossum", v)) }
                 progress.finishEpoch(m.epoch + 1, metrics: shown)
@@ -76,13 +76,15 @@ struct MatchRunner {
             let seconds = Date().timeIntervalSince(t0)
             let history = state.history
             let final = try exp.evaluate(epoch: config.epochs, simulator: sim, parameters: state.parameters)
-            try writeMetrics(history, to: out + "/metrics-\(name).csv")
             histories.append((name, history))
-            try MatchPictures.write(experiment: exp, name: name, initial: initial.outputs, final: final.outputs,
-                                   epochs: config.epochs, folder: out)
+            try Cluster.write {
+                try writeMetrics(history, to: out + "/metrics-\(name).csv")
+                try MatchPictures.write(experiment: exp, name: name, initial: initial.outputs, final: final.outputs,
+                                       epochs: config.epochs, folder: out)
+            }
             finals.append((name, initial.metrics, final.metrics, seconds / Double(max(1, config.epochs - start))))
         }
-        try MatchPictures.writePlots(folder: out, histories: histories)
+        try Cluster.write { try MatchPictures.writePlots(folder: out, histories: histories) }
         var summary = ""
         for (name, i, f, spe) in finals {
             summary += "\(name): relative_loss (L2 loss / loss of a silent output) \(fmt(i.relativeLoss)) → \(fmt(f.relativeLoss)); "
@@ -93,7 +95,7 @@ struct MatchRunner {
             summary += String(format: "; %.2f ms per epoch\n", spe * 1000)
         }
         print(summary, terminator: "")
-        try AtomicFile.write(summary, to: out + "/summary.txt")
+        try Cluster.write { try AtomicFile.write(summary, to: out + "/summary.txt") }
         print("wrote \(out)/")
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SpikeKit
 
 #if canImport(Glibc)
@@ -14,7 +15,7 @@ struct SpikeKitCommand: ParsableCommand {
         abstract: "Train deterministic and stochastic spiking neural networks with surrogate gradients.",
         subcommands: [DemoCommand.self, MatchCommand.self, ShdCommand.self, ClassifyCommand.self, TrainCommand.self, ModelCommand.self,
                       EvaluateCommand.self, TheoryCommand.self, DataCommand.self, VerifyCommand.self, BenchCommand.self,
-                      NIRCommand.self]
+                      NIRCommand.self, SweepCommand.self]
     )
 
     static func main() {
@@ -37,11 +38,29 @@ struct SpikeKitCommand: ParsableCommand {
         // killing the process with SIGXFSZ and leaving its temporary file behind.
         signal(SIGXFSZ, SIG_IGN)
         #endif
+        var parsed = false
         do {
+            try Cluster.start()
             var command = try parseAsRoot()
+            parsed = true
             try command.run()
         } catch {
+            let code = exitCode(for: error).rawValue
+            if !parsed {
+                // Bad options: every rank meets them alike; rank 0 reports, all end normally.
+                Cluster.fail(code: code, parsing: true)
+                if Cluster.world.isRoot { exit(withError: error) }
+                Foundation.exit(code)
+            }
+            if Cluster.world.size > 1 {
+                // A failure during a run ends the whole job (the other ranks may be waiting for this one); the rank
+                // that met it reports it.
+                FileHandle.standardError.write(Data("Error (rank \(Cluster.world.rank)): \(fullMessage(for: error))\n".utf8))
+                Cluster.fail(code: code, parsing: false)
+            }
+            Cluster.fail(code: code, parsing: true)
             exit(withError: error)
         }
+        Cluster.finish()
     }
 }

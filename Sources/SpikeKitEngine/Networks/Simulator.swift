@@ -24,12 +24,16 @@ public struct SimulationResult: Sendable {
 ///
 /// Every sample's forward and backward pass is independent, so the batch is split into fixed slots of samples;
 /// each slot accumulates its own gradient in sample order and the slots are summed in slot order. The result is
-/// therefore bit-identical for any thread count. Memory is per thread (one sample's T × neurons buffers), so BPTT
+/// therefore bit-identical for any thread count. With a `BatchExchange` of P processes each process computes a
+/// contiguous block of the slots and the blocks are exchanged before the slot-order sum, so the result is also
+/// bit-identical for any P (see `BatchExchange`). Memory is per thread (one sample's T × neurons buffers), so BPTT
 /// memory does not grow with the batch.
 public final class Simulator: @unchecked Sendable {
     public let architecture: NetworkArchitecture
     /// Worker threads used for a batch.
     public let threads: Int
+    /// The processes sharing each batch (`SingleProcess` unless built for a cluster run).
+    public let exchange: any BatchExchange
     private let feedForward: [PackedConnection]
     private let recurrent: [PackedConnection?]
     private let passes: [LayerPass]
@@ -54,9 +58,12 @@ public final class Simulator: @unchecked Sendable {
     /// Upper bound on gradient slots (fixed, independent of the thread count).
     static let maxSlots = 64
 
-    /// Builds a simulator for `architecture` with `threads` workers (default: `Parallel.defaultThreadCount`).
-    public init(architecture: NetworkArchitecture, threads: Int? = nil) {
+    /// Builds a simulator for `architecture` with `threads` workers (default: `Parallel.defaultThreadCount`),
+    /// sharing every batch with the processes of `exchange`. Every process of the exchange must call `run` with the
+    /// same arguments in the same order.
+    public init(architecture: NetworkArchitecture, threads: Int? = nil, exchange: any BatchExchange = SingleProcess()) {
         self.architecture = architecture
+        self.exchange = exchange
         self.threads = max(1, threads ?? Parallel.defaultThreadCount)
         feedForward = architecture.layers.map { PackedConnection(geometry: $0.feedForward) }
         recurrent = architecture.layers.map { $0.recurrent.map(PackedConnection.init(geometry:)) }
@@ -209,16 +216,21 @@ public final class Simulator: @unchecked Sendable {
             recGradOffset: recGradOffset, biasGradOffset: biasGradOffset, lossOut: lossBuf, countOut: countBuf, outputOut: outputBuf,
             spikesOut: spikeBufs, surrogatesOut: sdBufs, supplied: suppliedNoise, philox: Philox(seed: seed), iteration: iteration,
             sharedFirstDrive: sharedDrive)
+        // This process's block of slots and the samples in them (slot s starts at sample B·s/S).
+        let P = exchange.size, rank = exchange.rank
+        let slotOffsets = (0 ... P).map { slots * $0 / P }
+        let sampleOffsets = slotOffsets.map { B * $0 / slots }
+        let mySlots = slotOffsets[rank] ..< slotOffsets[rank + 1]
         let errors = ErrorBox()
-        let workers = min(threads, slots)
+        let workers = min(threads, mySlots.count)
         let spaces = workspaces
         // With a shared input gradient the slots never hold the first layer's feed-forward gradient (it starts the
         // packed layout): those elements are neither cleared nor summed.
         let unused = sharedInputGradient ? ffGradOffset[0] + feedForward[0].weightCount : 0
         let zeroSlots = slotGrads.map(UnsafeSendable.init), slotSize = slotStride
-        Parallel.forEachWorker(workers) { w in
-            var slot = w
-            while slot < slots {
+        if workers > 0 { Parallel.forEachWorker(workers) { w in
+            var slot = mySlots.lowerBound + w
+            while slot < mySlots.upperBound {
                 // Each worker clears the slots it fills (in parallel, and leaving them in its cache).
                 zeroSlots.map { ($0.pointer + slot * slotSize + unused).update(repeating: 0, count: slotSize - unused) }
                 for b in Parallel.range(slot, of: slots, count: B) {
@@ -226,6 +238,11 @@ public final class Simulator: @unchecked Sendable {
                 }
                 slot += workers
             }
+        } }
+        if P > 1 {
+            try exchangeBlocks(failed: errors.error != nil, slotOffsets: slotOffsets, sampleOffsets: sampleOffsets,
+                               slotGrads: slotGrads, slotStride: slotStride, losses: lossBuf, counts: countBuf,
+                               output: outputBuf, spikes: spikeBufs, surrogates: sdBufs, steps: T)
         }
         if let e = errors.error { throw e }
         let sampleLoss = Array(UnsafeBufferPointer(start: lossBuf, count: B))
@@ -300,6 +317,32 @@ public final class Simulator: @unchecked Sendable {
             }
         }
         return result
+    }
+
+    /// Hands every process every block of a batch: first whether any process failed (so that all of them stop
+    /// together), then the slot gradients and the per-sample results.
+    private func exchangeBlocks(failed: Bool, slotOffsets: [Int], sampleOffsets: [Int], slotGrads: UnsafeMutablePointer<Float>?,
+                                slotStride: Int, losses: UnsafeMutablePointer<Double>, counts: UnsafeMutablePointer<Int>,
+                                output: UnsafeMutablePointer<Float>?, spikes: [UnsafeMutablePointer<Float>?],
+                                surrogates: [UnsafeMutablePointer<Float>?], steps T: Int) throws {
+        let P = exchange.size
+        var flags = [UInt8](repeating: 0, count: P)
+        flags[exchange.rank] = failed ? 1 : 0
+        try flags.withUnsafeMutableBufferPointer {
+            try exchange.allGather($0.baseAddress!, itemOffsets: Array(0 ... P), valuesPerItem: 1)
+        }
+        if !failed, let q = flags.firstIndex(of: 1) {
+            throw SpikeKitError.invalidConfiguration("process \(q) of \(P) failed on this batch")
+        }
+        if failed { return }
+        if let slotGrads { try exchange.allGather(slotGrads, itemOffsets: slotOffsets, valuesPerItem: slotStride) }
+        try exchange.allGather(losses, itemOffsets: sampleOffsets, valuesPerItem: 1)
+        try exchange.allGather(counts, itemOffsets: sampleOffsets, valuesPerItem: architecture.layers.count)
+        if let output { try exchange.allGather(output, itemOffsets: sampleOffsets, valuesPerItem: T * architecture.outputShape.count) }
+        for (i, l) in architecture.layers.enumerated() {
+            if let p = spikes[i] { try exchange.allGather(p, itemOffsets: sampleOffsets, valuesPerItem: T * l.shape.count) }
+            if let p = surrogates[i] { try exchange.allGather(p, itemOffsets: sampleOffsets, valuesPerItem: T * l.shape.count) }
+        }
     }
 
     private func checkTargets(loss: LossFunction, targets: Targets?, batch B: Int, steps T: Int) throws {
