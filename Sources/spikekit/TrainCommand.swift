@@ -149,7 +149,7 @@ struct TrainCommand: ParsableCommand {
             let (t, v) = try SHDDataset.validationSplit(count: training.count, seed: seed, fraction: validationFraction)
             (training, validation) = (training.subset(t), training.subset(v))
         }
-        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        try Cluster.write { try AtomicFile.createFolder(output) }
         let path = output + "/checkpoint.safetensors"
         let metadata = ["train.data": dataJSON(raster), "command": CommandLine.arguments.joined(separator: " ")]
         var trainer: Trainer
@@ -173,26 +173,30 @@ struct TrainCommand: ParsableCommand {
                                   optimizer: optimizerConfiguration.makeOptimizer(), training: training, validation: validation,
                                   test: testing, configuration: configuration(layers: architecture.layers.count), threads: threads)
         }
-        try network.save(to: output + "/model.json")
+        // Under mpirun every rank simulates its share of each batch; rank 0 alone writes.
+        trainer.use(Cluster.simulator(architecture, threads: threads))
+        try Cluster.write { try network.save(to: output + "/model.json") }
         let name = (model as NSString).lastPathComponent
         print("train \(name): \(training.count) training, \(validation?.count ?? 0) validation, \(testing.count) test samples of "
             + "\(raster.steps) steps × \(raster.channels) units (Δt \(network.dt * 1000) ms, window \(String(format: "%g", raster.duration)) s); "
             + "loaded in \(String(format: "%.1f", Date().timeIntervalSince(t0))) s")
         print("  \(trainer.loss.name) loss, \(optimizer) lr \(learningRate), \(trainer.configuration.epochs) epochs, batch \(batchSize), "
             + "seed \(seed), output \(output)")
-        var callbacks: [any TrainingCallback] = [
-            ProgressCallback(name: name),
-            CheckpointCallback(path: path, everyBatches: checkpointEvery > 0 ? checkpointEvery : nil,
-                               everySeconds: checkpointMinutes.map { $0 * 60 }, metadata: metadata),
-            TrainOutputs(folder: output),
-        ]
+        let processes = trainer.simulator.exchange.size
+        if processes > 1 { print("  \(processes) processes share every batch; rank 0 writes") }
+        var callbacks: [any TrainingCallback] = [ProgressCallback(name: name)]
+        if Cluster.writes {
+            callbacks.append(CheckpointCallback(path: path, everyBatches: checkpointEvery > 0 ? checkpointEvery : nil,
+                                                everySeconds: checkpointMinutes.map { $0 * 60 }, metadata: metadata))
+            callbacks.append(TrainOutputs(folder: output))
+        }
         if earlyStopping > 0 {
             callbacks.append(EarlyStopping(monitor: EarlyStopping.Monitor(rawValue: monitor)!, patience: earlyStopping))
         }
         try trainer.fit(callbacks: callbacks)
         let summary = TrainOutputs.summary(trainer, model: model)
         print(summary, terminator: "")
-        try AtomicFile.write(summary, to: output + "/summary.txt")
+        try Cluster.write { try AtomicFile.write(summary, to: output + "/summary.txt") }
         print("wrote \(output)/")
     }
 

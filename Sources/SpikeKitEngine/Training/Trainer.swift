@@ -36,7 +36,7 @@ public struct Trainer: @unchecked Sendable {
     public internal(set) var position: TrainingPosition
     /// The metrics of every completed epoch.
     public internal(set) var history: [EpochMetrics]
-    private(set) var simulator: Simulator
+    package private(set) var simulator: Simulator
     private var order: (epoch: Int, indices: [Int])?
 
     /// A fresh run.

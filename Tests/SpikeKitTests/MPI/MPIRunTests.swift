@@ -133,6 +133,41 @@ struct MPIRunTests {
         }
     }
 
+    /// `spikekit train` on a model file with every layer kind (conv-lif with a conv recurrence, stochastic lif with a
+    /// dense recurrence, readout) under 2 and 3 processes: the metrics and the checkpoint's weights and optimizer
+    /// state of one process, bit for bit; stopped after one epoch under 3 and resumed under 2, the same again.
+    @Test func trainGivesTheBitsOfOneProcess() throws {
+        let data = folder()
+        try MPIRun.run(["classify", "--dataset", "randman", "--classes", "3", "--units", "40", "--steps", "30",
+                        "--samples-per-class", "20", "--export", data + "/data.h5", "--epochs", "0", "--output", "x"],
+                       processes: nil, in: data)
+        var model = try NetworkDescription.load(path: TestPaths.root + "/Examples/models/every-layer-kind.json")
+        model.layers[1].spike = try SpikeFunction(escape: .sigmoid(beta: 10), surrogate: .superspike(beta: 10))
+        try model.save(to: data + "/model.json")
+        let train = ["train", "--model", data + "/model.json", "--train", data + "/data.h5", "--test", data + "/data.h5",
+                     "--validation-fraction", "0.2", "--nu", "20", "--optimizer", "adam", "--batch", "16", "--threads", "1",
+                     "--output", "out"]
+        let one = folder()
+        try MPIRun.run(train + ["--epochs", "2"], processes: nil, in: one)
+        func tensors(_ f: String) throws -> [String: [UInt32]] {
+            try Safetensors.read(path: f + "/out/checkpoint.safetensors").tensors.mapValues { $0.scalars.map(\.bitPattern) }
+        }
+        let reference = try tensors(one)
+        #expect(reference.count >= 5)
+        for n in [2, 3] {
+            let many = folder()
+            let text = try MPIRun.run(train + ["--epochs", "2"], processes: n, in: many)
+            #expect(text.contains("\(n) processes share every batch"))
+            #expect(try metrics(many + "/out/metrics.csv") == (try metrics(one + "/out/metrics.csv")), "-np \(n) metrics")
+            #expect(try tensors(many) == reference, "-np \(n) weights and optimizer state")
+        }
+        let resumed = folder()
+        try MPIRun.run(train + ["--epochs", "1"], processes: 3, in: resumed)
+        try MPIRun.run(train + ["--epochs", "2", "--resume"], processes: 2, in: resumed)
+        #expect(try metrics(resumed + "/out/metrics.csv") == (try metrics(one + "/out/metrics.csv")))
+        #expect(try tensors(resumed) == reference)
+    }
+
     /// Spike-train matching (the stochastic network's batch is its 4 trials of one stimulus): every file but the
     /// timed summary byte for byte, checkpoints included.
     @Test func matchGivesTheSameFilesForTwoAndThreeProcesses() throws {
