@@ -51,12 +51,39 @@ struct TrainCommand: ParsableCommand {
     var lowerRegularizerStrength: Double = 0
     @Option(parsing: .unconditional, help: "Threshold of the per-neuron lower bound, spikes per neuron and sample.")
     var lowerRegularizerThreshold: Double = 1
-    @Option(help: "Optimizer: smorms3, adam or gradient-descent.")
+    @Option(help: "Optimizer: smorms3, adam, adamw (Adam with decoupled weight decay) or gradient-descent.")
     var optimizer: String = "smorms3"
-    @Option(name: .customLong("lr"), parsing: .unconditional, help: "Learning rate η.")
+    @Option(name: .customLong("lr"), parsing: .unconditional, help: "Learning rate η (the base rate of a schedule).")
     var learningRate: Double = 0.01
     @Option(name: .customLong("lr-scales"), help: "Per-layer factors of η, comma-separated, one per layer (gradient scales).")
     var learningRateScales: String?
+    @Option(parsing: .unconditional, help: """
+        Weight decay λ (default 0; adamw: 0.01): L2, added to the gradient like PyTorch's weight_decay, unless \
+        --decoupled-weight-decay or adamw.
+        """)
+    var weightDecay: Double?
+    @Flag(help: "Decoupled weight decay (AdamW's form, any optimizer): w ← w (1 − η λ) before the step.")
+    var decoupledWeightDecay = false
+    @Flag(help: "Do not decay the biases (default: every parameter is decayed, as in PyTorch).")
+    var noBiasDecay = false
+    @Option(parsing: .unconditional, help: "Clip the gradients to this global L2 norm before each step (clip_grad_norm_; default: off).")
+    var clipGradNorm: Double?
+    @Option(help: "Learning-rate schedule: constant, step (--lr-step-epochs, --lr-gamma) or cosine (to --lr-min over --epochs).")
+    var lrSchedule: String = "constant"
+    @Option(help: "step: epochs between drops of the learning rate.")
+    var lrStepEpochs: Int?
+    @Option(parsing: .unconditional, help: "step: factor of each drop (default 0.1).")
+    var lrGamma: Double?
+    @Option(parsing: .unconditional, help: "cosine: the final learning rate η_min (default 0).")
+    var lrMin: Double?
+    @Flag(help: "Change the scheduled learning rate every batch instead of once per epoch.")
+    var lrPerBatch = false
+    @Option(help: "Linear warm-up of the learning rate over N epochs (default 0: none).")
+    var warmupEpochs: Int = 0
+    @Option(help: "Linear warm-up of the learning rate over N batches (default 0: none).")
+    var warmupBatches: Int = 0
+    @Option(parsing: .unconditional, help: "First factor of the warm-up, in (0, 1] (default 1/3, PyTorch's LinearLR).")
+    var warmupStartFactor: Double?
 
     @Option(help: "Training epochs.")
     var epochs: Int = 20
@@ -105,6 +132,7 @@ struct TrainCommand: ParsableCommand {
         if let d = duration, !(d.isFinite && d > 0) { throw ValidationError("--duration must be a positive number of seconds") }
         if let m = checkpointMinutes, !(m.isFinite && m > 0) { throw ValidationError("--checkpoint-minutes must be positive") }
         guard learningRate.isFinite, learningRate > 0 else { throw ValidationError("--lr must be positive, got \(learningRate)") }
+        try validateOptimizerOptions()
         guard validationFraction >= 0, validationFraction < 1 else { throw ValidationError("--validation-fraction must be in [0, 1)") }
         if valid != nil, validationFraction > 0 { throw ValidationError("give --valid or --validation-fraction, not both") }
         guard EarlyStopping.Monitor(rawValue: monitor) != nil else { throw ValidationError("--monitor must be valid-loss or valid-accuracy, not '\(monitor)'") }
@@ -159,6 +187,11 @@ struct TrainCommand: ParsableCommand {
             guard ck.metadata["train.data"] == metadata["train.data"] else {
                 throw CommandError("\(path) was trained on other data or binning than these options describe")
             }
+            if let text = ck.metadata[Trainer.MetadataKey.configuration],
+               let saved = try? JSONDecoder().decode(TrainerConfiguration.self, from: Data(text.utf8)),
+               let s = saved.learningRateSchedule, s.kind == .cosine, s.cosineEpochs == nil, saved.epochs != epochs {
+                throw CommandError("--epochs cannot change on resume with --lr-schedule cosine (the schedule spans the run's \(saved.epochs) epochs)")
+            }
             trainer = try Trainer(resuming: ck, training: training, validation: validation, test: testing, epochs: epochs, threads: threads)
             let saved = trainer.configuration
             var mine = try configuration(layers: architecture.layers.count)
@@ -180,7 +213,7 @@ struct TrainCommand: ParsableCommand {
         print("train \(name): \(training.count) training, \(validation?.count ?? 0) validation, \(testing.count) test samples of "
             + "\(raster.steps) steps × \(raster.channels) units (Δt \(network.dt * 1000) ms, window \(String(format: "%g", raster.duration)) s); "
             + "loaded in \(String(format: "%.1f", Date().timeIntervalSince(t0))) s")
-        print("  \(trainer.loss.name) loss, \(optimizer) lr \(learningRate), \(trainer.configuration.epochs) epochs, batch \(batchSize), "
+        print("  \(trainer.loss.name) loss, \(optimizerSummary), \(trainer.configuration.epochs) epochs, batch \(batchSize), "
             + "seed \(seed), output \(output)")
         let processes = trainer.simulator.exchange.size
         if processes > 1 { print("  \(processes) processes share every batch; rank 0 writes") }
@@ -200,18 +233,85 @@ struct TrainCommand: ParsableCommand {
         print("wrote \(output)/")
     }
 
-    var optimizerConfiguration: OptimizerConfiguration {
-        switch optimizer {
-        case "adam": return .adam(learningRate: Float(learningRate), beta1: 0.9, beta2: 0.999, epsilon: 1e-8)
-        case "gradient-descent": return .gradientDescent(learningRate: Float(learningRate))
-        default: return .smorms3(learningRate: Float(learningRate), epsilon: 1e-16)
+    /// The optimizer options' one-line errors.
+    func validateOptimizerOptions() throws {
+        guard ["smorms3", "adam", "adamw", "gradient-descent"].contains(optimizer) else {
+            throw ValidationError("--optimizer must be smorms3, adam, adamw or gradient-descent, not '\(optimizer)'")
+        }
+        if let w = weightDecay, !(w.isFinite && w >= 0) { throw ValidationError("--weight-decay must be a non-negative number, got \(w)") }
+        let decays = weightDecay.map { $0 > 0 } ?? (optimizer == "adamw")
+        if decoupledWeightDecay, !decays { throw ValidationError("--decoupled-weight-decay needs a positive --weight-decay") }
+        if noBiasDecay, !decays { throw ValidationError("--no-bias-decay needs weight decay (--weight-decay or --optimizer adamw)") }
+        if let c = clipGradNorm, !(c.isFinite && c > 0) { throw ValidationError("--clip-grad-norm must be positive, got \(c)") }
+        guard LearningRateSchedule.Kind(rawValue: lrSchedule) != nil else {
+            throw ValidationError("--lr-schedule must be constant, step or cosine, not '\(lrSchedule)'")
+        }
+        if lrSchedule == "step", lrStepEpochs == nil { throw ValidationError("--lr-schedule step needs --lr-step-epochs") }
+        if lrSchedule != "step", lrStepEpochs != nil || lrGamma != nil {
+            throw ValidationError("--lr-step-epochs and --lr-gamma need --lr-schedule step")
+        }
+        if let k = lrStepEpochs, k < 1 { throw ValidationError("--lr-step-epochs must be at least 1, got \(k)") }
+        if let g = lrGamma, !(g.isFinite && g > 0) { throw ValidationError("--lr-gamma must be positive, got \(g)") }
+        if lrSchedule != "cosine", lrMin != nil { throw ValidationError("--lr-min needs --lr-schedule cosine") }
+        if let m = lrMin, !(m.isFinite && m >= 0) { throw ValidationError("--lr-min must be a non-negative number, got \(m)") }
+        if warmupEpochs < 0 || warmupBatches < 0 { throw ValidationError("--warmup-epochs and --warmup-batches must be at least 0") }
+        if warmupEpochs > 0, warmupBatches > 0 { throw ValidationError("give --warmup-epochs or --warmup-batches, not both") }
+        if let f = warmupStartFactor {
+            guard warmupEpochs > 0 || warmupBatches > 0 else {
+                throw ValidationError("--warmup-start-factor needs --warmup-epochs or --warmup-batches")
+            }
+            guard f > 0, f <= 1 else { throw ValidationError("--warmup-start-factor must be in (0, 1], got \(f)") }
+        }
+        if lrPerBatch, learningRateSchedule == nil {
+            throw ValidationError("--lr-per-batch needs --lr-schedule step or cosine, or a warm-up")
         }
     }
 
-    func configuration(layers: Int) throws -> TrainerConfiguration {
-        guard ["smorms3", "adam", "gradient-descent"].contains(optimizer) else {
-            throw CommandError("--optimizer must be smorms3, adam or gradient-descent, not '\(optimizer)'")
+    /// The weight decay the options ask for.
+    var weightDecayOption: WeightDecay {
+        WeightDecay(Float(weightDecay ?? (optimizer == "adamw" ? 0.01 : 0)),
+                    decoupled: decoupledWeightDecay || optimizer == "adamw", decaysBiases: !noBiasDecay)
+    }
+
+    var optimizerConfiguration: OptimizerConfiguration {
+        let wd = weightDecayOption
+        switch optimizer {
+        case "adam", "adamw": return .adam(learningRate: Float(learningRate), beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: wd)
+        case "gradient-descent": return .gradientDescent(learningRate: Float(learningRate), weightDecay: wd)
+        default: return .smorms3(learningRate: Float(learningRate), epsilon: 1e-16, weightDecay: wd)
         }
+    }
+
+    /// The schedule the options ask for; nil for a constant rate without warm-up (the configuration of a run
+    /// without these options).
+    var learningRateSchedule: LearningRateSchedule? {
+        let kind = LearningRateSchedule.Kind(rawValue: lrSchedule) ?? .constant
+        guard kind != .constant || warmupEpochs > 0 || warmupBatches > 0 else { return nil }
+        return LearningRateSchedule(kind: kind, interval: lrPerBatch ? .batch : .epoch, stepEpochs: lrStepEpochs ?? 1,
+                                    gamma: lrGamma ?? 0.1, minimum: lrMin ?? 0, warmupEpochs: warmupEpochs,
+                                    warmupBatches: warmupBatches, warmupStartFactor: warmupStartFactor ?? 1.0 / 3)
+    }
+
+    /// The optimizer options in words, for the start line.
+    var optimizerSummary: String {
+        var parts = ["\(optimizer) lr \(learningRate)"]
+        let wd = weightDecayOption
+        if wd.isActive {
+            parts.append("weight decay \(wd.coefficient) (\(wd.decoupled ? "decoupled" : "L2")\(wd.decaysBiases ? "" : ", biases not decayed"))")
+        }
+        if let c = clipGradNorm { parts.append("gradients clipped to norm \(c)") }
+        if let s = learningRateSchedule {
+            var d = s.kind.rawValue
+            if s.kind == .step { d += " ×\(s.gamma) every \(s.stepEpochs) epochs" }
+            if s.kind == .cosine { d += " to \(s.minimum)" }
+            if s.warmupEpochs > 0 { d += " with warm-up over \(s.warmupEpochs) epochs" }
+            if s.warmupBatches > 0 { d += " with warm-up over \(s.warmupBatches) batches" }
+            parts.append("learning rate \(d), per \(s.interval.rawValue)")
+        }
+        return parts.joined(separator: ", ")
+    }
+
+    func configuration(layers: Int) throws -> TrainerConfiguration {
         var scales: [Double]?
         if let s = learningRateScales {
             let parts = s.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
@@ -222,6 +322,7 @@ struct TrainCommand: ParsableCommand {
         }
         let c = TrainerConfiguration(epochs: epochs, batchSize: batchSize, evaluationBatchSize: evaluationBatchSize, seed: seed,
                                      shuffle: !noShuffle, learningRateScales: scales,
+                                     learningRateSchedule: learningRateSchedule, gradientClipNorm: clipGradNorm,
                                      initialization: FluctuationDrivenInit(sigmaU: sigmaU, nu: nu, alpha: alpha),
                                      fanoTrials: fanoTrials, fanoEvery: fanoEvery)
         do { try c.validate(layers: layers) } catch SpikeKitError.invalidConfiguration(let m) { throw CommandError(m) }

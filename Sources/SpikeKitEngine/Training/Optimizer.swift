@@ -6,13 +6,15 @@ import RealModule
 ///
 /// Every element w of every parameter array is updated independently from its gradient ∇ = ∂L/∂w (and, for the
 /// adaptive methods, per-element state that the optimizer keeps between steps). The parameters are visited in
-/// the order of `NetworkParameters.named` (`layer<i>.weight`, then `layer<i>.recurrent`).
+/// the order of `NetworkParameters.named` (`layer<i>.weight`, `layer<i>.recurrent`, `layer<i>.bias`). Every
+/// optimizer takes an optional `WeightDecay` (L2 added to the gradient, or decoupled as in AdamW).
 ///
 /// The per-element state can be read as named tensors (`state`) and restored (`restoreState(_:for:)`), so a
 /// training run saved to a `Checkpoint` continues exactly as if it had not been interrupted. State tensor names
 /// are `<parameter name>.<moment>` (for example `layer0.weight.g2`), plus optimizer-wide scalars such as `step`.
 public protocol Optimizer: Sendable {
-    /// The step size η.
+    /// The step size η. Settable between steps: a `Trainer` with a `LearningRateSchedule` sets it to the
+    /// scheduled rate for each step and back to the base rate afterwards.
     var learningRate: Float { get set }
 
     /// The kind and hyperparameters, enough to build a fresh optimizer of the same kind.
@@ -32,78 +34,162 @@ public protocol Optimizer: Sendable {
     mutating func restoreState(_ state: [String: Tensor], for parameters: NetworkParameters) throws
 }
 
+/// Weight decay of an optimizer, in one of PyTorch's two forms (λ = `coefficient`):
+/// - L2 (`decoupled == false`, the `weight_decay` of `torch.optim.SGD` and `torch.optim.Adam`): the optimizer
+///   sees ∇ + λ w instead of ∇ (w before the step), so the adaptive optimizers normalise the decay term too;
+/// - decoupled (`decoupled == true`, `torch.optim.AdamW`, Loshchilov & Hutter 2019): w ← w (1 − η λ) first, with
+///   the step's η (scheduled), then the optimizer's own update from the plain ∇.
+///
+/// PyTorch decays every parameter given to the optimizer, biases included; so does SpikeKit by default
+/// (`decaysBiases == true`). With `decaysBiases == false` the `layer<i>.bias` arrays are updated without decay.
+/// λ = 0 is no decay: the update is exactly the optimizer's without the option.
+public struct WeightDecay: Equatable, Sendable {
+    /// λ, at least 0.
+    public var coefficient: Float
+    /// Decoupled (AdamW) instead of L2.
+    public var decoupled: Bool
+    /// Whether the biases (`layer<i>.bias`) are decayed too.
+    public var decaysBiases: Bool
+
+    /// Weight decay λ = `coefficient`, L2 unless `decoupled`, biases included unless `decaysBiases` is false.
+    public init(_ coefficient: Float, decoupled: Bool = false, decaysBiases: Bool = true) {
+        self.coefficient = coefficient
+        self.decoupled = decoupled
+        self.decaysBiases = decaysBiases
+    }
+
+    /// No decay.
+    public static let none = WeightDecay(0)
+    /// L2 decay (`torch.optim.SGD` / `torch.optim.Adam` `weight_decay`).
+    public static func l2(_ coefficient: Float, decaysBiases: Bool = true) -> WeightDecay {
+        WeightDecay(coefficient, decoupled: false, decaysBiases: decaysBiases)
+    }
+    /// Decoupled decay (`torch.optim.AdamW`).
+    public static func decoupled(_ coefficient: Float, decaysBiases: Bool = true) -> WeightDecay {
+        WeightDecay(coefficient, decoupled: true, decaysBiases: decaysBiases)
+    }
+
+    /// Equal when both are off (λ = 0, whatever the flags), else when every field is.
+    public static func == (a: WeightDecay, b: WeightDecay) -> Bool {
+        if !a.isActive && !b.isActive { return true }
+        return a.coefficient == b.coefficient && a.decoupled == b.decoupled && a.decaysBiases == b.decaysBiases
+    }
+
+    /// Whether the option changes anything (λ > 0).
+    public var isActive: Bool { coefficient != 0 }
+
+    /// Whether λ is a finite non-negative number.
+    public var isValid: Bool { coefficient.isFinite && coefficient >= 0 }
+
+    /// λ for the array `name` (0 for a bias when biases are excluded).
+    func coefficient(for name: String) -> Float {
+        !decaysBiases && name.hasSuffix(".bias") ? 0 : coefficient
+    }
+}
+
 /// The kind and hyperparameters of an optimizer, as stored in a checkpoint's metadata (key `spikekit.optimizer`):
-/// `{"kind": "smorms3", "learning_rate": 0.01, "epsilon": 1e-16}`.
+/// `{"kind": "smorms3", "learning_rate": 0.01, "epsilon": 1e-16}`, with `"weight_decay": λ`,
+/// `"decoupled_weight_decay": true|false` and `"decay_biases": true|false` added when λ > 0 (AdamW is `adam` with
+/// decoupled decay).
 public enum OptimizerConfiguration: Codable, Equatable, Sendable {
     /// Plain gradient descent, w ← w - η∇.
-    case gradientDescent(learningRate: Float)
+    case gradientDescent(learningRate: Float, weightDecay: WeightDecay = .none)
     /// SMORMS3 (Funk 2015), as in SPEC section 7.
-    case smorms3(learningRate: Float, epsilon: Float)
-    /// Adam (Kingma & Ba 2015) in PyTorch's form with bias correction.
-    case adam(learningRate: Float, beta1: Float, beta2: Float, epsilon: Float)
+    case smorms3(learningRate: Float, epsilon: Float, weightDecay: WeightDecay = .none)
+    /// Adam (Kingma & Ba 2015) in PyTorch's form with bias correction; with decoupled weight decay, AdamW.
+    case adam(learningRate: Float, beta1: Float, beta2: Float, epsilon: Float, weightDecay: WeightDecay = .none)
+
+    /// AdamW (`torch.optim.AdamW`, whose default λ is 0.01): Adam with decoupled weight decay.
+    public static func adamW(learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
+                             weightDecay: Float = 0.01, decaysBiases: Bool = true) -> OptimizerConfiguration {
+        .adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+              weightDecay: .decoupled(weightDecay, decaysBiases: decaysBiases))
+    }
 
     /// A fresh optimizer (no state) of this kind.
     public func makeOptimizer() -> any Optimizer {
         switch self {
-        case .gradientDescent(let lr): return GradientDescent(learningRate: lr)
-        case .smorms3(let lr, let eps): return SMORMS3(learningRate: lr, epsilon: eps)
-        case .adam(let lr, let b1, let b2, let eps): return Adam(learningRate: lr, beta1: b1, beta2: b2, epsilon: eps)
+        case .gradientDescent(let lr, let wd): return GradientDescent(learningRate: lr, weightDecay: wd)
+        case .smorms3(let lr, let eps, let wd): return SMORMS3(learningRate: lr, epsilon: eps, weightDecay: wd)
+        case .adam(let lr, let b1, let b2, let eps, let wd):
+            return Adam(learningRate: lr, beta1: b1, beta2: b2, epsilon: eps, weightDecay: wd)
+        }
+    }
+
+    /// The weight decay.
+    public var weightDecay: WeightDecay {
+        switch self {
+        case .gradientDescent(_, let wd), .smorms3(_, _, let wd), .adam(_, _, _, _, let wd): return wd
         }
     }
 
     private enum CodingKeys: String, CodingKey {
         case kind, epsilon, beta1, beta2
         case learningRate = "learning_rate"
+        case weightDecay = "weight_decay"
+        case decoupledWeightDecay = "decoupled_weight_decay"
+        case decayBiases = "decay_biases"
     }
 
     /// Reads `{"kind": ..., "learning_rate": ..., ...}`; missing hyperparameters take their defaults
-    /// (SMORMS3 ε = 1e-16; Adam β1 = 0.9, β2 = 0.999, ε = 1e-8). Rejects a negative or non-finite learning rate
-    /// or ε, and β outside [0, 1).
+    /// (SMORMS3 ε = 1e-16; Adam β1 = 0.9, β2 = 0.999, ε = 1e-8; no weight decay, L2 when decay is given, biases
+    /// decayed). Rejects a negative or non-finite learning rate, ε or weight decay, and β outside [0, 1).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let kind = try c.decode(String.self, forKey: .kind)
         let lr = try c.decode(Float.self, forKey: .learningRate)
+        let wd = WeightDecay(try c.decodeIfPresent(Float.self, forKey: .weightDecay) ?? 0,
+                             decoupled: try c.decodeIfPresent(Bool.self, forKey: .decoupledWeightDecay) ?? false,
+                             decaysBiases: try c.decodeIfPresent(Bool.self, forKey: .decayBiases) ?? true)
         switch kind {
-        case "gradient-descent": self = .gradientDescent(learningRate: lr)
-        case "smorms3": self = .smorms3(learningRate: lr, epsilon: try c.decodeIfPresent(Float.self, forKey: .epsilon) ?? 1e-16)
+        case "gradient-descent": self = .gradientDescent(learningRate: lr, weightDecay: wd)
+        case "smorms3":
+            self = .smorms3(learningRate: lr, epsilon: try c.decodeIfPresent(Float.self, forKey: .epsilon) ?? 1e-16, weightDecay: wd)
         case "adam":
             self = .adam(learningRate: lr, beta1: try c.decodeIfPresent(Float.self, forKey: .beta1) ?? 0.9,
                          beta2: try c.decodeIfPresent(Float.self, forKey: .beta2) ?? 0.999,
-                         epsilon: try c.decodeIfPresent(Float.self, forKey: .epsilon) ?? 1e-8)
+                         epsilon: try c.decodeIfPresent(Float.self, forKey: .epsilon) ?? 1e-8, weightDecay: wd)
         default:
             throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription:
                 "unknown optimizer kind '\(kind)' (expected gradient-descent, smorms3 or adam)")
         }
         let valid: Bool
         switch self {
-        case .gradientDescent(let lr): valid = lr.isFinite && lr >= 0
-        case .smorms3(let lr, let eps): valid = lr.isFinite && lr >= 0 && eps.isFinite && eps >= 0
-        case .adam(let lr, let b1, let b2, let eps):
+        case .gradientDescent(let lr, _): valid = lr.isFinite && lr >= 0
+        case .smorms3(let lr, let eps, _): valid = lr.isFinite && lr >= 0 && eps.isFinite && eps >= 0
+        case .adam(let lr, let b1, let b2, let eps, _):
             valid = lr.isFinite && lr >= 0 && b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1 && eps.isFinite && eps >= 0
         }
-        guard valid else {
+        guard valid, wd.isValid else {
             throw DecodingError.dataCorruptedError(forKey: .learningRate, in: c, debugDescription:
-                "invalid \(kind) hyperparameters: learning rate and epsilon must be finite and non-negative, betas in [0, 1)")
+                "invalid \(kind) hyperparameters: learning rate, epsilon and weight decay must be finite and non-negative, betas in [0, 1)")
         }
     }
 
-    /// Writes `{"kind": ..., "learning_rate": ..., ...}` with every hyperparameter.
+    /// Writes `{"kind": ..., "learning_rate": ..., ...}` with every hyperparameter (the weight-decay keys only
+    /// when λ > 0, so a configuration without decay reads as before).
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         switch self {
-        case .gradientDescent(let lr):
+        case .gradientDescent(let lr, _):
             try c.encode("gradient-descent", forKey: .kind)
             try c.encode(lr, forKey: .learningRate)
-        case .smorms3(let lr, let eps):
+        case .smorms3(let lr, let eps, _):
             try c.encode("smorms3", forKey: .kind)
             try c.encode(lr, forKey: .learningRate)
             try c.encode(eps, forKey: .epsilon)
-        case .adam(let lr, let b1, let b2, let eps):
+        case .adam(let lr, let b1, let b2, let eps, _):
             try c.encode("adam", forKey: .kind)
             try c.encode(lr, forKey: .learningRate)
             try c.encode(b1, forKey: .beta1)
             try c.encode(b2, forKey: .beta2)
             try c.encode(eps, forKey: .epsilon)
+        }
+        let wd = weightDecay
+        if wd.isActive {
+            try c.encode(wd.coefficient, forKey: .weightDecay)
+            try c.encode(wd.decoupled, forKey: .decoupledWeightDecay)
+            try c.encode(wd.decaysBiases, forKey: .decayBiases)
         }
     }
 }
@@ -152,6 +238,19 @@ extension NetworkParameters {
             }
         }
     }
+}
+
+extension WeightDecay {
+    /// The factor 1 − η λ of decoupled decay (computed in Double, as PyTorch does on the host), or nil when the
+    /// array is not decayed that way.
+    func decoupledFactor(for name: String, learningRate: Float) -> Float? {
+        let wd = coefficient(for: name)
+        guard decoupled, wd != 0 else { return nil }
+        return Float(1 - Double(learningRate) * Double(wd))
+    }
+
+    /// λ of L2 decay for the array `name` (0: none).
+    func l2Coefficient(for name: String) -> Float { decoupled ? 0 : coefficient(for: name) }
 }
 
 /// Per-element optimizer state: for each parameter name, one array per moment, each shaped like the parameter.
@@ -222,22 +321,35 @@ struct MomentStore: Equatable, Sendable {
 
 // MARK: - Gradient descent
 
-/// Plain gradient descent: w ← w - η ∇. Stateless.
+/// Plain gradient descent: w ← w - η ∇ (`torch.optim.SGD` without momentum). Stateless.
+///
+/// With L2 weight decay λ: w ← w - η (∇ + λ w); decoupled: w ← w (1 - η λ) - η ∇ (the same up to rounding).
 public struct GradientDescent: Optimizer, Equatable {
     /// The step size η.
     public var learningRate: Float
+    /// The weight decay (none by default).
+    public var weightDecay: WeightDecay
 
-    /// Gradient descent with step size `learningRate` (η).
-    public init(learningRate: Float) { self.learningRate = learningRate }
+    /// Gradient descent with step size `learningRate` (η) and `weightDecay`.
+    public init(learningRate: Float, weightDecay: WeightDecay = .none) {
+        self.learningRate = learningRate
+        self.weightDecay = weightDecay
+    }
 
-    /// `.gradientDescent(learningRate:)` with this optimizer's η.
-    public var configuration: OptimizerConfiguration { .gradientDescent(learningRate: learningRate) }
+    /// `.gradientDescent(learningRate:weightDecay:)` with this optimizer's η and decay.
+    public var configuration: OptimizerConfiguration { .gradientDescent(learningRate: learningRate, weightDecay: weightDecay) }
 
-    /// w ← w - η ∇.
+    /// w ← w - η ∇ (with the decay, if any).
     public mutating func step(parameters: inout NetworkParameters, gradients: NetworkParameters) {
-        let lr = learningRate
-        parameters.updateEach(with: gradients) { _, _, w, g in
-            for k in 0 ..< w.count { w[k] -= lr * g[k] }
+        let lr = learningRate, decay = weightDecay
+        parameters.updateEach(with: gradients) { name, _, w, g in
+            if let f = decay.decoupledFactor(for: name, learningRate: lr) {
+                for k in 0 ..< w.count { w[k] *= f; w[k] -= lr * g[k] }
+            } else if case let wd = decay.l2Coefficient(for: name), wd != 0 {
+                for k in 0 ..< w.count { w[k] -= lr * (g[k] + wd * w[k]) }
+            } else {
+                for k in 0 ..< w.count { w[k] -= lr * g[k] }
+            }
         }
     }
 
@@ -264,30 +376,38 @@ public struct GradientDescent: Optimizer, Equatable {
 /// mem ← 1 + mem (1 - g² / (g2 + ε))
 /// w   ← w - min(η, g² / (g2 + ε)) · ∇ / (√g2 + ε)
 /// ```
-/// (mem and the step use the updated g and g2). State tensors: `<parameter>.mem`, `<parameter>.g`,
-/// `<parameter>.g2`. Arithmetic is Float32, as in the PyTorch reference.
+/// (mem and the step use the updated g and g2). With L2 weight decay λ every ∇ above is ∇ + λ w; with decoupled
+/// decay w ← w (1 - η λ) comes first and the update uses the plain ∇. State tensors: `<parameter>.mem`,
+/// `<parameter>.g`, `<parameter>.g2`. Arithmetic is Float32, as in the PyTorch reference.
 public struct SMORMS3: Optimizer, Equatable {
     /// The step size η (the largest factor min(η, g²/(g2+ε)) can take).
     public var learningRate: Float
     /// ε, guarding the divisions (1e-16 by default).
     public let epsilon: Float
+    /// The weight decay (none by default).
+    public var weightDecay: WeightDecay
     private var moments = MomentStore(moments: [("mem", 1), ("g", 0), ("g2", 0)])
 
-    /// SMORMS3 with step size `learningRate` (η) and `epsilon` (ε).
-    public init(learningRate: Float, epsilon: Float = 1e-16) {
+    /// SMORMS3 with step size `learningRate` (η), `epsilon` (ε) and `weightDecay`.
+    public init(learningRate: Float, epsilon: Float = 1e-16, weightDecay: WeightDecay = .none) {
         self.learningRate = learningRate
         self.epsilon = epsilon
+        self.weightDecay = weightDecay
     }
 
-    /// `.smorms3(learningRate:epsilon:)` with this optimizer's η and ε.
-    public var configuration: OptimizerConfiguration { .smorms3(learningRate: learningRate, epsilon: epsilon) }
+    /// `.smorms3(learningRate:epsilon:weightDecay:)` with this optimizer's hyperparameters.
+    public var configuration: OptimizerConfiguration {
+        .smorms3(learningRate: learningRate, epsilon: epsilon, weightDecay: weightDecay)
+    }
 
     /// One SMORMS3 update of every element (equations in the type's documentation).
     public mutating func step(parameters: inout NetworkParameters, gradients: NetworkParameters) {
-        let lr = learningRate, eps = epsilon
+        let lr = learningRate, eps = epsilon, decay = weightDecay
         var store = moments
         moments = MomentStore(moments: store.moments)
         parameters.updateEach(with: gradients) { name, shape, w, grad in
+            if let f = decay.decoupledFactor(for: name, learningRate: lr) { for k in 0 ..< w.count { w[k] *= f } }
+            let l2 = decay.l2Coefficient(for: name)
             var ts = store.take(name, shape: shape)
             var memT = ts[0], gT = ts[1], g2T = ts[2]
             ts.removeAll()  // keep each moment uniquely referenced while it is updated
@@ -295,7 +415,7 @@ public struct SMORMS3: Optimizer, Equatable {
                 gT.scalars.withUnsafeMutableBufferPointer { g in
                     g2T.scalars.withUnsafeMutableBufferPointer { g2 in
                         for k in 0 ..< w.count {
-                            let d = grad[k]
+                            let d = l2 == 0 ? grad[k] : grad[k] + l2 * w[k]
                             let r = 1 / (mem[k] + 1)
                             let gk = (1 - r) * g[k] + r * d
                             let g2k = (1 - r) * g2[k] + r * d * d
@@ -324,7 +444,8 @@ public struct SMORMS3: Optimizer, Equatable {
 
 // MARK: - Adam
 
-/// Adam (Kingma & Ba 2015) in PyTorch's form (`torch.optim.Adam`, no weight decay, no amsgrad).
+/// Adam (Kingma & Ba 2015) in PyTorch's form (`torch.optim.Adam`, no amsgrad); with decoupled weight decay it is
+/// `torch.optim.AdamW`.
 ///
 /// Per element, with m = 0, v = 0 and the step counter t = 0 at the start, each step with gradient ∇:
 /// ```
@@ -333,6 +454,8 @@ public struct SMORMS3: Optimizer, Equatable {
 /// v ← β2 v + (1 - β2) ∇²
 /// w ← w - η · (m / (1 - β1^t)) / (√(v / (1 - β2^t)) + ε)
 /// ```
+/// With L2 weight decay λ (`Adam(weight_decay=λ)`) every ∇ above is ∇ + λ w; with decoupled decay (`AdamW`)
+/// w ← w (1 - η λ) comes first and the update uses the plain ∇.
 /// State tensors: `<parameter>.exp_avg` (m), `<parameter>.exp_avg_sq` (v) and the scalar `step` (t, shape [1]).
 public struct Adam: Optimizer, Equatable {
     /// The step size η.
@@ -343,41 +466,48 @@ public struct Adam: Optimizer, Equatable {
     public let beta2: Float
     /// ε, added to √v̂.
     public let epsilon: Float
+    /// The weight decay (none by default; decoupled: AdamW).
+    public var weightDecay: WeightDecay
     /// The number of steps taken, t.
     public private(set) var stepCount = 0
     private var moments = MomentStore(moments: [("exp_avg", 0), ("exp_avg_sq", 0)])
 
-    /// Adam with step size `learningRate` (η), moment decays `beta1` (β1) and `beta2` (β2), and `epsilon` (ε).
-    public init(learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
+    /// Adam with step size `learningRate` (η), moment decays `beta1` (β1) and `beta2` (β2), `epsilon` (ε) and
+    /// `weightDecay`.
+    public init(learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
+                weightDecay: WeightDecay = .none) {
         self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
+        self.weightDecay = weightDecay
     }
 
-    /// `.adam(learningRate:beta1:beta2:epsilon:)` with this optimizer's hyperparameters.
+    /// `.adam(learningRate:beta1:beta2:epsilon:weightDecay:)` with this optimizer's hyperparameters.
     public var configuration: OptimizerConfiguration {
-        .adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon)
+        .adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay)
     }
 
     /// One Adam update of every element (equations in the type's documentation).
     public mutating func step(parameters: inout NetworkParameters, gradients: NetworkParameters) {
         stepCount += 1
         let t = Double(stepCount)
-        let b1 = beta1, b2 = beta2, eps = epsilon
+        let b1 = beta1, b2 = beta2, eps = epsilon, lr = learningRate, decay = weightDecay
         // Bias corrections in Double, as PyTorch computes them on the host.
         let stepSize = Float(Double(learningRate) / (1 - Double.pow(Double(beta1), t)))
         let bc2Root = Float((1 - Double.pow(Double(beta2), t)).squareRoot())
         var store = moments
         moments = MomentStore(moments: store.moments)
         parameters.updateEach(with: gradients) { name, shape, w, grad in
+            if let f = decay.decoupledFactor(for: name, learningRate: lr) { for k in 0 ..< w.count { w[k] *= f } }
+            let l2 = decay.l2Coefficient(for: name)
             var ts = store.take(name, shape: shape)
             var mT = ts[0], vT = ts[1]
             ts.removeAll()  // keep each moment uniquely referenced while it is updated
             mT.scalars.withUnsafeMutableBufferPointer { m in
                 vT.scalars.withUnsafeMutableBufferPointer { v in
                     for k in 0 ..< w.count {
-                        let d = grad[k]
+                        let d = l2 == 0 ? grad[k] : grad[k] + l2 * w[k]
                         m[k] = b1 * m[k] + (1 - b1) * d
                         v[k] = b2 * v[k] + (1 - b2) * d * d
                         w[k] -= stepSize * m[k] / (v[k].squareRoot() / bc2Root + eps)

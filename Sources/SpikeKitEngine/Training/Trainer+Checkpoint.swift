@@ -57,9 +57,10 @@ extension Trainer {
     /// Continues the run saved in `checkpoint` on the same data: the same shuffles, the same noise, the same weights
     /// and optimizer state as the uninterrupted run.
     /// - Parameters:
-    ///   - epochs: a new total number of epochs (nil: the saved one).
+    ///   - epochs: a new total number of epochs (nil: the saved one). A cosine schedule whose period is the run's
+    ///     epochs (`cosineEpochs == nil`) cannot change them: the rates already used would not be the new run's.
     /// - Throws: `SpikeKitError.invalidConfiguration` when the checkpoint is not a trainer checkpoint, has no
-    ///   optimizer, or the data do not fit the network.
+    ///   optimizer, the data do not fit the network, or `epochs` would change a cosine schedule.
     public init(resuming checkpoint: Checkpoint, training: any Dataset, validation: (any Dataset)? = nil,
                 test: (any Dataset)? = nil, epochs: Int? = nil, threads: Int? = nil) throws {
         let meta = checkpoint.metadata
@@ -73,7 +74,13 @@ extension Trainer {
         }
         var configuration = try decode(TrainerConfiguration.self, MetadataKey.configuration)
         guard configuration.seed == checkpoint.seed else { throw bad("its configuration's seed differs from spikekit.seed") }
-        if let epochs { configuration.epochs = epochs }
+        if let epochs, epochs != configuration.epochs {
+            if let s = configuration.learningRateSchedule, s.kind == .cosine, s.cosineEpochs == nil {
+                throw bad("its cosine learning-rate schedule spans the run's \(configuration.epochs) epochs; resuming with \(epochs) "
+                    + "would change the rates already used (give the schedule a fixed period, cosineEpochs)")
+            }
+            configuration.epochs = epochs
+        }
         let loss = try decode(LossFunction.self, MetadataKey.loss)
         let position = try decode(TrainingPosition.self, MetadataKey.position)
         let history = try decode(TrainingHistory.self, MetadataKey.history).metrics()

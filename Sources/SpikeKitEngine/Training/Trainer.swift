@@ -7,8 +7,9 @@ import Foundation
 ///
 /// One training step on batch b of epoch e: the batch's samples (`BatchSchedule`, shuffled from the seed),
 /// forward and BPTT (`Simulator`), the gradients scaled per layer (`TrainerConfiguration.learningRateScales`),
-/// one optimizer step. Randomness is addressed, never sequential, so a run can stop after any batch and continue
-/// bit-identically from its checkpoint:
+/// clipped to the global norm (`gradientClipNorm`), one optimizer step with the scheduled learning rate
+/// (`learningRateSchedule`, a pure function of (e, b)). Randomness is addressed, never sequential, so a run can
+/// stop after any batch and continue bit-identically from its checkpoint:
 /// - the escape noise of training batch b of epoch e is Philox iteration `e · batchesPerEpoch + b`;
 /// - evaluation chunk k (of `evaluationBatchSize` samples) of a set uses iteration `evaluationIteration + k`, the
 ///   same every epoch (so evaluations are comparable across epochs);
@@ -86,7 +87,15 @@ public struct Trainer: @unchecked Sendable {
         return (0 ..< architecture.layers.count).map { eta * (configuration.learningRateScales?[$0] ?? 1) }
     }
 
-    /// Trains the next batch of the current epoch: forward, BPTT, optimizer step.
+    /// The learning rate of batch `batch` of epoch `epoch`: the schedule's rate from the optimizer's base rate
+    /// (`optimizer.learningRate`, which stays the base rate between steps), or the base rate without a schedule.
+    public func learningRate(epoch: Int, batch: Int) -> Float {
+        guard let s = configuration.learningRateSchedule else { return optimizer.learningRate }
+        return s.rate(base: optimizer.learningRate, epoch: epoch, batch: batch, batchesPerEpoch: schedule.batchesPerEpoch,
+                      epochs: configuration.epochs)
+    }
+
+    /// Trains the next batch of the current epoch: forward, BPTT, per-layer factors, clipping, optimizer step.
     /// - Throws: `SpikeKitError.invalidConfiguration` when no batch is left in the epoch.
     @discardableResult
     public mutating func trainBatch() throws -> BatchResult {
@@ -110,7 +119,19 @@ public struct Trainer: @unchecked Sendable {
                 if l < g.biases.count, g.biases[l] != nil { g.biases[l]!.scalars.withUnsafeMutableBufferPointer { for k in $0.indices { $0[k] *= f } } }
             }
         }
+        let norm: Double, clipped: Bool
+        if let c = configuration.gradientClipNorm {
+            norm = g.clipGlobalNorm(maxNorm: c)
+            clipped = c / (norm + 1e-6) < 1
+        } else {
+            norm = g.globalNorm
+            clipped = false
+        }
+        let base = optimizer.learningRate
+        let eta = learningRate(epoch: position.epoch, batch: b)
+        if eta != base { optimizer.learningRate = eta }
         optimizer.step(parameters: &parameters, gradients: g)
+        if eta != base { optimizer.learningRate = base }
         var correct: Int?
         if case .labels(let labels) = targets {
             correct = zip(loss.predictedClasses(output: r.output!) ?? [], labels).filter { $0 == $1 }.count
@@ -122,7 +143,7 @@ public struct Trainer: @unchecked Sendable {
         position.batch += 1
         position.trainingSeconds += Date().timeIntervalSince(start)
         return BatchResult(epoch: position.epoch, batch: b, loss: r.loss, accuracy: correct.map { Double($0) / Double(idx.count) },
-                           samples: idx.count)
+                           samples: idx.count, learningRate: eta, gradientNorm: norm, clipped: clipped)
     }
 
     /// Ends the current epoch: evaluates the validation and test sets, the firing rates and (when due) the Fano

@@ -2,7 +2,7 @@ import SpikeKitFormats
 import SpikeKitKernels
 
 /// How a `Trainer` runs: epochs, batches, the seed of every random draw, per-layer learning-rate factors, the
-/// initialization and the Fano-factor measurement. Saved in every checkpoint (`trainer.configuration`).
+/// learning-rate schedule, gradient-norm clipping, the initialization and the Fano-factor measurement. Saved in every checkpoint (`trainer.configuration`).
 public struct TrainerConfiguration: Codable, Equatable, Sendable {
     /// Epochs to train (a resumed run may raise it).
     public var epochs: Int
@@ -18,6 +18,11 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
     /// step; nil: 1 for every layer. With gradient descent, layer l learns with rate η·s_l exactly; an adaptive
     /// optimizer (SMORMS3, Adam) normalises most of a constant factor away.
     public var learningRateScales: [Double]?
+    /// The learning rate of each batch from the optimizer's base rate η₀ (`LearningRateSchedule`); nil: η₀ always.
+    public var learningRateSchedule: LearningRateSchedule?
+    /// Clip the gradients (after the per-layer factors, before the optimizer step) to this global L2 norm, with
+    /// `torch.nn.utils.clip_grad_norm_` semantics (`NetworkParameters.clipGlobalNorm`); nil: no clipping.
+    public var gradientClipNorm: Double?
     /// The initial weights when none are given: fluctuation-driven (σ_u, ν, α), drawn from `seed`.
     public var initialization: FluctuationDrivenInit
     /// Trials of the Fano-factor measurement on one sample of the test set (else validation); 0 or 1: never. Only
@@ -32,6 +37,7 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
 
     public init(epochs: Int = 10, batchSize: Int = 64, evaluationBatchSize: Int? = nil, seed: UInt64 = 1,
                 shuffle: Bool = true, learningRateScales: [Double]? = nil,
+                learningRateSchedule: LearningRateSchedule? = nil, gradientClipNorm: Double? = nil,
                 initialization: FluctuationDrivenInit = FluctuationDrivenInit(sigmaU: 1, nu: 10, alpha: 0.9),
                 fanoTrials: Int = 0, fanoWindow: Int = 10, fanoSample: Int = 0, fanoEvery: Int = 0) {
         self.epochs = epochs
@@ -40,6 +46,8 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
         self.seed = seed
         self.shuffle = shuffle
         self.learningRateScales = learningRateScales
+        self.learningRateSchedule = learningRateSchedule
+        self.gradientClipNorm = gradientClipNorm
         self.initialization = initialization
         self.fanoTrials = fanoTrials
         self.fanoWindow = fanoWindow
@@ -57,6 +65,8 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
             guard s.count == layers else { throw bad("\(s.count) learning-rate factors for \(layers) layers") }
             if let v = s.first(where: { !($0.isFinite && $0 >= 0) }) { throw bad("learning-rate factor \(v) is not a non-negative number") }
         }
+        try learningRateSchedule?.validate()
+        if let c = gradientClipNorm, !(c.isFinite && c > 0) { throw bad("the gradient clipping norm must be positive, got \(c)") }
         try initialization.validate()
         guard fanoTrials >= 0, fanoWindow >= 1, fanoSample >= 0, fanoEvery >= 0 else {
             throw bad("Fano trials, window, sample and interval must be non-negative (window at least 1)")

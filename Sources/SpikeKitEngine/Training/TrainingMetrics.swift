@@ -59,6 +59,12 @@ public struct BatchResult: Sendable, Equatable {
     public var loss: Double
     public var accuracy: Double?
     public var samples: Int
+    /// The learning rate η of this batch's step (the schedule's; the optimizer's own without one).
+    public var learningRate: Float
+    /// The global L2 norm of the gradients before clipping (after the per-layer factors).
+    public var gradientNorm: Double
+    /// Whether clipping scaled the gradients down.
+    public var clipped: Bool
 }
 
 /// Where a run stands: with the weights and the optimizer state, enough to continue bit-identically.
