@@ -19,8 +19,9 @@ struct NIRExportCommand: ParsableCommand {
         discussion: """
             A checkpoint (.safetensors) gives the model and its weights. A model description (.json, the schema of \
             the verification cases) takes its weights from --weights (a checkpoint, or a safetensors file of \
-            layer<i>.weight / layer<i>.recurrent tensors), or else draws fluctuation-driven initial weights \
-            (σ_u 1, ν 10 Hz) from --seed. --paper names one of the paper's networks instead of a file: stm, \
+            layer<i>.weight / layer<i>.recurrent / layer<i>.bias tensors), or else draws fluctuation-driven initial weights \
+            (σ_u 1, ν 10 Hz, zero biases) from --seed. A dense layer with a bias becomes an Affine node, a conv \
+            layer's bias goes into its Conv1d node; the subtract reset cannot be exported. --paper names one of the paper's networks instead of a file: stm, \
             stm-stoch (spike-train matching), shd, shd-stoch (the SHD CSNN).
             """
     )
@@ -31,7 +32,7 @@ struct NIRExportCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "The NIR file to write.")
     var output: String
 
-    @Option(help: "Weights for a model description: a safetensors file with layer<i>.weight (and layer<i>.recurrent).")
+    @Option(help: "Weights for a model description: a safetensors file with layer<i>.weight (and layer<i>.recurrent, layer<i>.bias).")
     var weights: String?
 
     @Option(help: "One of the paper's networks instead of a file: stm, stm-stoch, shd, shd-stoch.")
@@ -88,6 +89,10 @@ struct NIRExportCommand: ParsableCommand {
             if l.recurrent != nil {
                 guard let r = file.tensors["layer\(i).recurrent"] else { throw CommandError("\(weights): tensor layer\(i).recurrent is missing") }
                 p.recurrent[i] = r
+            }
+            if l.hasBias {
+                guard let b = file.tensors["layer\(i).bias"] else { throw CommandError("\(weights): tensor layer\(i).bias is missing") }
+                p.biases[i] = b
             }
         }
         do { try p.validate(for: architecture) } catch { throw CommandError("\(weights): \(error)") }

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Checks that `nir.read` (with its type checks) opens every NIR file SpikeKit wrote, and that the parameters
-follow SpikeKit's mapping (docs/NIR.md): r = 1, v_leak = v_reset = 0, w_in = tau_syn / dt, weights float32.
+follow SpikeKit's mapping (docs/NIR.md): r = 1, v_leak = v_reset = 0, w_in = tau_syn / dt, weights and biases
+float32 (a bias one per output or output channel).
 Only the `nir` package (and its h5py and numpy) is needed.
 
     python3 tools/nir/check_nir_read.py FILE.nir ...
@@ -24,8 +25,10 @@ def check(path):
         if isinstance(node, nir.CubaLIF):
             assert np.all(node.v_reset == 0), name
             assert node.metadata["spikekit.reset"] in ("next-step", "same-step"), name
-        if isinstance(node, (nir.Linear, nir.Conv1d)):
+        if isinstance(node, (nir.Linear, nir.Affine, nir.Conv1d)):
             assert node.weight.dtype == np.float32, name
+        if isinstance(node, (nir.Affine, nir.Conv1d)):
+            assert node.bias.dtype == np.float32 and node.bias.shape == node.weight.shape[:1], name
     return f"{len(g.nodes)} nodes, {len(g.edges)} edges, dt {dt}"
 
 

@@ -8,6 +8,10 @@ B. snnTorch -> SpikeKit: an snnTorch network (Linear -> Synaptic -> Linear -> Sy
    delay, the variant snnTorch's own NIR import builds) is exported with `snntorch.export_nir.export_to_nir`, run
    by snnTorch and by `spikekit nir run --dt 1e-4` (snnTorch's exporter assumes dt = 1e-4).
 C. The same with a recurrent first layer (RSynaptic, all-to-all V), and as a control with V = 0.
+D. A and B with biases: in A the SpikeKit layers have biases (exported as Affine nodes through `--weights`), in B
+   the torch.nn.Linear layers have them (snnTorch exports Affine); and the V = 0 control of C with the recurrent
+   Linear's bias (which SpikeKit adds to the layer's bias). Both peers import Affine as torch.nn.Linear with its
+   bias, i.e. W s[n] + b at every step ahead of w_in, the synapse and r.
 Also recorded: whether snnTorch's importer accepts SpikeKit's graph.
 
 Each direction is run at a coarse and a fine time step relative to the time constants. The peers step the same
@@ -38,6 +42,19 @@ def run_spikekit(binary, graph, x, work, dt=None):
     return [np.load(p) for p in layers]
 
 
+def write_safetensors(path, tensors):
+    """A safetensors file of float32 arrays (SpikeKit's --weights format), without the safetensors package."""
+    header, blobs, offset = {}, [], 0
+    for name, a in tensors.items():
+        b = np.ascontiguousarray(a, dtype="<f4").tobytes()
+        header[name] = {"dtype": "F32", "shape": list(a.shape), "data_offsets": [offset, offset + len(b)]}
+        blobs.append(b)
+        offset += len(b)
+    h = json.dumps(header, separators=(",", ":")).encode()
+    h += b" " * (-len(h) % 8)
+    pathlib.Path(path).write_bytes(len(h).to_bytes(8, "little") + h + b"".join(blobs))
+
+
 def compare(spikekit, peer, predicted, dt):
     """Agreement of two spike trains [T, N]: peer[n] is compared with spikekit[n + shift]."""
     T = spikekit.shape[0]
@@ -61,12 +78,14 @@ def compare(spikekit, peer, predicted, dt):
         return [round(float(np.sum(a * near(b, k)) / max(1, a.sum())), 4),
                 round(float(np.sum(b * near(a, k)) / max(1, b.sum())), 4)]
     counts_a, counts_b = a.sum(0), b.sum(0)
+    steps = np.nonzero(np.any(a != b, axis=1))[0]
     return {
         "spikekit_spikes": int(a.sum()), "peer_spikes": int(b.sum()),
         "predicted_shift": predicted, "mismatched_bins": m, "bins": size, "identical": m == 0,
         "best_shift": best, "mismatched_bins_at_best_shift": mismatches[best],
         "matched_within_1_step": matched(1), "matched_within_1_ms": matched(max(1, round(1e-3 / dt))),
         "max_count_difference_per_neuron": int(np.max(np.abs(counts_a - counts_b))),
+        "mismatched_steps_first_last": [int(steps[0]), int(steps[-1])] if len(steps) else None,
     }
 
 
@@ -86,7 +105,9 @@ def prewarp(graph, dt, to_euler):
     return g
 
 
-def spikekit_to_norse(binary, work, dt, steps, seed, warped=False):
+def spikekit_to_norse(binary, work, dt, steps, seed, warped=False, biased=()):
+    """biased: the layers that get a bias b ~ N(0, 0.04) (a constant drive of b / (1 - exp(-dt/tau_syn)) ~ 0.2 at
+    dt = 1 ms) on top of the fluctuation-driven weights, exported through --weights."""
     import norse.torch as norse
 
     model = {"dt": dt, "threshold": 1.0, "input": {"shape": [20]}, "layers": [
@@ -94,10 +115,28 @@ def spikekit_to_norse(binary, work, dt, steps, seed, warped=False):
          "spike": {"escape": {"kind": "step"}, "surrogate": {"kind": "superspike", "beta": 10}}},
         {"kind": "lif", "units": 10, "tau_mem": 0.01, "tau_syn": 0.005, "reset": "same-step",
          "spike": {"escape": {"kind": "step"}, "surrogate": {"kind": "superspike", "beta": 10}}}]}
+    for i in biased:
+        model["layers"][i]["bias"] = f"layer{i}.bias"
     (work / "model.json").write_text(json.dumps(model))
     graph = work / "spikekit.nir"
     subprocess.run([binary, "nir", "export", str(work / "model.json"), "-o", str(graph), "--seed", str(seed)],
                    check=True, capture_output=True)
+    if biased:  # the same weights, with biases (zero from the initialisation) replaced
+        g = nir.read(graph)
+        brng = np.random.default_rng(seed + 100)
+        tensors = {}
+        for i, layer in enumerate(model["layers"]):
+            tensors[f"layer{i}.weight"] = g.nodes[f"layer{i}.weight"].weight
+            if i in biased:
+                scale = 0.04 * (1 - np.exp(-dt / 0.005)) / (1 - np.exp(-1e-3 / 0.005))
+                tensors[f"layer{i}.bias"] = brng.normal(0, scale, layer["units"]).astype(np.float32)
+        write_safetensors(work / "weights.safetensors", tensors)
+        subprocess.run([binary, "nir", "export", str(work / "model.json"), "-o", str(graph), "--weights",
+                        str(work / "weights.safetensors")], check=True, capture_output=True)
+        g = nir.read(graph)
+        for i in biased:
+            assert isinstance(g.nodes[f"layer{i}.weight"], nir.Affine)
+            assert np.array_equal(g.nodes[f"layer{i}.weight"].bias, tensors[f"layer{i}.bias"])
     rng = np.random.default_rng(seed)
     x = (rng.random((steps, 20)) < 40.0 * dt).astype(np.float32)  # 40 Hz Poisson
     sk = run_spikekit(binary, graph, x, work)
@@ -117,7 +156,10 @@ def spikekit_to_norse(binary, work, dt, steps, seed, warped=False):
     return [compare(s, p, 2 * (i + 1), dt) for i, (s, p) in enumerate(zip(sk, peer))]
 
 
-def snntorch_to_spikekit(binary, work, alpha, beta, steps, seed, warped=False, recurrent=False, zero_v=False):
+def snntorch_to_spikekit(binary, work, alpha, beta, steps, seed, warped=False, recurrent=False, zero_v=False,
+                         biased=False, recurrent_bias=False):
+    """biased: torch.nn.Linear biases b ~ (1 - alpha)(1 - beta) N(0, 1) (a constant drive of mem ~ N(0, 1));
+    recurrent_bias: RSynaptic's recurrent Linear keeps a bias of (1 - alpha)(1 - beta) N(0, 0.5)."""
     import snntorch as snn
     from snntorch.export_nir import export_to_nir
 
@@ -135,8 +177,8 @@ def snntorch_to_spikekit(binary, work, alpha, beta, steps, seed, warped=False, r
     class Net(torch.nn.Module):
         def __init__(self):
             super().__init__()
-            self.fc1, self.lif1 = torch.nn.Linear(20, 40, bias=False), (rlif(40, export=True) if recurrent else lif(40))
-            self.fc2, self.lif2 = torch.nn.Linear(40, 10, bias=False), lif(10)
+            self.fc1, self.lif1 = torch.nn.Linear(20, 40, bias=biased), (rlif(40, export=True) if recurrent else lif(40))
+            self.fc2, self.lif2 = torch.nn.Linear(40, 10, bias=biased), lif(10)
 
         def forward(self, x):
             return self.lif2(self.fc2(self.lif1(self.fc1(x))[0]))[0]
@@ -145,8 +187,15 @@ def snntorch_to_spikekit(binary, work, alpha, beta, steps, seed, warped=False, r
     with torch.no_grad():  # scale the drive so that both layers fire moderately for either (alpha, beta)
         net.fc1.weight.mul_(3 * (1 - alpha) * (1 - beta) / 0.02)
         net.fc2.weight.mul_(3 * (1 - alpha) * (1 - beta) / 0.02)
+        brng = torch.Generator().manual_seed(seed + 100)
+        if biased:
+            for fc in (net.fc1, net.fc2):
+                fc.bias.copy_((1 - alpha) * (1 - beta) * torch.randn(fc.bias.shape, generator=brng))
         if recurrent:
-            net.lif1.recurrent.bias.zero_()
+            if recurrent_bias:
+                net.lif1.recurrent.bias.copy_(0.5 * (1 - alpha) * (1 - beta) * torch.randn(40, generator=brng))
+            else:
+                net.lif1.recurrent.bias.zero_()
             if zero_v:  # a control: the recurrent path with V = 0 must agree like a feed-forward network
                 net.lif1.recurrent.weight.zero_()
     graph = work / "snntorch.nir"
@@ -213,6 +262,19 @@ def main():
             a.spikekit, work, 0.9, 0.8, a.steps, a.seed, True, recurrent=True)
         results["snntorch->spikekit recurrent with V=0 alpha=0.9 beta=0.8 prewarped"] = snntorch_to_spikekit(
             a.spikekit, work, 0.9, 0.8, a.steps, a.seed, True, recurrent=True, zero_v=True)
+        # D: biases.
+        for warped in (False, True):
+            for dt in (1e-3, 1e-4):
+                for biased in ((0,), (0, 1)):
+                    key = (f"spikekit->norse biases on layers {list(biased)} dt={dt}"
+                           + (" prewarped" if warped else " as exported"))
+                    results[key] = spikekit_to_norse(a.spikekit, work, dt, a.steps, a.seed, warped, biased)
+            for alpha, beta in ((0.9, 0.8), (0.99, 0.98)):
+                key = f"snntorch->spikekit biases alpha={alpha} beta={beta}" + (" prewarped" if warped else " as exported")
+                results[key] = snntorch_to_spikekit(a.spikekit, work, alpha, beta, a.steps, a.seed, warped, biased=True)
+        results["snntorch->spikekit recurrent with V=0 and a recurrent bias, biases alpha=0.9 beta=0.8 prewarped"] = \
+            snntorch_to_spikekit(a.spikekit, work, 0.9, 0.8, a.steps, a.seed, True, recurrent=True, zero_v=True,
+                                 biased=True, recurrent_bias=True)
     for k, v in results.items():
         print(k)
         if isinstance(v, str):

@@ -4,11 +4,12 @@ import Foundation
 
 extension NIRMapping {
     /// The NIR graph of a SpikeKit network: `input -> layer0.weight -> layer0 -> ... -> output`, each layer a
-    /// connection node (`Linear` for dense, `Conv1d` for conv, with a `Flatten` before a dense connection from a
-    /// [channels, positions] layer) and a neuron node (`CubaLIF`, or `CubaLI` for a readout), recurrence a cycle
+    /// connection node (`Linear` for dense, `Affine` for dense with a bias, `Conv1d` for conv with its bias or zero,
+    /// with a `Flatten` before a dense connection from a [channels, positions] layer) and a neuron node (`CubaLIF`, or `CubaLI` for a readout), recurrence a cycle
     /// `layer<i> -> layer<i>.recurrent -> layer<i>`. Parameters as in `NIRMapping`; Δt, reset, delay, spike
-    /// function and U[0] in metadata.
-    /// - Throws: `SpikeKitError` when the description is invalid or the parameters do not fit it.
+    /// function and U[0] in metadata. The bias b is written as `b_NIR = b` (gain 1, see `NIRMapping`).
+    /// - Throws: `SpikeKitError` when the description is invalid, the parameters do not fit it, or a spiking
+    ///   layer has the subtract reset (NIR's CubaLIF resets to v_reset).
     public static func export(_ model: NetworkDescription, parameters: NetworkParameters) throws -> NIRGraph {
         let a = try NetworkArchitecture(model)
         try parameters.validate(for: a)
@@ -17,16 +18,18 @@ extension NIRMapping {
         var previous = "input"
         var shape = model.input.shape
         for (i, l) in a.layers.enumerated() {
-            // NIR's CubaLIF resets to v_reset and its connections carry no SpikeKit bias mapping yet: refuse rather
-            // than write a graph that peers would simulate differently.
+            // NIR's CubaLIF resets to v_reset: refuse rather than write a graph that peers would simulate differently.
             if l.isSpiking, l.reset == .subtract {
-                throw SpikeKitError.invalidConfiguration("layer \(i) has the subtract reset, which NIR's CubaLIF (reset to v_reset) cannot express")
-            }
-            if l.hasBias {
-                throw SpikeKitError.invalidConfiguration("layer \(i) has a bias; NIR export of biases is not supported yet")
+                throw SpikeKitError.invalidConfiguration(
+                    "layer \(i) (\(l.kind.rawValue)) has the subtract reset, which NIR cannot express (CubaLIF resets to v_reset); use next-step or same-step to export")
             }
             let n = names(i)
             let delay: [String: NIRValue] = [Key.delaySteps: .array(.scalar(1, .int64))]
+            // The bias b goes into the connection node (Affine, or Conv1d's bias) as b_NIR = b / gain with gain 1:
+            // bit for bit. The marker keeps a layer's bias when it is all zero.
+            let bias = l.hasBias ? parameters.biases[i] : nil
+            var connectionMeta = delay
+            if bias != nil { connectionMeta[Key.bias] = .string(n.bias) }
             // The connection.
             switch l.feedForward {
             case .dense:
@@ -38,11 +41,12 @@ extension NIRMapping {
                     edges.append(NIREdge(previous, n.flatten))
                     previous = n.flatten
                 }
-                nodes[n.connection] = NIRNode(type: "Linear", fields: ["weight": .array(NIRArray(parameters.feedForward[i]))],
-                                              metadata: delay)
+                var fields: [String: NIRValue] = ["weight": .array(NIRArray(parameters.feedForward[i]))]
+                if let bias { fields["bias"] = .array(NIRArray(bias)) }
+                nodes[n.connection] = NIRNode(type: bias == nil ? "Linear" : "Affine", fields: fields, metadata: connectionMeta)
             case .conv(let input, let c, _, let s, let p):
-                nodes[n.connection] = conv(weight: parameters.feedForward[i], positions: input.positions, outChannels: c,
-                                           stride: s, padding: p, metadata: delay)
+                nodes[n.connection] = conv(weight: parameters.feedForward[i], bias: bias, positions: input.positions,
+                                           outChannels: c, stride: s, padding: p, metadata: connectionMeta)
             }
             let layerShape = nirShape(l)
             edges.append(NIREdge(previous, n.connection))
@@ -77,7 +81,7 @@ extension NIRMapping {
                 switch rg {
                 case .dense: nodes[n.recurrent] = NIRNode(type: "Linear", fields: ["weight": .array(NIRArray(rw))], metadata: delay)
                 case .conv(let input, let c, _, let s, let p):
-                    nodes[n.recurrent] = conv(weight: rw, positions: input.positions, outChannels: c, stride: s, padding: p,
+                    nodes[n.recurrent] = conv(weight: rw, bias: nil, positions: input.positions, outChannels: c, stride: s, padding: p,
                                               metadata: delay)
                 }
                 edges += [NIREdge(n.neurons, n.recurrent), NIREdge(n.recurrent, n.neurons)]
@@ -100,14 +104,15 @@ extension NIRMapping {
         return [l.shape.count]
     }
 
-    private static func conv(weight: Tensor, positions: Int, outChannels: Int, stride: Int, padding: Int,
+    /// A `Conv1d` node; NIR's Conv1d always has a bias (zero without one, float32 like the weight).
+    private static func conv(weight: Tensor, bias: Tensor?, positions: Int, outChannels: Int, stride: Int, padding: Int,
                              metadata: [String: NIRValue]) -> NIRNode {
-        var bias = NIRArray.filled(0, count: outChannels)
-        bias.elementType = .float32
+        var b = bias.map(NIRArray.init) ?? NIRArray.filled(0, count: outChannels)
+        b.elementType = .float32
         return NIRNode(type: "Conv1d", fields: [
             "weight": .array(NIRArray(weight)), "input_shape": .array(.scalar(Double(positions), .int64)),
             "stride": .array(.scalar(Double(stride), .int64)), "padding": .array(.scalar(Double(padding), .int64)),
-            "dilation": .array(.scalar(1, .int64)), "groups": .array(.scalar(1, .int64)), "bias": .array(bias),
+            "dilation": .array(.scalar(1, .int64)), "groups": .array(.scalar(1, .int64)), "bias": .array(b),
         ], metadata: metadata)
     }
 

@@ -25,9 +25,10 @@ extension NIRMapping {
     public static let supportedTypes = ["Input", "Output", "Linear", "Affine", "Conv1d", "Flatten", "CubaLIF", "CubaLI"]
 
     /// A SpikeKit network and weights from a NIR graph: a chain `Input -> [Flatten] -> connection -> neurons -> ...
-    /// -> Output`, connections `Linear`/`Affine` (zero bias) or `Conv1d`, neurons `CubaLIF` or (last) `CubaLI`,
-    /// each neuron node optionally in a cycle through one connection node (recurrence). Nested graphs are
-    /// flattened first. Parameters as in `NIRMapping`.
+    /// -> Output`, connections `Linear`, `Affine` or `Conv1d`, neurons `CubaLIF` or (last) `CubaLI`, each neuron
+    /// node optionally in a cycle through one connection node (recurrence). Nested graphs are flattened first.
+    /// Parameters as in `NIRMapping`: a layer gets a bias `layer<i>.bias` = gain · (the connection's bias + the
+    /// recurrent connection's bias) when one of them is non-zero or the connection has `spikekit.bias`.
     /// - Throws: `SpikeKitError.malformedFile` naming the node (and its type or field) for anything SpikeKit
     ///   cannot represent; `path` names the file.
     public static func importGraph(_ graph: NIRGraph, path: String, options: ImportOptions = ImportOptions())
@@ -44,6 +45,8 @@ struct NIRImporter {
     let options: NIRMapping.ImportOptions
     /// The neuron node of each layer, in order (filled by `layer`).
     private var layerNeurons: [String] = []
+    /// Each layer's bias in NIR units (before the gain), in the layer's bias shape; nil without one.
+    private var layerBiases: [[Double]?] = []
 
     init(graph: NIRGraph, path: String, options: NIRMapping.ImportOptions) {
         self.graph = graph
@@ -185,21 +188,30 @@ struct NIRImporter {
         if let other = thresholds.first(where: { $0.1 != threshold }) {
             throw bad(other.0, "v_threshold - v_leak = \(other.1) differs from the network's threshold \(threshold) (SpikeKit has one threshold)")
         }
-        // Weights: W_SpikeKit = gain · W_NIR, gain = r · w_in · Δt / τ_syn.
+        // Weights and biases: W_SpikeKit = gain · W_NIR, b_SpikeKit = gain · b_NIR, gain = r · w_in · Δt / τ_syn.
+        var biases: [Tensor?] = []
         for (i, l) in layers.enumerated() {
             let neurons = layerNeurons[i]
             let gain = try uniform(neurons, "r") * uniform(neurons, "w_in") * dt / l.tauSyn
             guard gain.isFinite, gain != 0 else { throw bad(neurons, "gain r * w_in * dt / tau_syn is \(gain)") }
-            if abs(gain - 1) > NIRMapping.gainTolerance {
+            let exact = abs(gain - 1) <= NIRMapping.gainTolerance
+            if !exact {
                 feedForward[i].scalars = feedForward[i].scalars.map { Float(Double($0) * gain) }
                 if var r = recurrentWeights[i] {
                     r.scalars = r.scalars.map { Float(Double($0) * gain) }
                     recurrentWeights[i] = r
                 }
             }
+            if let b = layerBiases[i] {
+                let scaled = b.map { Float(exact ? $0 : $0 * gain) }
+                guard scaled.allSatisfy(\.isFinite) else { throw bad(neurons, "gain \(gain) times the bias overflows float32") }
+                biases.append(try Tensor(shape: [b.count], scalars: scaled))
+            } else {
+                biases.append(nil)
+            }
         }
         let model = NetworkDescription(dt: dt, threshold: threshold, input: InputDescription(shape: inputShape), layers: layers)
-        let parameters = NetworkParameters(feedForward: feedForward, recurrent: recurrentWeights)
+        let parameters = NetworkParameters(feedForward: feedForward, recurrent: recurrentWeights, biases: biases)
         let architecture: NetworkArchitecture
         do {
             architecture = try NetworkArchitecture(model)
@@ -243,6 +255,9 @@ struct NIRImporter {
         guard outShape.reduce(1, *) == neuronCount else {
             throw bad(neurons, "has \(neuronCount) neurons but '\(connection)' gives \(outShape)")
         }
+        // The bias, in the layer's bias shape: [units], or [channels] for a conv layer.
+        let marked = try metaString(connection, NIRMapping.Key.bias) != nil
+        var bias = try self.bias(connection, count: outShape[0])
         var rec: Tensor? = nil
         if let r = recurrent(of: neurons) {
             guard !isReadout else { throw bad(r, "a readout has no recurrent connection") }
@@ -254,6 +269,7 @@ struct NIRImporter {
                 guard s == outShape else { throw bad(r, "the recurrent Conv1d maps \(outShape) to \(s); it must keep the shape") }
                 d.recurrent = RecurrentDescription(kind: .conv, kernel: rd.kernel, padding: rd.padding, stride: rd.stride)
                 rec = w
+                bias = add(bias, try self.bias(r, count: outShape[0]))
             default:
                 let w = try denseWeight(r)
                 guard w.shape == [neuronCount, neuronCount] else {
@@ -261,8 +277,22 @@ struct NIRImporter {
                 }
                 d.recurrent = RecurrentDescription(kind: .dense)
                 rec = w
+                if var b = try self.bias(r, count: neuronCount) {
+                    if outShape.count == 2 {  // a conv layer: one bias per channel, the same at every position
+                        let positions = outShape[1]
+                        let perChannel = (0 ..< outShape[0]).map { b[$0 * positions] }
+                        guard b.indices.allSatisfy({ b[$0] == perChannel[$0 / positions] }) else {
+                            throw bad(r, "bias differs between positions of a channel (a conv layer has one bias per channel)")
+                        }
+                        b = perChannel
+                    }
+                    bias = add(bias, b)
+                }
             }
         }
+        if bias == nil, marked { bias = [Double](repeating: 0, count: outShape[0]) }
+        if bias != nil { d.bias = NIRMapping.names(i).bias }
+        layerBiases.append(bias)
         if isReadout {
             d.kind = .readout
             d.initialMem = try metaNumber(neurons, NIRMapping.Key.initialMem)
@@ -290,12 +320,27 @@ struct NIRImporter {
     private func denseWeight(_ c: String) throws -> Tensor {
         let w = try array(c, "weight")
         guard w.shape.count == 2 else { throw bad(c, "weight has shape \(w.shape), expected (out, in)") }
-        if type(c) == "Affine" {
-            let b = try array(c, "bias")
-            guard b.values.allSatisfy({ $0 == 0 }) else { throw bad(c, "a non-zero bias is not supported by SpikeKit layers") }
-        }
         guard w.values.allSatisfy(\.isFinite) else { throw bad(c, "weight holds infinite values") }
         return try w.tensor()
+    }
+
+    /// The bias of connection `c` (`Affine`, `Conv1d`; a `Linear` has none) with `count` entries, or nil when it
+    /// has none or it is all zero and `c` does not carry `spikekit.bias`.
+    private func bias(_ c: String, count: Int) throws -> [Double]? {
+        guard type(c) != "Linear" else { return nil }
+        let b = try array(c, "bias")
+        guard b.count == count, b.shape.count <= 1 else {
+            throw bad(c, "bias has shape \(b.shape), expected [\(count)] (one per \(type(c) == "Conv1d" ? "output channel" : "output"))")
+        }
+        guard b.values.allSatisfy(\.isFinite) else { throw bad(c, "bias holds infinite or NaN values") }
+        guard b.values.contains(where: { $0 != 0 }) || meta(c, NIRMapping.Key.bias) != nil else { return nil }
+        return b.values
+    }
+
+    /// The elementwise sum of two optional biases.
+    private func add(_ a: [Double]?, _ b: [Double]?) -> [Double]? {
+        guard let a, let b else { return a ?? b }
+        return zip(a, b).map(+)
     }
 
     /// The feed-forward weight of connection `c` from `input`, setting the layer's kind and geometry.
@@ -310,8 +355,6 @@ struct NIRImporter {
             for (f, expected) in [("dilation", 1), ("groups", 1)] where try integer(c, f) != expected {
                 throw bad(c, "field '\(f)' must be \(expected)")
             }
-            let b = try array(c, "bias")
-            guard b.values.allSatisfy({ $0 == 0 }) else { throw bad(c, "a non-zero bias is not supported by SpikeKit layers") }
             if case .array(let s)? = graph.nodes[c]?.fields["input_shape"], s.values.first != Double(input[1]) {
                 throw bad(c, "input_shape \(s.values) differs from the incoming \(input[1]) positions")
             }

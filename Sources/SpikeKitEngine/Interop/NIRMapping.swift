@@ -18,6 +18,13 @@ import Foundation
 /// `w_in = τ_syn/Δt`, `v_leak = v_reset = 0`, `v_threshold = θ`, and `W_NIR = W_SpikeKit` (float32, bit for bit);
 /// the importer takes a gain within `gainTolerance` of 1 as exactly 1, so SpikeKit's own graphs re-import bit for
 /// bit. `CubaLI` (readout) is the same without the spike. What NIR has no field for is node metadata (`Key`).
+///
+/// A bias is a constant input `x = b` (NIR's `Affine`: `x = W s + b`; `Conv1d`: `b` per output channel). It enters
+/// `τ_syn dI/dt = -I + w_in x` exactly like a spike of weight `b` at every step: under the same discretisation it
+/// raises `I` by `w_in (Δt/τ_syn) b` each step and, with `r` folded in like the weights, `b_SpikeKit = gain · b_NIR`
+/// (snnTorch's and Norse's importers make `Affine` a `torch.nn.Linear` with bias, i.e. `W s[n] + b` at every step,
+/// then apply `w_in`, the synapse and `r`, as they do to the weights). The exporter's gain is 1, so
+/// `b_NIR = b_SpikeKit` bit for bit.
 public enum NIRMapping {
     /// Metadata keys SpikeKit writes (all prefixed `spikekit.`).
     public enum Key {
@@ -41,6 +48,9 @@ public enum NIRMapping {
         public static let escapeNoise = "spikekit.escape_noise"
         /// Readout nodes: U[0].
         public static let initialMem = "spikekit.initial_mem"
+        /// Connection nodes of layers with a bias: the bias array's name (`layer<i>.bias`); it keeps the bias of a
+        /// layer whose bias is all zero (without the key, an all-zero NIR bias means no bias).
+        public static let bias = "spikekit.bias"
     }
 
     /// The value of `spikekit.format`.
@@ -66,9 +76,10 @@ public enum NIRMapping {
         }
     }
 
-    /// Node names of layer `i`: its connection, its neurons, its recurrent connection, a flatten before it.
-    static func names(_ i: Int) -> (connection: String, neurons: String, recurrent: String, flatten: String) {
-        ("layer\(i).weight", "layer\(i)", "layer\(i).recurrent", "layer\(i).flatten")
+    /// Node names of layer `i`: its connection, its neurons, its recurrent connection, a flatten before it, and
+    /// the name of its bias array (in the description's `bias` and in checkpoints).
+    static func names(_ i: Int) -> (connection: String, neurons: String, recurrent: String, flatten: String, bias: String) {
+        ("layer\(i).weight", "layer\(i)", "layer\(i).recurrent", "layer\(i).flatten", "layer\(i).bias")
     }
 
     /// A JSON string of an encodable value (sorted keys, so files are reproducible).

@@ -92,7 +92,8 @@ import Testing
         var tau = NIRArray.filled(5e-3, count: 16)
         tau.values[3] = 6e-3
         #expect(message { set(&$0, "lif", "tau_syn", .array(tau)) }.contains("'lif' (CubaLIF): field 'tau_syn' differs between neurons"))
-        #expect(message { set(&$0, "fc1", "bias", .array(.filled(0.5, count: 16))) }.contains("'fc1' (Affine): a non-zero bias"))
+        #expect(message { set(&$0, "fc1", "bias", .array(.filled(0.5, count: 16))) } == "imported", "a bias is a layer bias (NIRBiasTests)")
+        #expect(message { set(&$0, "fc1", "bias", .array(.filled(0.5, count: 4))) }.contains("'fc1' (Affine): bias has shape [4], expected [16]"))
         #expect(message { set(&$0, "lif", "v_reset", .array(.filled(-1, count: 16))) }.contains("'lif' (CubaLIF): v_reset"))
         #expect(message { $0.edges.append(NIREdge("input", "li")) }.contains("'input'"))
     }
