@@ -25,6 +25,9 @@ extension NIRMapping {
             if l.hasBias {
                 throw SpikeKitError.invalidConfiguration("layer \(i) has a bias; NIR export of biases is not supported yet")
             }
+            if l.hasNeuronTimeConstants {
+                throw SpikeKitError.invalidConfiguration("layer \(i) has per-neuron time constants; NIR export of them is not supported yet")
+            }
             let n = names(i)
             let delay: [String: NIRValue] = [Key.delaySteps: .array(.scalar(1, .int64))]
             // The connection.
