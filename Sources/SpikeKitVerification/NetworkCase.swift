@@ -23,7 +23,8 @@ public struct NetworkCase: Sendable {
     public var expectedLoss: Double
     public var expectedOutput: NpyArray
     public var expectedSpikes: [NpyArray]
-    /// Expected gradients keyed by parameter name (`layer<i>.weight`, `layer<i>.recurrent`).
+    /// Expected gradients keyed by parameter name (`layer<i>.weight`, `layer<i>.recurrent`, `layer<i>.bias`,
+    /// `layer<i>.log_tau_mem`, `layer<i>.log_tau_syn`).
     public var expectedGradients: [(name: String, array: NpyArray)]
 
     private struct Header: Decodable {
@@ -196,13 +197,18 @@ public struct NetworkCase: Sendable {
         }
         let expectedSpikes = try zip(header.expected.hiddenSpikes, spiking).map { try array($0.0, shape: [B, T] + $0.1.shape.dimensions) }
         var grads: [(String, NpyArray)] = []
+        // Learnable time constants start at the description's values (ρ = ln τ); their gradients are keyed by the
+        // parameter name itself, as they have no file.
+        let parameters = NetworkParameters(feedForward: ff, recurrent: rec, biases: biases,
+                                           logTauMem: architecture.layers.map(\.initialLogTauMem),
+                                           logTauSyn: architecture.layers.map(\.initialLogTauSyn))
+        let parameterNames = Set(parameters.named.map(\.name))
         for (wf, gf) in header.expected.grads.sorted(by: { $0.key < $1.key }) {
-            guard let pname = nameOfFile[wf] else {
-                throw SpikeKitError.malformedFile(path: jsonPath, message: "expected.grads names \(wf), which is no weight file of the network")
+            guard let pname = nameOfFile[wf] ?? (parameterNames.contains(wf) && !wf.hasSuffix(".weight") ? wf : nil) else {
+                throw SpikeKitError.malformedFile(path: jsonPath, message: "expected.grads names \(wf), which is no weight file or parameter of the network")
             }
             grads.append((pname, try array(gf, shape: nil)))
         }
-        let parameters = NetworkParameters(feedForward: ff, recurrent: rec, biases: biases)
         return NetworkCase(
             name: header.name ?? (folder as NSString).lastPathComponent, folder: folder, description: description,
             architecture: architecture, steps: T, batch: B, tolerance: header.tolerance ?? 1e-4, parameters: parameters,

@@ -74,6 +74,11 @@ struct ModelCommand: ParsableCommand {
                     total += r.weightShape.reduce(1, *)
                 }
                 if let s = l.spike { line += "; escape \(s.escape.kindName), surrogate \(s.surrogate.kindName)" }
+                for (name, values, learned) in [("tau_mem", l.tauMemValues, l.learnsTauMem), ("tau_syn", l.tauSynValues, l.learnsTauSyn)] {
+                    guard let v = values else { continue }
+                    line += String(format: "; %@ per %@ %.4g–%.4g s", name, l.kind == .convLIF ? "channel" : "neuron", v.min()!, v.max()!)
+                    if learned { line += " (learned: layer\(i).log_\(name) \(l.biasShape))" }
+                }
                 print(line)
             }
             print("  \(total) weights")

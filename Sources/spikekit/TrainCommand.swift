@@ -347,7 +347,8 @@ struct TrainCommand: ParsableCommand {
             biases.append(try l.bias.map { try read($0, la.biasShape) })
         }
         print("initial weights from the files the model names")
-        return NetworkParameters(feedForward: ff, recurrent: rec, biases: biases)
+        return NetworkParameters(feedForward: ff, recurrent: rec, biases: biases, logTauMem: a.layers.map(\.initialLogTauMem),
+                                 logTauSyn: a.layers.map(\.initialLogTauSyn))
     }
 
     func dataJSON(_ raster: SHDRasterOptions) -> String {

@@ -17,6 +17,11 @@ Features covered (one case each, see FEATURES below):
   "lower_strength": lower_strength · (1/N_l) Σ_i relu(lower_threshold - count_i)², mean over the batch).
 - biases ("bias": file): b per neuron (lif, readout; shape [units]) or per channel (conv-lif; shape [channels]),
   added to the synaptic input at every step: I[n+1] = λ_s I[n] + W·S_in[n] + V·S[n] + b.
+- heterogeneous time constants ("tau_mem_init", "tau_syn_init": {"kind": "values", "values": [...]}, drawn here
+  from a gamma (shape 3, mean tau_mem) or uniform distribution): λ_m,k = exp(-Δt/τ_mem,k) per neuron (lif,
+  readout) or per channel (conv-lif, shared by the positions); and learnable ones ("learn_tau_mem",
+  "learn_tau_syn"): the parameter is ρ = ln(τ / 1 s), stored as float32, τ = exp(ρ); the expected gradients
+  dL/dρ are keyed by the parameter names "layer<i>.log_tau_mem" / "layer<i>.log_tau_syn".
 
 Dynamics of every spiking layer, n = 0..T-1, λ = exp(-Δt/τ), U[0] = I[0] = 0:
   S[n]   = spike(U[n] - θ)                  (step: 1[x > 0]; stochastic: 1[ξ < p(x)], ξ given)
@@ -27,7 +32,8 @@ Dynamics of every spiking layer, n = 0..T-1, λ = exp(-Δt/τ), U[0] = I[0] = 0:
 readout: output U[n]; U[n+1] = λ_m U[n] + (1-λ_m) I[n]; I as above without recurrence.
 Backward: dS/dx is replaced by the surrogate derivative.
 
-Usage: python tools/reference/generate_layer_cases.py [OUT_DIR]   (default: Tests/SpikeKitTests/Fixtures/cases)
+Usage: python tools/reference/generate_layer_cases.py [OUT_DIR] [--only=PREFIX ...]
+       (default: Tests/SpikeKitTests/Fixtures/cases; --only writes just the cases whose names start with PREFIX)
 Needs: torch, numpy (CI does not run it: its outputs are committed).
 """
 import json
@@ -90,13 +96,26 @@ class Spike(torch.autograd.Function):
         return g * surrogate_derivative(ctx.fn["surrogate"], x), None, None
 
 
-def layer_forward(L, x, P, theta, dt):
+def decay(L, i, P, dt, which, conv):
+    """λ = exp(-Δt/τ): a float for a scalar τ, else a tensor per neuron ([N]) or per channel ([C, 1])."""
+    key = f"layer{i}.log_tau_{which}"
+    if key in P:
+        tau = torch.exp(P[key])
+    elif L.get(f"tau_{which}_init"):
+        tau = torch.tensor(L[f"tau_{which}_init"]["values"])
+    else:
+        return math.exp(-dt / L[f"tau_{which}"])
+    lam = torch.exp(-dt / tau)
+    return lam[:, None] if conv else lam
+
+
+def layer_forward(L, i, x, P, theta, dt):
     """x: [B, T, *in_shape] -> [B, T, *out_shape]."""
     B, T = x.shape[:2]
-    lm, ls = math.exp(-dt / L["tau_mem"]), math.exp(-dt / L["tau_syn"])
+    conv = L["kind"] == "conv-lif"
+    lm, ls = decay(L, i, P, dt, "mem", conv), decay(L, i, P, dt, "syn", conv)
     W = P[L["weights"]]
     b = P[L["bias"]] if L.get("bias") else None
-    conv = L["kind"] == "conv-lif"
 
     def ff(v):
         if conv:
@@ -193,6 +212,22 @@ def build(name, rng, cfg):
             A[w] = (rng.standard_normal((L["units"], fan)) * sd).astype(np.float32)
             shape = [L["units"]]
         L["weights"] = w
+        for which in ("mem", "syn"):
+            dist = L.pop(f"het_{which}", None)
+            tau = L[f"tau_{which}"]
+            if dist == "gamma":
+                v = rng.gamma(3.0, tau / 3.0, size=shape[0])
+            elif dist == "uniform":
+                v = rng.uniform(0.5 * tau, 2.0 * tau, size=shape[0])
+            else:
+                v = None
+            if v is not None:
+                L[f"tau_{which}_init"] = {"kind": "values", "values": [float(np.float32(t)) for t in v]}
+            if L.get(f"learn_tau_{which}"):
+                vals = L[f"tau_{which}_init"]["values"] if v is not None else [tau] * shape[0]
+                if v is None:
+                    L[f"tau_{which}_init"] = {"kind": "constant"}
+                A[f"layer{i}.log_tau_{which}"] = np.log(np.array(vals, dtype=np.float64)).astype(np.float32)
         if L.pop("with_bias", False):
             L["bias"] = f"layer{i}.bias.npy"
             A[L["bias"]] = (rng.standard_normal(shape[0]) * L.pop("bias_std", 0.3)).astype(np.float32)
@@ -227,12 +262,13 @@ def evaluate(case, A):
     P = {k: torch.tensor(v.astype(np.float64) if v.dtype != np.int64 else v) for k, v in A.items()}
     weights = [L["weights"] for L in case["layers"]] + [L["recurrent"]["weights"] for L in case["layers"] if L.get("recurrent")]
     weights += [L["bias"] for L in case["layers"] if L.get("bias")]
+    weights += [k for k in A if ".log_tau_" in k and not k.startswith("grad.")]
     for w in weights:
         P[w].requires_grad_(True)
     Decisions.margin = float("inf")
     x, spiking = P["input.npy"], []
-    for L in case["layers"]:
-        x = layer_forward(L, x, P, case["threshold"], case["dt"])
+    for i, L in enumerate(case["layers"]):
+        x = layer_forward(L, i, x, P, case["threshold"], case["dt"])
         if L["kind"] != "readout":
             spiking.append(x)
     loss = loss_value(case, x, spiking, P)
@@ -243,8 +279,9 @@ def evaluate(case, A):
         A[f"expected.layer{i}.spikes.npy"] = s.detach().numpy().astype(np.float32)
         e["hidden_spikes"].append(f"expected.layer{i}.spikes.npy")
     for w in weights:
-        A["grad." + w] = P[w].grad.numpy().astype(np.float32)
-        e["grads"][w] = "grad." + w
+        g = "grad." + w + ("" if w.endswith(".npy") else ".npy")
+        A[g] = P[w].grad.numpy().astype(np.float32)
+        e["grads"][w] = g
     case["expected"] = e
     return Decisions.margin, sum(float(s.detach().sum()) for s in spiking)
 
@@ -347,12 +384,70 @@ FEATURES = {
         ],
         "loss": {"kind": "spike-count-mse", "correct_rate": 0.4, "incorrect_rate": 0.05,
                  "activity_reg": {"threshold": 100.0, "strength": 0.0, "lower_threshold": 2.0, "lower_strength": 0.05}}}),
+    "l-tau-fixed-dense": ("fixed heterogeneous τ (gamma τ_mem, uniform τ_syn) on a recurrent lif layer and the readout, CE", {
+        "input": [10], "batch": 3, "steps": 30, "dt": 2e-3, "rate": 0.1,
+        "layers": [
+            {"kind": "lif", "units": 12, "tau_mem": 0.02, "tau_syn": 0.01, "reset": "next-step", "gain": 2.0,
+             "het_mem": "gamma", "het_syn": "uniform", "spike": fn(STEP, SUPER, False), "recurrent": {"kind": "dense"}},
+            {"kind": "readout", "units": 4, "tau_mem": 0.06, "tau_syn": 0.01, "het_mem": "uniform"},
+        ],
+        "loss": {"kind": "max-over-time-ce"}}),
+    "l-tau-learn-dense-bp": ("learned τ_mem and τ_syn (gamma init), next-step reset with bp_reset, two lif layers, readout "
+                             "with learned constant-init τ, CE + regularizer", {
+        "input": [10], "batch": 3, "steps": 30, "dt": 2e-3, "rate": 0.12,
+        "layers": [
+            {"kind": "lif", "units": 12, "tau_mem": 0.02, "tau_syn": 0.01, "reset": "next-step", "gain": 2.0,
+             "het_mem": "gamma", "het_syn": "gamma", "learn_tau_mem": True, "learn_tau_syn": True,
+             "with_bias": True, "bias_std": 0.3, "spike": fn(STEP, SUPER, True), "recurrent": {"kind": "dense"}},
+            {"kind": "lif", "units": 8, "tau_mem": 0.02, "tau_syn": 0.01, "reset": "same-step", "gain": 2.5,
+             "het_mem": "uniform", "learn_tau_mem": True, "spike": fn(STEP, SUPER, False)},
+            {"kind": "readout", "units": 4, "tau_mem": 0.06, "tau_syn": 0.01, "learn_tau_mem": True, "learn_tau_syn": True},
+        ],
+        "loss": {"kind": "max-over-time-ce", "activity_reg": {"threshold": 1.0, "strength": 0.01}}}),
+    "l-tau-learn-stochastic-subtract": ("learned τ (uniform init), subtract reset, sigmoid escape noise, sum-over-time CE", {
+        "input": [10], "batch": 3, "steps": 30, "dt": 2e-3, "rate": 0.1,
+        "layers": [
+            {"kind": "lif", "units": 12, "tau_mem": 0.02, "tau_syn": 0.01, "reset": "subtract", "gain": 2.0,
+             "het_mem": "uniform", "het_syn": "uniform", "learn_tau_mem": True, "learn_tau_syn": True,
+             "spike": fn(SIG, {"kind": "sigmoid", "beta": 8.0}, True)},
+            {"kind": "readout", "units": 4, "tau_mem": 0.05, "tau_syn": 0.01, "het_syn": "gamma", "learn_tau_syn": True},
+        ],
+        "loss": {"kind": "sum-over-time-ce"}}),
+    "l-tau-learn-conv-stochastic": ("learned per-channel τ on conv-lif (gamma init, conv recurrence, sigmoid escape, "
+                                    "same-step), fixed heterogeneous dense lif, readout, mean-membrane CE", {
+        "input": [2, 30], "batch": 2, "steps": 25, "dt": 2e-3, "rate": 0.2,
+        "layers": [
+            {"kind": "conv-lif", "channels": 3, "kernel": 5, "stride": 2, "padding": 1, "tau_mem": 0.02,
+             "tau_syn": 0.01, "reset": "same-step", "gain": 3.0, "het_mem": "gamma", "het_syn": "gamma",
+             "learn_tau_mem": True, "learn_tau_syn": True,
+             "spike": fn(SIG, SUPER, False), "recurrent": {"kind": "conv", "kernel": 3, "padding": 1}},
+            {"kind": "lif", "units": 7, "tau_mem": 0.02, "tau_syn": 0.01, "reset": "next-step", "gain": 2.5,
+             "het_mem": "gamma", "spike": fn(SIG, {"kind": "sigmoid", "beta": 8.0}, False)},
+            {"kind": "readout", "units": 3, "tau_mem": 0.05, "tau_syn": 0.01, "learn_tau_mem": True},
+        ],
+        "loss": {"kind": "mean-membrane-ce"}}),
+    "l-tau-learn-conv-l2": ("learned per-channel τ on a deterministic conv-lif layer (next-step), erf-noise lif with "
+                            "learned τ, L2 spike loss", {
+        "input": [2, 30], "batch": 2, "steps": 25, "dt": 1e-3, "rate": 0.25,
+        "layers": [
+            {"kind": "conv-lif", "channels": 3, "kernel": 5, "stride": 2, "padding": 1, "tau_mem": 0.01,
+             "tau_syn": 0.005, "reset": "next-step", "gain": 4.0, "het_mem": "gamma", "het_syn": "uniform",
+             "learn_tau_mem": True, "learn_tau_syn": True, "spike": fn(STEP, SUPER, False)},
+            {"kind": "lif", "units": 6, "tau_mem": 0.01, "tau_syn": 0.005, "reset": "same-step", "gain": 2.5,
+             "het_mem": "gamma", "het_syn": "gamma", "learn_tau_mem": True, "learn_tau_syn": True,
+             "spike": fn({"kind": "erf", "sigma": 0.3}, {"kind": "gaussian", "sigma": 0.3}, False)},
+        ],
+        "loss": {"kind": "l2-spikes", "target_rate": 0.2}}),
 }
 
 
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "../../Tests/SpikeKitTests/Fixtures/cases")
+    args = [a for a in sys.argv[1:] if not a.startswith("--only=")]
+    only = [a[len("--only="):] for a in sys.argv[1:] if a.startswith("--only=")]
+    out = args[0] if args else os.path.join(os.path.dirname(__file__), "../../Tests/SpikeKitTests/Fixtures/cases")
     for idx, (name, (feature, cfg)) in enumerate(FEATURES.items()):
+        if only and not any(name.startswith(o) for o in only):
+            continue
         for attempt in range(200):
             rng = np.random.default_rng(91000 + 1000 * idx + attempt)
             case, A = build(name, rng, cfg)
@@ -367,6 +462,8 @@ def main():
         d = os.path.join(out, name)
         os.makedirs(d, exist_ok=True)
         for k, v in A.items():
+            if ".log_tau_" in k and not k.startswith("grad."):
+                continue  # the initial ρ is ln of the description's τ: no file
             np.save(os.path.join(d, k), v, allow_pickle=False)
         with open(os.path.join(d, "case.json"), "w") as f:
             json.dump(case, f, indent=1)

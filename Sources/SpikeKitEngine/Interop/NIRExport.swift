@@ -23,6 +23,9 @@ extension NIRMapping {
                 throw SpikeKitError.invalidConfiguration(
                     "layer \(i) (\(l.kind.rawValue)) has the subtract reset, which NIR cannot express (CubaLIF resets to v_reset); use next-step or same-step to export")
             }
+            if l.hasNeuronTimeConstants {
+                throw SpikeKitError.invalidConfiguration("layer \(i) has per-neuron time constants; NIR export of them is not supported yet")
+            }
             let n = names(i)
             let delay: [String: NIRValue] = [Key.delaySteps: .array(.scalar(1, .int64))]
             // The bias b goes into the connection node (Affine, or Conv1d's bias) as b_NIR = b / gain with gain 1:

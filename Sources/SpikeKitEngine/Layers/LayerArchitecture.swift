@@ -13,6 +13,9 @@ import Foundation
 /// subtract reset:  U[n+1] = λ_m U[n] + (1-λ_m) I[n] - θ S[n]
 /// readout:         U[n+1] = λ_m U[n] + (1-λ_m) I[n], output U[n], U[0] = initialMem
 /// ```
+/// With heterogeneous time constants λ_m and λ_s are per neuron (`lif`, `readout`) or per channel (`conv-lif`,
+/// shared by the channel's positions): λ_m,k = e^{-Δt/τ_mem,k}. A learnable τ is the parameter ρ = ln(τ / 1 s)
+/// (`layer<i>.log_tau_mem`, `layer<i>.log_tau_syn`), so τ = e^ρ > 0 and λ ∈ (0, 1) for every finite ρ.
 public struct LayerArchitecture: Equatable, Sendable {
     public var kind: LayerKind
     public var feedForward: ConnectionGeometry
@@ -25,6 +28,16 @@ public struct LayerArchitecture: Equatable, Sendable {
     public var initialMem: Double
     /// Whether the layer has a bias b (shape `biasShape`).
     public var hasBias: Bool
+    /// Per-neuron (per-channel for conv-lif, shape `biasShape`) time constants in seconds, nil when the layer uses
+    /// the scalar `tauMem` / `tauSyn`. For a learnable τ these are the initial values.
+    public var tauMemValues: [Double]?
+    public var tauSynValues: [Double]?
+    /// Whether τ_mem / τ_syn are trained (parameters `layer<i>.log_tau_mem`, `layer<i>.log_tau_syn`).
+    public var learnsTauMem: Bool
+    public var learnsTauSyn: Bool
+
+    /// Whether λ_m, λ_s are vectors (heterogeneous or learnable τ); otherwise the scalar kernels run.
+    public var hasNeuronTimeConstants: Bool { tauMemValues != nil || tauSynValues != nil }
 
     /// The canonical bias shape: `[units]` for dense layers and readouts, `[channels]` for conv layers.
     public var biasShape: [Int] { [shape.channels] }
@@ -49,6 +62,10 @@ public struct LayerArchitecture: Equatable, Sendable {
         reset = d.reset ?? .nextStep
         initialMem = d.initialMem ?? 0
         hasBias = d.bias != nil
+        learnsTauMem = d.learnTauMem ?? false
+        learnsTauSyn = d.learnTauSyn ?? false
+        tauMemValues = nil
+        tauSynValues = nil
         guard initialMem.isFinite else { throw bad("initial_mem must be finite") }
         switch d.kind {
         case .lif, .readout:
@@ -86,6 +103,29 @@ public struct LayerArchitecture: Equatable, Sendable {
                 recurrent = g
             }
         }
+        let count = shape.channels
+        func values(_ initial: TimeConstantInit?, learn: Bool, nominal: Double, name: String, stream: UInt64) throws -> [Double]? {
+            guard let initial = initial ?? (learn ? .constant : nil) else { return nil }
+            do {
+                return try initial.resolve(count: count, nominal: nominal, stream: stream)
+            } catch SpikeKitError.invalidConfiguration(let m) {
+                throw bad("\(name): \(m)")
+            }
+        }
+        tauMemValues = try values(d.tauMemInit, learn: learnsTauMem, nominal: d.tauMem, name: "tau_mem_init", stream: UInt64(2 * index))
+        tauSynValues = try values(d.tauSynInit, learn: learnsTauSyn, nominal: d.tauSyn, name: "tau_syn_init", stream: UInt64(2 * index + 1))
+    }
+
+    /// The initial parameter ρ = ln(τ / 1 s) of a learnable τ_mem (nil when τ_mem is not learned), shape `biasShape`.
+    public var initialLogTauMem: Tensor? {
+        guard learnsTauMem, let v = tauMemValues else { return nil }
+        return try! Tensor(shape: biasShape, scalars: v.map { Float(Foundation.log($0)) })
+    }
+
+    /// The initial ρ = ln(τ_syn / 1 s) of a learnable τ_syn (nil when τ_syn is not learned).
+    public var initialLogTauSyn: Tensor? {
+        guard learnsTauSyn, let v = tauSynValues else { return nil }
+        return try! Tensor(shape: biasShape, scalars: v.map { Float(Foundation.log($0)) })
     }
 }
 

@@ -17,10 +17,18 @@ struct LayerPass: @unchecked Sendable {
     /// Subtractive reset: U[n+1] = λ_m U[n] + (1-λ_m) I[n] - θ S[n].
     let subtract: Bool
     let bpReset: Bool
+    /// Per-neuron decays in internal order (owned by the simulator) when the layer has heterogeneous or learnable
+    /// time constants: `[λ_m (N)] [1 - λ_m (N)] [λ_s (N)]`. Nil: the scalar `lambdaMem`, `lambdaSyn` (and the
+    /// scalar loops, unchanged).
+    let decays: UnsafePointer<Float>?
+    /// Record U[n], I[n] for dL/dλ (the layer learns a time constant).
+    let recordsState: Bool
 
     init(_ a: LayerArchitecture, dt: Double, threshold: Double, feedForward: ConnectionKernel, recurrent: ConnectionKernel?,
-         bias: UnsafePointer<Float>? = nil) {
+         bias: UnsafePointer<Float>? = nil, decays: UnsafePointer<Float>? = nil) {
         self.bias = bias
+        self.decays = decays
+        recordsState = a.learnsTauMem || a.learnsTauSyn
         architecture = a
         n = a.shape.count
         let d = a.decay(dt: dt)
@@ -80,7 +88,14 @@ struct LayerPass: @unchecked Sendable {
             if !fused { SpikeKernels.decide(spike.escape, x: L.x, xi: L.xi, into: s, count: n) }
             if training {
                 if !fused { SpikeKernels.surrogate(spike.resolvedSurrogate, x: L.x, s: s, into: L.sd + t * n, count: n) }
-                if bpReset && !subtract {
+                if bpReset && !subtract, let dv = decays {
+                    let r = L.resetTerm + t * n, cmv = dv + n
+                    if nextStep {
+                        for k in 0 ..< n { r[k] = dv[k] * L.u[k] + cmv[k] * L.i[k] }
+                    } else {
+                        for k in 0 ..< n { r[k] = dv[k] * L.u[k] }
+                    }
+                } else if bpReset && !subtract {
                     let r = L.resetTerm + t * n
                     if nextStep {
                         for k in 0 ..< n { r[k] = lm * L.u[k] + cm * L.i[k] }
@@ -88,8 +103,14 @@ struct LayerPass: @unchecked Sendable {
                         for k in 0 ..< n { r[k] = lm * L.u[k] }
                     }
                 }
+                if recordsState {
+                    (L.uTrace + t * n).update(from: L.u, count: n)
+                    (L.iTrace + t * n).update(from: L.i, count: n)
+                }
             }
-            if subtract {
+            if let dv = decays {
+                stepNeuronDecays(L, spikes: s, drive: drive, decays: dv)
+            } else if subtract {
                 for k in 0 ..< n {
                     let reset: Float = s[k] != 0 ? th : 0
                     L.u[k] = lm * L.u[k] + cm * L.i[k] - reset
@@ -141,6 +162,20 @@ struct LayerPass: @unchecked Sendable {
         let lm = lambdaMem, ls = lambdaSyn, cm = 1 - lambdaMem
         L.u.update(repeating: Float(architecture.initialMem), count: n)
         L.i.update(repeating: 0, count: n)
+        if let dv = decays {
+            let cmv = dv + n, lsv = dv + 2 * n
+            for t in 0 ..< T {
+                let out = L.trace + t * n
+                let drive = L.drive + t * n
+                if recordsState { (L.iTrace + t * n).update(from: L.i, count: n) }
+                for k in 0 ..< n {
+                    out[k] = L.u[k]
+                    L.u[k] = dv[k] * L.u[k] + cmv[k] * L.i[k]
+                    L.i[k] = lsv[k] * L.i[k] + drive[k]
+                }
+            }
+            return
+        }
         for t in 0 ..< T {
             let out = L.trace + t * n
             let drive = L.drive + t * n
@@ -159,7 +194,7 @@ struct LayerPass: @unchecked Sendable {
     @inline(__always)
     func backwardSpiking(_ L: LayerScratch, steps T: Int, inputIndex: UnsafePointer<Int32>, inputStart: UnsafePointer<Int32>,
                          gradFF: UnsafeMutablePointer<Float>?, gradRec: UnsafeMutablePointer<Float>?,
-                         gradBias: UnsafeMutablePointer<Float>? = nil,
+                         gradBias: UnsafeMutablePointer<Float>? = nil, gradDecay: DecayGradients = DecayGradients(),
                          inputGrad: UnsafeMutablePointer<Float>?, inputCount: Int) {
         let lm = lambdaMem, ls = lambdaSyn, cm = 1 - lambdaMem
         // gu, gi: dL/dU[t+1], dL/dI[t+1]; zero beyond the last step.
@@ -196,7 +231,9 @@ struct LayerPass: @unchecked Sendable {
             }
             // dL/dI[t+1] is dL/d(W·S_in[t]): keep it in the drive buffer for the input gradient after the loop.
             if inputGrad != nil || gradFF == nil { (L.drive + t * n).update(from: L.gi, count: n) }
-            if subtract {
+            if let dv = decays {
+                backstepNeuronDecays(L, step: t, spikes: s, surrogate: sd, decays: dv, gradDecay: gradDecay)
+            } else if subtract {
                 for k in 0 ..< n {
                     let gu1 = L.gu[k]
                     L.gu[k] = gs[k] * sd[k] + gu1 * lm
@@ -225,6 +262,7 @@ struct LayerPass: @unchecked Sendable {
     @inline(__always)
     func backwardReadout(_ L: LayerScratch, steps T: Int, inputIndex: UnsafePointer<Int32>, inputStart: UnsafePointer<Int32>,
                          gradFF: UnsafeMutablePointer<Float>, gradBias: UnsafeMutablePointer<Float>? = nil,
+                         gradDecay: DecayGradients = DecayGradients(),
                          inputGrad: UnsafeMutablePointer<Float>?, inputCount: Int) {
         let lm = lambdaMem, ls = lambdaSyn, cm = 1 - lambdaMem
         L.gu.update(repeating: 0, count: n)
@@ -236,6 +274,21 @@ struct LayerPass: @unchecked Sendable {
                 if let gradBias { VectorKernels.add(L.gi, into: gradBias, count: n) }
             }
             let ext = L.drive + t * n
+            if let dv = decays {
+                let cmv = dv + n, lsv = dv + 2 * n
+                let u = L.trace + t * n, i = L.iTrace + t * n
+                for k in 0 ..< n {
+                    let gu1 = L.gu[k]
+                    let g = L.gi[k]
+                    // U[t+1] = λ_m U[t] + (1-λ_m) I[t], I[t+1] = λ_s I[t] + drive[t].
+                    if let gm = gradDecay.mem { gm[k] += gu1 * (u[k] - i[k]) }
+                    if let gsy = gradDecay.syn { gsy[k] += g * i[k] }
+                    L.gu[k] = ext[k] + dv[k] * gu1
+                    ext[k] = g
+                    L.gi[k] = lsv[k] * g + cmv[k] * gu1
+                }
+                continue
+            }
             for k in 0 ..< n {
                 let gu1 = L.gu[k]
                 let g = L.gi[k]
@@ -246,4 +299,82 @@ struct LayerPass: @unchecked Sendable {
         }
         if let g = inputGrad { feedForward.backpropagateSequence(deltas: L.drive, steps: T, into: g) }
     }
+
+    /// One forward step of the neuron dynamics with per-neuron decays `dv` (layout of `decays`).
+    @inline(__always)
+    private func stepNeuronDecays(_ L: LayerScratch, spikes s: UnsafePointer<UInt8>, drive: UnsafePointer<Float>,
+                                  decays dv: UnsafePointer<Float>) {
+        let cmv = dv + n, lsv = dv + 2 * n, th = threshold
+        if subtract {
+            for k in 0 ..< n {
+                let reset: Float = s[k] != 0 ? th : 0
+                L.u[k] = dv[k] * L.u[k] + cmv[k] * L.i[k] - reset
+                L.i[k] = lsv[k] * L.i[k] + drive[k]
+            }
+        } else if nextStep {
+            for k in 0 ..< n {
+                let keep: Float = s[k] != 0 ? 0 : 1
+                L.u[k] = (dv[k] * L.u[k] + cmv[k] * L.i[k]) * keep
+                L.i[k] = lsv[k] * L.i[k] + drive[k]
+            }
+        } else {
+            for k in 0 ..< n {
+                let keep: Float = s[k] != 0 ? 0 : 1
+                L.u[k] = dv[k] * L.u[k] * keep + cmv[k] * L.i[k]
+                L.i[k] = lsv[k] * L.i[k] + drive[k]
+            }
+        }
+    }
+
+    /// One backward step with per-neuron decays: on entry `L.gu`, `L.gi` hold dL/dU[t+1], dL/dI[t+1] and `L.gs`
+    /// dL/dS[t]; on exit dL/dU[t], dL/dI[t]. With learnable time constants it adds
+    /// dL/dλ_m += dL/dU[t+1] · ∂U[t+1]/∂λ_m, with ∂U[t+1]/∂λ_m = (U[t] - I[t]) (1 - S[t]) (next-step),
+    /// U[t] (1 - S[t]) - I[t] (same-step), U[t] - I[t] (subtract), and dL/dλ_s += dL/dI[t+1] · I[t].
+    @inline(__always)
+    private func backstepNeuronDecays(_ L: LayerScratch, step t: Int, spikes s: UnsafePointer<UInt8>,
+                                      surrogate sd: UnsafePointer<Float>, decays dv: UnsafePointer<Float>,
+                                      gradDecay: DecayGradients) {
+        let cmv = dv + n, lsv = dv + 2 * n, gs = L.gs
+        if let gm = gradDecay.mem {
+            let u = L.uTrace + t * n, i = L.iTrace + t * n
+            if subtract {
+                for k in 0 ..< n { gm[k] += L.gu[k] * (u[k] - i[k]) }
+            } else if nextStep {
+                for k in 0 ..< n where s[k] == 0 { gm[k] += L.gu[k] * (u[k] - i[k]) }
+            } else {
+                for k in 0 ..< n { gm[k] += L.gu[k] * ((s[k] != 0 ? 0 : u[k]) - i[k]) }
+            }
+        }
+        if let gsy = gradDecay.syn {
+            let i = L.iTrace + t * n
+            for k in 0 ..< n { gsy[k] += L.gi[k] * i[k] }
+        }
+        if subtract {
+            for k in 0 ..< n {
+                let gu1 = L.gu[k]
+                L.gu[k] = gs[k] * sd[k] + gu1 * dv[k]
+                L.gi[k] = lsv[k] * L.gi[k] + gu1 * cmv[k]
+            }
+        } else if nextStep {
+            for k in 0 ..< n {
+                let keep: Float = s[k] != 0 ? 0 : 1
+                let gu1 = L.gu[k]
+                L.gu[k] = gs[k] * sd[k] + gu1 * dv[k] * keep
+                L.gi[k] = lsv[k] * L.gi[k] + gu1 * cmv[k] * keep
+            }
+        } else {
+            for k in 0 ..< n {
+                let keep: Float = s[k] != 0 ? 0 : 1
+                let gu1 = L.gu[k]
+                L.gu[k] = gs[k] * sd[k] + gu1 * dv[k] * keep
+                L.gi[k] = lsv[k] * L.gi[k] + gu1 * cmv[k]
+            }
+        }
+    }
+}
+
+/// Where a layer's BPTT accumulates dL/dλ_m and dL/dλ_s per neuron (internal order), nil for a decay not learned.
+struct DecayGradients {
+    var mem: UnsafeMutablePointer<Float>? = nil
+    var syn: UnsafeMutablePointer<Float>? = nil
 }

@@ -1,5 +1,6 @@
 import SpikeKitFormats
 import SpikeKitKernels
+import Foundation
 /// SpikeKit's model description, in the JSON schema of the verification cases (../shared/reference/README.md):
 /// the code that reads a case's network is the code that builds every network.
 ///
@@ -117,11 +118,24 @@ public struct LayerDescription: Codable, Equatable, Sendable {
     /// (`lif`, `readout`: shape [units]) or per channel (`conv-lif`: shape [channels]), added to the synaptic
     /// input at every step: I[n+1] = λ_s I[n] + W·S_in[n] + V·S[n] + b.
     public var bias: String?
+    /// Heterogeneous time constants (Perez-Nieves et al. 2021): when set, every neuron (`lif`, `readout`) or
+    /// channel (`conv-lif`) has its own τ_mem, drawn or given by the initialisation; `tauMem` stays the nominal
+    /// value (the constant and the gamma mean). JSON `tau_mem_init`.
+    public var tauMemInit: TimeConstantInit?
+    /// The same for τ_syn (JSON `tau_syn_init`).
+    public var tauSynInit: TimeConstantInit?
+    /// Train τ_mem, one per neuron or channel, as the parameter `layer<i>.log_tau_mem` = ln(τ_mem / 1 s), starting
+    /// from `tauMemInit` (or the constant `tauMem`). JSON `learn_tau_mem`.
+    public var learnTauMem: Bool?
+    /// The same for τ_syn (`layer<i>.log_tau_syn`, JSON `learn_tau_syn`).
+    public var learnTauSyn: Bool?
 
     public init(kind: LayerKind, units: Int? = nil, channels: Int? = nil, kernel: Int? = nil, stride: Int? = nil,
                 padding: Int? = nil, tauMem: Double, tauSyn: Double, reset: ResetMode? = nil,
                 initialMem: Double? = nil, weights: String? = nil, recurrent: RecurrentDescription? = nil,
-                spike: SpikeFunction? = nil, noise: String? = nil, bias: String? = nil) {
+                spike: SpikeFunction? = nil, noise: String? = nil, bias: String? = nil,
+                tauMemInit: TimeConstantInit? = nil, tauSynInit: TimeConstantInit? = nil, learnTauMem: Bool? = nil,
+                learnTauSyn: Bool? = nil) {
         self.kind = kind
         self.units = units
         self.channels = channels
@@ -137,10 +151,115 @@ public struct LayerDescription: Codable, Equatable, Sendable {
         self.spike = spike
         self.noise = noise
         self.bias = bias
+        self.tauMemInit = tauMemInit
+        self.tauSynInit = tauSynInit
+        self.learnTauMem = learnTauMem
+        self.learnTauSyn = learnTauSyn
     }
 
     private enum CodingKeys: String, CodingKey {
         case kind, units, channels, kernel, stride, padding, reset, weights, recurrent, spike, noise, bias
         case tauMem = "tau_mem", tauSyn = "tau_syn", initialMem = "initial_mem"
+        case tauMemInit = "tau_mem_init", tauSynInit = "tau_syn_init", learnTauMem = "learn_tau_mem", learnTauSyn = "learn_tau_syn"
+    }
+}
+
+/// How a heterogeneous time constant is initialised, one value per neuron (per channel for `conv-lif`), in
+/// seconds. JSON:
+/// - `{"kind": "constant"}`: every neuron gets the layer's `tau_mem` (or `tau_syn`); with learning, the usual start.
+/// - `{"kind": "uniform", "low": 0.005, "high": 0.05, "seed": 0}`: τ ~ U(low, high), 0 < low < high.
+/// - `{"kind": "gamma", "shape": 3, "seed": 0}`: τ ~ Γ(k = shape, θ = τ̄ / k), mean τ̄ = the layer's `tau_mem`
+///   (or `tau_syn`), as in Perez-Nieves et al. 2021 (k = 3).
+/// - `{"kind": "values", "values": [0.01, 0.02, ...]}`: the values themselves (count = units or channels).
+///
+/// Draws use Philox with the given seed (default 0) and stream 2·layer (τ_mem) or 2·layer + 1 (τ_syn), so a model
+/// file determines its time constants.
+public enum TimeConstantInit: Codable, Equatable, Sendable {
+    case constant
+    case uniform(low: Double, high: Double, seed: UInt64)
+    case gamma(shape: Double, seed: UInt64)
+    case values([Double])
+
+    private enum CodingKeys: String, CodingKey { case kind, low, high, shape, seed, values }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let kind = try c.decode(String.self, forKey: .kind)
+        let seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0
+        switch kind {
+        case "constant": self = .constant
+        case "uniform": self = .uniform(low: try c.decode(Double.self, forKey: .low), high: try c.decode(Double.self, forKey: .high), seed: seed)
+        case "gamma": self = .gamma(shape: try c.decode(Double.self, forKey: .shape), seed: seed)
+        case "values": self = .values(try c.decode([Double].self, forKey: .values))
+        default:
+            throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription:
+                "unknown time-constant initialisation '\(kind)' (expected constant, uniform, gamma or values)")
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .constant: try c.encode("constant", forKey: .kind)
+        case .uniform(let lo, let hi, let seed):
+            try c.encode("uniform", forKey: .kind)
+            try c.encode(lo, forKey: .low)
+            try c.encode(hi, forKey: .high)
+            try c.encode(seed, forKey: .seed)
+        case .gamma(let k, let seed):
+            try c.encode("gamma", forKey: .kind)
+            try c.encode(k, forKey: .shape)
+            try c.encode(seed, forKey: .seed)
+        case .values(let v):
+            try c.encode("values", forKey: .kind)
+            try c.encode(v, forKey: .values)
+        }
+    }
+
+    /// The `count` time constants in seconds, `nominal` being the layer's scalar τ.
+    /// - Throws: `SpikeKitError.invalidConfiguration` (message without context) for bad parameters or values.
+    public func resolve(count: Int, nominal: Double, stream: UInt64) throws -> [Double] {
+        let out: [Double]
+        switch self {
+        case .constant:
+            out = Array(repeating: nominal, count: count)
+        case .uniform(let lo, let hi, let seed):
+            guard lo.isFinite, hi.isFinite, lo > 0, lo < hi else {
+                throw SpikeKitError.invalidConfiguration("uniform needs 0 < low < high, got low \(lo), high \(hi)")
+            }
+            var g = PhiloxGenerator(seed: seed, stream: stream)
+            out = (0 ..< count).map { _ in lo + (hi - lo) * g.uniform() }
+        case .gamma(let k, let seed):
+            guard k.isFinite, k > 0 else { throw SpikeKitError.invalidConfiguration("gamma needs a positive shape, got \(k)") }
+            var g = PhiloxGenerator(seed: seed, stream: stream)
+            out = (0 ..< count).map { _ in Self.gamma(shape: k, using: &g) * nominal / k }
+        case .values(let v):
+            guard v.count == count else {
+                throw SpikeKitError.invalidConfiguration("values lists \(v.count) time constants, the layer needs \(count)")
+            }
+            out = v
+        }
+        // A gamma draw can underflow to 0 only for absurd shapes; every τ must be positive and finite.
+        if let bad = out.first(where: { !($0.isFinite && $0 > 0) }) {
+            throw SpikeKitError.invalidConfiguration("every time constant must be positive and finite, got \(bad)")
+        }
+        return out
+    }
+
+    /// A Γ(k, 1) draw (Marsaglia & Tsang 2000; k < 1 through Γ(k + 1) · u^{1/k}).
+    static func gamma(shape k: Double, using g: inout PhiloxGenerator) -> Double {
+        if k < 1 {
+            let u = max(g.uniform(), .leastNonzeroMagnitude)
+            return gamma(shape: k + 1, using: &g) * Foundation.pow(u, 1 / k)
+        }
+        let d = k - 1.0 / 3, c = 1 / (9 * d).squareRoot()
+        while true {
+            let x = g.normal()
+            let v0 = 1 + c * x
+            guard v0 > 0 else { continue }
+            let v = v0 * v0 * v0
+            let u = g.uniform()
+            if u < 1 - 0.0331 * x * x * x * x || Foundation.log(u) < 0.5 * x * x + d * (1 - v + Foundation.log(v)) { return d * v }
+        }
     }
 }

@@ -26,6 +26,9 @@ struct RunContext: @unchecked Sendable {
     let ffGradOffset: [Int]
     let recGradOffset: [Int]
     let biasGradOffset: [Int]
+    /// Where each layer's dL/dλ_m and dL/dλ_s (one per neuron, internal order) start; -1 when not learned.
+    let tauMemGradOffset: [Int]
+    let tauSynGradOffset: [Int]
     let lossOut: UnsafeMutablePointer<Double>
     let countOut: UnsafeMutablePointer<Int>
     let outputOut: UnsafeMutablePointer<Float>?
@@ -274,13 +277,19 @@ struct RunContext: @unchecked Sendable {
                 pass.backwardSpiking(S, steps: T, inputIndex: idx, inputStart: st, gradFF: shareFF ? nil : grads + ffGradOffset[l],
                                      gradRec: layers[l].recurrent == nil ? nil : grads + recGradOffset[l],
                                      gradBias: biasGradOffset[l] < 0 ? nil : grads + biasGradOffset[l],
-                                     inputGrad: inputGrad, inputCount: inputCount)
+                                     gradDecay: decayGradients(l, grads), inputGrad: inputGrad, inputCount: inputCount)
                 if shareFF { VectorKernels.add(S.drive, into: grads + gradientSize, count: T * S.n) }
             } else {
                 pass.backwardReadout(S, steps: T, inputIndex: idx, inputStart: st, gradFF: grads + ffGradOffset[l],
                                      gradBias: biasGradOffset[l] < 0 ? nil : grads + biasGradOffset[l],
-                                     inputGrad: inputGrad, inputCount: inputCount)
+                                     gradDecay: decayGradients(l, grads), inputGrad: inputGrad, inputCount: inputCount)
             }
         }
+    }
+
+    /// Layer `l`'s dL/dλ accumulators in the slot gradient `grads`.
+    private func decayGradients(_ l: Int, _ grads: UnsafeMutablePointer<Float>) -> DecayGradients {
+        DecayGradients(mem: tauMemGradOffset[l] < 0 ? nil : grads + tauMemGradOffset[l],
+                       syn: tauSynGradOffset[l] < 0 ? nil : grads + tauSynGradOffset[l])
     }
 }

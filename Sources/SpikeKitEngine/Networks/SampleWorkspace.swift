@@ -48,6 +48,9 @@ struct LayerScratch: @unchecked Sendable {
     let resetTerm: UnsafeMutablePointer<Float>
     /// [T][N]: the readout's U[n].
     let trace: UnsafeMutablePointer<Float>
+    /// [T][N]: U[n] and I[n] of a spiking layer that learns a time constant (dL/dλ needs them; the readout's U[n]
+    /// is in `trace`).
+    let uTrace, iTrace: UnsafeMutablePointer<Float>
     /// State and scratch vectors of N.
     let u, i, gu, gi, gs, x, xi: UnsafeMutablePointer<Float>
 }
@@ -79,10 +82,12 @@ final class SampleWorkspace: @unchecked Sendable {
             let tn = steps * n
             let spiking = l.isSpiking
             let bp = l.spike?.bpReset ?? false
+            let learns = l.learnsTauMem || l.learnsTauSyn
             ls.append(LayerScratch(
                 n: n, drive: arena.floats(tn), sd: arena.floats(spiking ? tn : 0), spikes: arena.bytes(spiking ? tn : 0),
                 index: arena.int32s(spiking ? tn : 0), start: arena.int32s(steps + 1),
                 resetTerm: arena.floats(bp ? tn : 0), trace: arena.floats(spiking ? 0 : tn),
+                uTrace: arena.floats(learns && spiking ? tn : 0), iTrace: arena.floats(learns ? tn : 0),
                 u: arena.floats(n), i: arena.floats(n), gu: arena.floats(n), gi: arena.floats(n), gs: arena.floats(n),
                 x: arena.floats(n), xi: arena.floats(n)))
         }

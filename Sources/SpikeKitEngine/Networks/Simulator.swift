@@ -45,6 +45,13 @@ public final class Simulator: @unchecked Sendable {
     private let biasGradOffset: [Int]
     /// Each layer's bias expanded to its neurons in internal order (nil without a bias), read by the time loops.
     private let biasBuffers: [UnsafeMutablePointer<Float>?]
+    /// Where each layer's dL/dλ_m, dL/dλ_s (internal order, one per neuron) start; -1 when the τ is not learned.
+    private let tauMemGradOffset: [Int]
+    private let tauSynGradOffset: [Int]
+    /// Per-neuron decays `[λ_m][1 - λ_m][λ_s]` (internal order) of layers with heterogeneous or learnable τ.
+    private let decayBuffers: [UnsafeMutablePointer<Float>?]
+    /// The current time constants per channel (seconds) of those layers, for dλ/dρ = λ Δt / τ.
+    private var channelTaus: [(mem: [Double], syn: [Double])?]
     private let gradientSize: Int
     /// Per-slot gradient buffers, kept between runs (no page faults in steady state).
     private var slotGradientBuffer: UnsafeMutablePointer<Float>?
@@ -53,6 +60,7 @@ public final class Simulator: @unchecked Sendable {
     deinit {
         slotGradientBuffer?.deallocate()
         for b in biasBuffers { b?.deallocate() }
+        for b in decayBuffers { b?.deallocate() }
     }
 
     /// Upper bound on gradient slots (fixed, independent of the thread count).
@@ -68,7 +76,7 @@ public final class Simulator: @unchecked Sendable {
         feedForward = architecture.layers.map { PackedConnection(geometry: $0.feedForward) }
         recurrent = architecture.layers.map { $0.recurrent.map(PackedConnection.init(geometry:)) }
         var off = 0
-        var ffo: [Int] = [], reco: [Int] = [], bo: [Int] = []
+        var ffo: [Int] = [], reco: [Int] = [], bo: [Int] = [], tmo: [Int] = [], tso: [Int] = []
         for (i, l) in architecture.layers.enumerated() {
             ffo.append(off)
             off += feedForward[i].weightCount
@@ -76,7 +84,13 @@ public final class Simulator: @unchecked Sendable {
             off += recurrent[i]?.weightCount ?? 0
             bo.append(l.hasBias ? off : -1)
             off += l.hasBias ? l.shape.count : 0
+            tmo.append(l.learnsTauMem ? off : -1)
+            off += l.learnsTauMem ? l.shape.count : 0
+            tso.append(l.learnsTauSyn ? off : -1)
+            off += l.learnsTauSyn ? l.shape.count : 0
         }
+        tauMemGradOffset = tmo
+        tauSynGradOffset = tso
         ffGradOffset = ffo
         recGradOffset = reco
         biasGradOffset = bo
@@ -88,10 +102,38 @@ public final class Simulator: @unchecked Sendable {
             return p
         }
         biasBuffers = buffers
+        let decays: [UnsafeMutablePointer<Float>?] = architecture.layers.map { l in
+            guard l.hasNeuronTimeConstants else { return nil }
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: 3 * l.shape.count)
+            p.initialize(repeating: 0, count: 3 * l.shape.count)
+            return p
+        }
+        decayBuffers = decays
+        channelTaus = architecture.layers.map { l in
+            guard l.hasNeuronTimeConstants else { return nil }
+            let c = l.shape.channels
+            return (l.tauMemValues ?? Array(repeating: l.tauMem, count: c), l.tauSynValues ?? Array(repeating: l.tauSyn, count: c))
+        }
         let ffc = feedForward, recc = recurrent
         passes = architecture.layers.enumerated().map { i, l in
             LayerPass(l, dt: architecture.dt, threshold: architecture.threshold, feedForward: ffc[i].kernel,
-                      recurrent: recc[i]?.kernel, bias: buffers[i].map { UnsafePointer($0) })
+                      recurrent: recc[i]?.kernel, bias: buffers[i].map { UnsafePointer($0) },
+                      decays: decays[i].map { UnsafePointer($0) })
+        }
+        for i in architecture.layers.indices { fillDecays(layer: i) }
+    }
+
+    /// Writes layer `i`'s per-neuron decays from `channelTaus`: λ = e^{-Δt/τ} in Double, rounded to Float, and
+    /// 1 - λ in Float (as the scalar path forms them).
+    private func fillDecays(layer i: Int) {
+        guard let buffer = decayBuffers[i], let taus = channelTaus[i] else { return }
+        let shape = architecture.layers[i].shape, n = shape.count, dt = architecture.dt
+        for q in 0 ..< n {
+            let c = q % shape.channels
+            let lm = Float(exp(-dt / taus.mem[c]))
+            buffer[q] = lm
+            buffer[n + q] = 1 - lm
+            buffer[2 * n + q] = Float(exp(-dt / taus.syn[c]))
         }
     }
 
@@ -105,6 +147,12 @@ public final class Simulator: @unchecked Sendable {
             guard let buffer = biasBuffers[i], let b = parameters.biases[i] else { continue }
             let shape = l.shape
             for q in 0 ..< shape.count { buffer[q] = b.scalars[q % shape.channels] }
+        }
+        for (i, l) in architecture.layers.enumerated() where l.learnsTauMem || l.learnsTauSyn {
+            let taus = parameters.timeConstants(layer: i)
+            if let m = taus.mem { channelTaus[i]!.mem = m }
+            if let s = taus.syn { channelTaus[i]!.syn = s }
+            fillDecays(layer: i)
         }
     }
 
@@ -213,7 +261,8 @@ public final class Simulator: @unchecked Sendable {
             architecture: architecture, passes: passes, inputs: inputs, loss: loss, targets: targets, batch: B, steps: T,
             gradients: gradients, slotGrads: slotGrads, gradientSize: gradientSize, slotStride: slotStride,
             sharedInputGradient: sharedInputGradient, ffGradOffset: ffGradOffset,
-            recGradOffset: recGradOffset, biasGradOffset: biasGradOffset, lossOut: lossBuf, countOut: countBuf, outputOut: outputBuf,
+            recGradOffset: recGradOffset, biasGradOffset: biasGradOffset, tauMemGradOffset: tauMemGradOffset,
+            tauSynGradOffset: tauSynGradOffset, lossOut: lossBuf, countOut: countBuf, outputOut: outputBuf,
             spikesOut: spikeBufs, surrogatesOut: sdBufs, supplied: suppliedNoise, philox: Philox(seed: seed), iteration: iteration,
             sharedFirstDrive: sharedDrive)
         // This process's block of slots and the samples in them (slot s starts at sample B·s/S).
@@ -275,8 +324,21 @@ public final class Simulator: @unchecked Sendable {
                 passes[0].accumulateFeedForwardGradient(factors: factors, steps: T, inputIndex: W.inputIndex,
                                                         inputStart: W.inputStart, into: total + ffGradOffset[0])
             }
-            var ff: [Tensor] = [], rec: [Tensor?] = [], bias: [Tensor?] = []
+            var ff: [Tensor] = [], rec: [Tensor?] = [], bias: [Tensor?] = [], logTauMem: [Tensor?] = [], logTauSyn: [Tensor?] = []
             for i in 0 ..< L {
+                // dL/dρ = Σ_positions dL/dλ · dλ/dρ, with λ = exp(-Δt e^{-ρ}) and dλ/dρ = λ Δt / τ (in Double).
+                func logTauGradient(_ offset: Int, _ taus: [Double]) throws -> Tensor? {
+                    guard offset >= 0 else { return nil }
+                    let shape = layers[i].shape, g = total + offset, dt = architecture.dt
+                    var sum = [Double](repeating: 0, count: shape.channels)
+                    for q in 0 ..< shape.count { sum[q % shape.channels] += Double(g[q]) }
+                    return try Tensor(shape: layers[i].biasShape, scalars: sum.indices.map {
+                        let tau = taus[$0]
+                        return Float(sum[$0] * exp(-dt / tau) * dt / tau)
+                    })
+                }
+                logTauMem.append(try logTauGradient(tauMemGradOffset[i], channelTaus[i]?.mem ?? []))
+                logTauSyn.append(try logTauGradient(tauSynGradOffset[i], channelTaus[i]?.syn ?? []))
                 if biasGradOffset[i] >= 0 {
                     // Internal order j·C + c: a channel's gradient is the sum over its positions, in position order.
                     let shape = layers[i].shape, g = total + biasGradOffset[i]
@@ -294,7 +356,7 @@ public final class Simulator: @unchecked Sendable {
                     rec.append(nil)
                 }
             }
-            grads = NetworkParameters(feedForward: ff, recurrent: rec, biases: bias)
+            grads = NetworkParameters(feedForward: ff, recurrent: rec, biases: bias, logTauMem: logTauMem, logTauSyn: logTauSyn)
         }
         var layerCounts = [Int](repeating: 0, count: L)
         for b in 0 ..< B { for l in 0 ..< L { layerCounts[l] += counts[b * L + l] } }

@@ -10,6 +10,8 @@ extension NetworkParameters {
         for t in feedForward { add(t) }
         for case let t? in recurrent { add(t) }
         for case let t? in biases { add(t) }
+        for case let t? in logTauMem { add(t) }
+        for case let t? in logTauSyn { add(t) }
         return sum.squareRoot()
     }
 
@@ -19,6 +21,8 @@ extension NetworkParameters {
         for i in feedForward.indices { mul(&feedForward[i]) }
         for i in recurrent.indices where recurrent[i] != nil { mul(&recurrent[i]!) }
         for i in biases.indices where biases[i] != nil { mul(&biases[i]!) }
+        for i in logTauMem.indices where logTauMem[i] != nil { mul(&logTauMem[i]!) }
+        for i in logTauSyn.indices where logTauSyn[i] != nil { mul(&logTauSyn[i]!) }
     }
 
     /// Clips gradients by their global norm with `torch.nn.utils.clip_grad_norm_(parameters, maxNorm)` semantics:

@@ -31,6 +31,9 @@ public struct OnlineSuperSpike: Sendable {
         guard l.count == 2, l.allSatisfy({ $0.kind == .lif && $0.recurrent == nil }) else {
             throw SpikeKitError.invalidConfiguration("the online SuperSpike rule needs input → lif → lif without recurrence")
         }
+        guard !l.contains(where: \.hasNeuronTimeConstants) else {
+            throw SpikeKitError.invalidConfiguration("the online SuperSpike rule needs scalar time constants (no tau_mem_init, tau_syn_init or learned τ)")
+        }
         guard outputScale.isFinite, outputScale > 0 else {
             throw SpikeKitError.invalidConfiguration("the output scale Δu_o must be positive, got \(outputScale)")
         }

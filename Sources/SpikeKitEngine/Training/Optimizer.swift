@@ -6,8 +6,9 @@ import RealModule
 ///
 /// Every element w of every parameter array is updated independently from its gradient ∇ = ∂L/∂w (and, for the
 /// adaptive methods, per-element state that the optimizer keeps between steps). The parameters are visited in
-/// the order of `NetworkParameters.named` (`layer<i>.weight`, `layer<i>.recurrent`, `layer<i>.bias`). Every
-/// optimizer takes an optional `WeightDecay` (L2 added to the gradient, or decoupled as in AdamW).
+/// the order of `NetworkParameters.named` (`layer<i>.weight`, `layer<i>.recurrent`, `layer<i>.bias`,
+/// `layer<i>.log_tau_mem`, `layer<i>.log_tau_syn`). Every optimizer takes an optional `WeightDecay` (L2 added to the
+/// gradient, or decoupled as in AdamW).
 ///
 /// The per-element state can be read as named tensors (`state`) and restored (`restoreState(_:for:)`), so a
 /// training run saved to a `Checkpoint` continues exactly as if it had not been interrupted. State tensor names
@@ -81,9 +82,11 @@ public struct WeightDecay: Equatable, Sendable {
     /// Whether λ is a finite non-negative number.
     public var isValid: Bool { coefficient.isFinite && coefficient >= 0 }
 
-    /// λ for the array `name` (0 for a bias when biases are excluded).
+    /// λ for the array `name`: 0 for a bias when biases are excluded, and always 0 for learned time constants
+    /// (`layer<i>.log_tau_*` hold ρ = ln(τ / 1 s); decaying ρ would pull every τ towards 1 s).
     func coefficient(for name: String) -> Float {
-        !decaysBiases && name.hasSuffix(".bias") ? 0 : coefficient
+        if name.contains(".log_tau_") { return 0 }
+        return !decaysBiases && name.hasSuffix(".bias") ? 0 : coefficient
     }
 }
 
@@ -224,18 +227,26 @@ extension NetworkParameters {
             default:
                 preconditionFailure("layer\(i).recurrent: parameters and gradients disagree on its presence")
             }
-            switch (i < biases.count ? biases[i] : nil, i < gradients.biases.count ? gradients.biases[i] : nil) {
-            case (nil, nil): break
-            case (var b?, let gb?):
-                precondition(gb.shape == b.shape, "layer\(i).bias: gradient shape \(gb.shape), parameter shape \(b.shape)")
-                biases[i] = nil  // keep `b` uniquely referenced while it is updated
-                gb.scalars.withUnsafeBufferPointer { gp in
-                    b.scalars.withUnsafeMutableBufferPointer { wp in body("layer\(i).bias", b.shape, wp, gp) }
-                }
-                biases[i] = b
-            default:
-                preconditionFailure("layer\(i).bias: parameters and gradients disagree on its presence")
+            Self.updateOptional(&biases, gradients.biases, i, "layer\(i).bias", body)
+            Self.updateOptional(&logTauMem, gradients.logTauMem, i, "layer\(i).log_tau_mem", body)
+            Self.updateOptional(&logTauSyn, gradients.logTauSyn, i, "layer\(i).log_tau_syn", body)
+        }
+    }
+
+    /// `body` on entry `i` of an optional per-layer array (bias, log τ) when parameter and gradient have it.
+    private static func updateOptional(_ params: inout [Tensor?], _ grads: [Tensor?], _ i: Int, _ name: String,
+                                       _ body: (String, [Int], UnsafeMutableBufferPointer<Float>, UnsafeBufferPointer<Float>) -> Void) {
+        switch (i < params.count ? params[i] : nil, i < grads.count ? grads[i] : nil) {
+        case (nil, nil): break
+        case (var b?, let gb?):
+            precondition(gb.shape == b.shape, "\(name): gradient shape \(gb.shape), parameter shape \(b.shape)")
+            params[i] = nil  // keep `b` uniquely referenced while it is updated
+            gb.scalars.withUnsafeBufferPointer { gp in
+                b.scalars.withUnsafeMutableBufferPointer { wp in body(name, b.shape, wp, gp) }
             }
+            params[i] = b
+        default:
+            preconditionFailure("\(name): parameters and gradients disagree on its presence")
         }
     }
 }

@@ -99,6 +99,10 @@ import SpikeKit
             #"{"dt": 0.001, "input": {"shape": [2, 9]}, "layers": [{"kind": "conv-lif", "channels": 2, "kernel": 3, "tau_mem": 0.01, "tau_syn": 0.005, "recurrent": {"kind": "conv"}, "spike": \#(spike)}]}"#,
             #"{"dt": 0.001, "input": {"shape": [5]}, "layers": [{"kind": "readout", "units": 3, "tau_mem": 0.01, "tau_syn": 0.005, "recurrent": {"kind": "dense"}}]}"#,
             #"{"dt": 0.001, "input": {"shape": [5]}, "layers": [{"kind": "lif", "units": 3, "tau_mem": 0.01, "tau_syn": 0.005, "spike": {"escape": {"kind": "sigmoid"}, "surrogate": {"kind": "superspike", "beta": 10}}}]}"#,
+            #"{"dt": 0.001, "input": {"shape": [5]}, "layers": [{"kind": "readout", "units": 3, "tau_mem": 0.01, "tau_syn": 0.005, "tau_mem_init": {"kind": "uniform", "low": 0.01}}]}"#,
+            #"{"dt": 0.001, "input": {"shape": [5]}, "layers": [{"kind": "readout", "units": 3, "tau_mem": 0.01, "tau_syn": 0.005, "tau_syn_init": {"kind": "gamma", "shape": 0}}]}"#,
+            #"{"dt": 0.001, "input": {"shape": [5]}, "layers": [{"kind": "readout", "units": 3, "tau_mem": 0.01, "tau_syn": 0.005, "tau_mem_init": {"kind": "values", "values": [0.01, -0.01, 0.02]}}]}"#,
+            #"{"dt": 0.001, "input": {"shape": [5]}, "layers": [{"kind": "readout", "units": 3, "tau_mem": 0.01, "tau_syn": 0.005, "learn_tau_mem": 1}]}"#,
         ]
         let folder = TestPaths.temporaryFolder()
         for (i, b) in bad.enumerated() {
