@@ -89,7 +89,7 @@ public enum AtomicFile {
             guard isDir.boolValue else { throw SpikeKitError.io(path: folder, message: "is a file, not a folder") }
             return
         }
-        let parent = (folder as NSString).deletingLastPathComponent
+        let parent = PathName.parent(of: folder)
         if !parent.isEmpty, parent != folder { try createFolder(parent) }
         if mkdir(folder, 0o755) != 0, errno != EEXIST {
             let e = errno

@@ -270,7 +270,7 @@ struct TheorySNNBiasCommand: ParsableCommand {
             throw SpikeKitError.invalidConfiguration("--model \(path): no such file or folder")
         }
         let caseFolder: String? = isDirectory.boolValue ? path
-            : ((path as NSString).lastPathComponent == "case.json" ? (path as NSString).deletingLastPathComponent : nil)
+            : ((path as NSString).lastPathComponent == "case.json" ? PathName.parent(of: path) : nil)
         if let caseFolder {
             let c = try NetworkCase.load(folder: caseFolder.isEmpty ? "." : caseFolder)
             let objective: LIFObjective

@@ -333,7 +333,7 @@ struct TrainCommand: ParsableCommand {
     func initialWeights(_ d: NetworkDescription, _ a: NetworkArchitecture) throws -> NetworkParameters? {
         let named = d.layers.enumerated().allSatisfy { i, l in l.weights != nil && (a.layers[i].recurrent == nil || l.recurrent?.weights != nil) }
         guard named else { return nil }
-        let folder = (model as NSString).deletingLastPathComponent
+        let folder = PathName.parent(of: model)
         func read(_ name: String, _ shape: [Int]) throws -> Tensor {
             let p = (folder as NSString).appendingPathComponent(name)
             let t = try NpyArray.read(path: p).tensor
