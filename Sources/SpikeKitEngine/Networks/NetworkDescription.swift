@@ -117,11 +117,19 @@ public struct LayerDescription: Codable, Equatable, Sendable {
     /// (`lif`, `readout`: shape [units]) or per channel (`conv-lif`: shape [channels]), added to the synaptic
     /// input at every step: I[n+1] = λ_s I[n] + W·S_in[n] + V·S[n] + b.
     public var bias: String?
+    /// Dropout on the layer's output spikes during training: the probability p ∈ [0, 1) of dropping each spike
+    /// (nil or 0: none). What the next layer receives is S̃[n] = m[n] ⊙ S[n] / (1 - p), m[n] ∈ {0, 1} kept with
+    /// probability 1 - p; the layer's own reset, recurrence, spike counts and regularizers see S[n] undropped.
+    /// Off at evaluation (S̃ = S). Not on a readout or on the last layer.
+    public var dropout: Double?
+    /// In a verification case: the file of keep masks m [B, T, *layer shape] (0 or 1) for a layer with dropout.
+    public var dropoutMask: String?
 
     public init(kind: LayerKind, units: Int? = nil, channels: Int? = nil, kernel: Int? = nil, stride: Int? = nil,
                 padding: Int? = nil, tauMem: Double, tauSyn: Double, reset: ResetMode? = nil,
                 initialMem: Double? = nil, weights: String? = nil, recurrent: RecurrentDescription? = nil,
-                spike: SpikeFunction? = nil, noise: String? = nil, bias: String? = nil) {
+                spike: SpikeFunction? = nil, noise: String? = nil, bias: String? = nil, dropout: Double? = nil,
+                dropoutMask: String? = nil) {
         self.kind = kind
         self.units = units
         self.channels = channels
@@ -137,10 +145,12 @@ public struct LayerDescription: Codable, Equatable, Sendable {
         self.spike = spike
         self.noise = noise
         self.bias = bias
+        self.dropout = dropout
+        self.dropoutMask = dropoutMask
     }
 
     private enum CodingKeys: String, CodingKey {
-        case kind, units, channels, kernel, stride, padding, reset, weights, recurrent, spike, noise, bias
-        case tauMem = "tau_mem", tauSyn = "tau_syn", initialMem = "initial_mem"
+        case kind, units, channels, kernel, stride, padding, reset, weights, recurrent, spike, noise, bias, dropout
+        case dropoutMask = "dropout_mask", tauMem = "tau_mem", tauSyn = "tau_syn", initialMem = "initial_mem"
     }
 }

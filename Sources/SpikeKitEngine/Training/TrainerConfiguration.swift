@@ -57,7 +57,7 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
             guard s.count == layers else { throw bad("\(s.count) learning-rate factors for \(layers) layers") }
             if let v = s.first(where: { !($0.isFinite && $0 >= 0) }) { throw bad("learning-rate factor \(v) is not a non-negative number") }
         }
-        try initialization.validate()
+        try initialization.validate(layers: layers)
         guard fanoTrials >= 0, fanoWindow >= 1, fanoSample >= 0, fanoEvery >= 0 else {
             throw bad("Fano trials, window, sample and interval must be non-negative (window at least 1)")
         }
