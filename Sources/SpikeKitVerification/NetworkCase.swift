@@ -18,6 +18,8 @@ public struct NetworkCase: Sendable {
     public var parameters: NetworkParameters
     public var inputs: [SpikeTrains]
     public var noise: NoiseSource
+    /// The dropout masks of layers with dropout (`dropout_mask` files): a case runs in training mode.
+    public var dropout: DropoutSource
     public var loss: LossFunction
     public var targets: Targets
     public var expectedLoss: Double
@@ -150,6 +152,18 @@ public struct NetworkCase: Sendable {
             }
             supplied[i] = try array(nf, shape: [B, T] + la.shape.dimensions).floats
         }
+        // Dropout keep masks (0 or 1).
+        var masks: [Int: [Float]] = [:]
+        for (i, (ld, la)) in zip(description.layers, architecture.layers).enumerated() where la.dropout > 0 {
+            guard let mf = ld.dropoutMask else {
+                throw SpikeKitError.malformedFile(path: jsonPath, message: "layer \(i) has dropout but names no dropout_mask file")
+            }
+            let m = try array(mf, shape: [B, T] + la.shape.dimensions)
+            guard m.doubles.allSatisfy({ $0 == 0 || $0 == 1 }) else {
+                throw SpikeKitError.malformedFile(path: file(mf), message: "a dropout mask holds values other than 0 and 1")
+            }
+            masks[i] = m.floats
+        }
         // Loss.
         let loss: LossFunction, targets: Targets
         let lastShape = architecture.outputShape
@@ -212,7 +226,8 @@ public struct NetworkCase: Sendable {
         return NetworkCase(
             name: header.name ?? (folder as NSString).lastPathComponent, folder: folder, description: description,
             architecture: architecture, steps: T, batch: B, tolerance: header.tolerance ?? 1e-4, parameters: parameters,
-            inputs: inputs, noise: supplied.isEmpty ? .philox(seed: 0, iteration: 0) : .supplied(supplied), loss: loss,
+            inputs: inputs, noise: supplied.isEmpty ? .philox(seed: 0, iteration: 0) : .supplied(supplied),
+            dropout: masks.isEmpty ? .off : .supplied(masks), loss: loss,
             targets: targets, expectedLoss: header.expected.loss, expectedOutput: expectedOutput,
             expectedSpikes: expectedSpikes, expectedGradients: grads)
     }
@@ -221,7 +236,8 @@ public struct NetworkCase: Sendable {
     public func verify(threads: Int? = nil) throws -> CaseReport {
         let sim = Simulator(architecture: architecture, threads: threads)
         try sim.load(parameters)
-        let r = try sim.run(inputs: inputs, loss: loss, targets: targets, noise: noise, gradients: true, record: true)
+        let r = try sim.run(inputs: inputs, loss: loss, targets: targets, noise: noise, dropout: dropout, gradients: true,
+                            record: true)
         var acc = ErrorAccumulator()
         acc.compare("loss", got: r.loss, expected: expectedLoss)
         acc.compare("output", got: r.output!.scalars.map(Double.init), expected: expectedOutput.doubles)

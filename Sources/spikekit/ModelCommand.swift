@@ -32,6 +32,8 @@ struct ModelCommand: ParsableCommand {
         var stochastic = false
         @Option(parsing: .unconditional, help: "β of the sigmoid escape noise (with --stochastic).")
         var beta: Double = 10
+        @Option(parsing: .unconditional, help: "Dropout probability p on every hidden layer's spikes while training (default: none).")
+        var dropout: Double?
         @Option(name: .shortAndLong, help: "The file to write (- for standard output).")
         var output: String = "model.json"
 
@@ -42,7 +44,8 @@ struct ModelCommand: ParsableCommand {
             guard dt.isFinite, dt > 0, beta.isFinite, beta > 0 else { throw CommandError("--dt and --beta must be positive numbers") }
             let d: NetworkDescription
             do {
-                d = try t.description(inputs: inputs, hidden: hidden, classes: classes, dt: dt, stochastic: stochastic, beta: beta)
+                d = try t.description(inputs: inputs, hidden: hidden, classes: classes, dt: dt, stochastic: stochastic, beta: beta,
+                                  dropout: dropout)
             } catch SpikeKitError.invalidConfiguration(let m) { throw CommandError(m) }
             if output == "-" {
                 print(try d.json(), terminator: "")

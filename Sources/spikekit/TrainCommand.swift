@@ -95,10 +95,14 @@ struct TrainCommand: ParsableCommand {
     var seed: UInt64 = 1
     @Flag(help: "Train in file order instead of shuffling every epoch.")
     var noShuffle = false
-    @Option(parsing: .unconditional, help: "σ_u of the fluctuation-driven initialization.")
-    var sigmaU: Double = 1
-    @Option(parsing: .unconditional, help: "ν (Hz) of the fluctuation-driven initialization.")
-    var nu: Double = 10
+    @Option(parsing: .unconditional, help: "σ_u of the fluctuation-driven initialization: one value, or one per layer comma-separated (1,1,0.5).")
+    var sigmaU: String = "1"
+    @Option(parsing: .unconditional, help: "ν (Hz) of the fluctuation-driven initialization (the presynaptic rate): one value, or one per layer.")
+    var nu: String = "10"
+    @Option(help: "Readout weights: normal (N(0, 1/fan-in)) or fluctuation-driven (with the readout's σ_u and ν, the last per-layer values).")
+    var readoutInit: String = "normal"
+    @Option(parsing: .unconditional, help: "The readout's starting membrane U[0] (default: the model's initial_mem, else 0).")
+    var initialMem: Double?
     @Option(parsing: .unconditional, help: "α, the feed-forward share of the initial membrane variance.")
     var alpha: Double = 0.9
     @Option(help: "Trials of the Fano-factor measurement (stochastic networks; default 0: off).")
@@ -140,7 +144,14 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        let network = try NetworkDescription.load(path: model)
+        var network = try NetworkDescription.load(path: model)
+        if let u = initialMem {
+            guard u.isFinite else { throw CommandError("--initial-mem must be a finite number") }
+            guard network.layers.last?.kind == .readout else {
+                throw CommandError("--initial-mem sets a readout's U[0], but the model's last layer is not a readout")
+            }
+            network.layers[network.layers.count - 1].initialMem = u
+        }
         let architecture = try NetworkArchitecture(network)
         guard regularizerStrength.isFinite, regularizerStrength >= 0, regularizerThreshold.isFinite, regularizerThreshold >= 0 else {
             throw CommandError("--regularizer-strength and --regularizer-threshold must be non-negative numbers")
@@ -320,13 +331,30 @@ struct TrainCommand: ParsableCommand {
             }
             scales = parts.map { $0! }
         }
+        guard let readout = FluctuationDrivenInit.ReadoutInitialization(rawValue: readoutInit) else {
+            throw CommandError("--readout-init must be normal or fluctuation-driven, not '\(readoutInit)'")
+        }
+        let (s, sLayers) = try Self.perLayer(sigmaU, option: "--sigma-u", layers: layers)
+        let (v, vLayers) = try Self.perLayer(nu, option: "--nu", layers: layers)
+        let initialization = FluctuationDrivenInit(sigmaU: s, nu: v, alpha: alpha, layerSigmaU: sLayers, layerNu: vLayers,
+                                                   readout: readout)
         let c = TrainerConfiguration(epochs: epochs, batchSize: batchSize, evaluationBatchSize: evaluationBatchSize, seed: seed,
                                      shuffle: !noShuffle, learningRateScales: scales,
                                      learningRateSchedule: learningRateSchedule, gradientClipNorm: clipGradNorm,
-                                     initialization: FluctuationDrivenInit(sigmaU: sigmaU, nu: nu, alpha: alpha),
+                                     initialization: initialization,
                                      fanoTrials: fanoTrials, fanoEvery: fanoEvery)
         do { try c.validate(layers: layers) } catch SpikeKitError.invalidConfiguration(let m) { throw CommandError(m) }
         return c
+    }
+
+    /// One number (for every layer: nil per-layer list) or one per layer, comma-separated.
+    static func perLayer(_ text: String, option: String, layers: Int) throws -> (Double, [Double]?) {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.allSatisfy({ $0 != nil }), parts.count == 1 || parts.count == layers else {
+            throw CommandError("\(option) needs one number or \(layers) comma-separated numbers (one per layer), got '\(text)'")
+        }
+        let values = parts.map { $0! }
+        return values.count == 1 ? (values[0], nil) : (values[0], values)
     }
 
     /// The weights the model file names (every layer must name its files), else nil (fluctuation-driven).

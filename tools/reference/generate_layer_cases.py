@@ -22,6 +22,10 @@ Features covered (one case each, see FEATURES below):
   readout) or per channel (conv-lif, shared by the positions); and learnable ones ("learn_tau_mem",
   "learn_tau_syn"): the parameter is ρ = ln(τ / 1 s), stored as float32, τ = exp(ρ); the expected gradients
   dL/dρ are keyed by the parameter names "layer<i>.log_tau_mem" / "layer<i>.log_tau_syn".
+- dropout ("dropout": p, "dropout_mask": file of keep masks m ∈ {0, 1} [B, T, *layer shape], drawn here with
+  P(m = 1) = 1 - p): the next layer receives S̃[n] = m[n] * S[n] / (1 - p), as torch.nn.Dropout after the layer
+  computes it with that mask; the layer's own reset and recurrence, its recorded spikes and the activity
+  regularizer use S[n]. Autograd then carries the mask into the backward pass.
 
 Dynamics of every spiking layer, n = 0..T-1, λ = exp(-Δt/τ), U[0] = I[0] = 0:
   S[n]   = spike(U[n] - θ)                  (step: 1[x > 0]; stochastic: 1[ξ < p(x)], ξ given)
@@ -33,7 +37,8 @@ readout: output U[n]; U[n+1] = λ_m U[n] + (1-λ_m) I[n]; I as above without rec
 Backward: dS/dx is replaced by the surrogate derivative.
 
 Usage: python tools/reference/generate_layer_cases.py [OUT_DIR] [--only=PREFIX ...]
-       (default: Tests/SpikeKitTests/Fixtures/cases; --only writes just the cases whose names start with PREFIX)
+       (default: Tests/SpikeKitTests/Fixtures/cases; --only writes just the cases whose names start with PREFIX;
+       a case's random draws depend only on its own seed index, so a subset reproduces the same files)
 Needs: torch, numpy (CI does not run it: its outputs are committed).
 """
 import json
@@ -245,6 +250,9 @@ def build(name, rng, cfg):
         if L["kind"] != "readout" and L["spike"]["escape"]["kind"] != "step":
             L["noise"] = f"layer{i}.noise.npy"
             A[L["noise"]] = rng.random((B, T, *shape)).astype(np.float32)
+        if L.get("dropout"):
+            L["dropout_mask"] = f"layer{i}.dropout.npy"
+            A[L["dropout_mask"]] = (rng.random((B, T, *shape)) >= L["dropout"]).astype(np.float32)
         layers.append(L)
     case["layers"] = layers
     loss = dict(cfg["loss"])
@@ -271,6 +279,9 @@ def evaluate(case, A):
         x = layer_forward(L, i, x, P, case["threshold"], case["dt"])
         if L["kind"] != "readout":
             spiking.append(x)
+        if L.get("dropout"):
+            # Inverted dropout with the supplied mask, what the next layer receives: m * S / (1 - p).
+            x = x * P[L["dropout_mask"]] / (1 - L["dropout"])
     loss = loss_value(case, x, spiking, P)
     loss.backward()
     e = {"loss": loss.item(), "output": "expected.output.npy", "hidden_spikes": [], "grads": {}}
@@ -438,6 +449,28 @@ FEATURES = {
              "spike": fn({"kind": "erf", "sigma": 0.3}, {"kind": "gaussian", "sigma": 0.3}, False)},
         ],
         "loss": {"kind": "l2-spikes", "target_rate": 0.2}}),
+    "l-dropout-dense-recurrent": ("dropout after two lif layers (dense recurrence, bias, subtract reset), readout, CE + both regularizer bounds", {
+        "input": [10], "batch": 3, "steps": 30, "dt": 2e-3, "rate": 0.15,
+        "layers": [
+            {"kind": "lif", "units": 12, "tau_mem": 0.02, "tau_syn": 0.01, "reset": "next-step", "gain": 2.5,
+             "dropout": 0.3, "spike": fn(STEP, SUPER, False), "recurrent": {"kind": "dense"}},
+            {"kind": "lif", "units": 8, "tau_mem": 0.02, "tau_syn": 0.01, "reset": "subtract", "gain": 2.5,
+             "with_bias": True, "bias_std": 0.5, "dropout": 0.5, "spike": fn(STEP, SUPER, True)},
+            {"kind": "readout", "units": 4, "tau_mem": 0.06, "tau_syn": 0.01},
+        ],
+        "seed_index": 10, "loss": {"kind": "max-over-time-ce",
+                 "activity_reg": {"threshold": 1.0, "strength": 0.01, "lower_threshold": 2.0, "lower_strength": 0.02}}}),
+    "l-dropout-conv-stochastic": ("dropout after a conv-lif layer (conv recurrence, sigmoid escape noise, bp_reset), dense lif, readout", {
+        "input": [2, 30], "batch": 2, "steps": 25, "dt": 2e-3, "rate": 0.2,
+        "layers": [
+            {"kind": "conv-lif", "channels": 3, "kernel": 5, "stride": 2, "padding": 1, "tau_mem": 0.02,
+             "tau_syn": 0.01, "reset": "same-step", "gain": 3.0, "dropout": 0.25,
+             "spike": fn(SIG, SUPER, True), "recurrent": {"kind": "conv", "kernel": 3, "padding": 1}},
+            {"kind": "lif", "units": 7, "tau_mem": 0.02, "tau_syn": 0.01, "reset": "next-step", "gain": 2.5,
+             "dropout": 0.4, "spike": fn(SIG, {"kind": "sigmoid", "beta": 8.0}, False)},
+            {"kind": "readout", "units": 3, "tau_mem": 0.05, "tau_syn": 0.01},
+        ],
+        "seed_index": 11, "loss": {"kind": "sum-over-time-ce"}}),
 }
 
 
@@ -449,7 +482,7 @@ def main():
         if only and not any(name.startswith(o) for o in only):
             continue
         for attempt in range(200):
-            rng = np.random.default_rng(91000 + 1000 * idx + attempt)
+            rng = np.random.default_rng(91000 + 1000 * cfg.get("seed_index", idx) + attempt)
             case, A = build(name, rng, cfg)
             margin, spikes = evaluate(case, A)
             if margin >= MARGIN and spikes > 0:

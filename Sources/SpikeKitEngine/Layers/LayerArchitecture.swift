@@ -16,6 +16,10 @@ import Foundation
 /// With heterogeneous time constants λ_m and λ_s are per neuron (`lif`, `readout`) or per channel (`conv-lif`,
 /// shared by the channel's positions): λ_m,k = e^{-Δt/τ_mem,k}. A learnable τ is the parameter ρ = ln(τ / 1 s)
 /// (`layer<i>.log_tau_mem`, `layer<i>.log_tau_syn`), so τ = e^ρ > 0 and λ ∈ (0, 1) for every finite ρ.
+///
+/// Dropout p on a spiking layer (training only): the next layer's S_in[n] is S̃[n] = m[n] ⊙ S[n] / (1 - p) with
+/// keep masks m[n] ∈ {0, 1}, P(m = 1) = 1 - p; the layer's own equations above use S[n]. In BPTT the next layer's
+/// dL/dS̃[n] reaches dL/dS[n] as m[n] ⊙ dL/dS̃[n] / (1 - p), and its weight gradient Σ_n S̃[n] ⊗ dL/dI[n+1] uses S̃.
 public struct LayerArchitecture: Equatable, Sendable {
     public var kind: LayerKind
     public var feedForward: ConnectionGeometry
@@ -38,6 +42,8 @@ public struct LayerArchitecture: Equatable, Sendable {
 
     /// Whether λ_m, λ_s are vectors (heterogeneous or learnable τ); otherwise the scalar kernels run.
     public var hasNeuronTimeConstants: Bool { tauMemValues != nil || tauSynValues != nil }
+    /// Dropout probability p on the output spikes during training (0: none).
+    public var dropout: Double
 
     /// The canonical bias shape: `[units]` for dense layers and readouts, `[channels]` for conv layers.
     public var biasShape: [Int] { [shape.channels] }
@@ -67,6 +73,9 @@ public struct LayerArchitecture: Equatable, Sendable {
         tauMemValues = nil
         tauSynValues = nil
         guard initialMem.isFinite else { throw bad("initial_mem must be finite") }
+        dropout = d.dropout ?? 0
+        guard dropout.isFinite, dropout >= 0, dropout < 1 else { throw bad("dropout must be in [0, 1), got \(dropout)") }
+        if dropout > 0, d.kind == .readout { throw bad("a readout has no dropout (dropout acts on a spiking layer's output spikes)") }
         switch d.kind {
         case .lif, .readout:
             guard let n = d.units, n > 0 else { throw bad("needs a positive 'units'") }
@@ -156,6 +165,9 @@ public struct NetworkArchitecture: Equatable, Sendable {
         for (i, ld) in d.layers.enumerated() {
             if i < d.layers.count - 1, ld.kind == .readout {
                 throw SpikeKitError.invalidConfiguration("layer \(i): a readout must be the last layer")
+            }
+            if i == d.layers.count - 1, ld.kind != .readout, let p = ld.dropout, p > 0 {
+                throw SpikeKitError.invalidConfiguration("layer \(i): dropout needs a next layer (it acts on the spikes the next layer receives)")
             }
             let l = try LayerArchitecture(ld, input: shape, index: i)
             layers.append(l)

@@ -42,13 +42,16 @@ struct LayerPass: @unchecked Sendable {
         bpReset = a.spike?.bpReset ?? false
     }
 
-    /// Fills `L.drive[n] = W · S_in[n] + b` from the input's spike lists.
+    /// Fills `L.drive[n] = W · S_in[n] + b` from the input's spike lists. Behind a layer with dropout the lists hold
+    /// the kept spikes and `inputScale` is 1/(1-p): `L.drive[n] = (1/(1-p)) W · (m[n] ⊙ S_in[n]) + b`.
     @inline(__always)
-    func computeDrive(_ L: LayerScratch, steps T: Int, inputIndex: UnsafePointer<Int32>, inputStart: UnsafePointer<Int32>) {
+    func computeDrive(_ L: LayerScratch, steps T: Int, inputIndex: UnsafePointer<Int32>, inputStart: UnsafePointer<Int32>,
+                      inputScale: Float = 1) {
         L.drive.update(repeating: 0, count: T * n)
         for t in 0 ..< T {
             let a = Int(inputStart[t])
             feedForward.accumulate(active: inputIndex + a, count: Int(inputStart[t + 1]) - a, into: L.drive + t * n)
+            if inputScale != 1 { for k in 0 ..< n { L.drive[t * n + k] *= inputScale } }
             if let bias { VectorKernels.add(bias, into: L.drive + t * n, count: n) }
         }
     }

@@ -23,10 +23,11 @@ public enum ModelTemplate: String, CaseIterable, Sendable {
     }
 
     /// The description for `inputs` input units, `hidden` neurons per hidden layer (dense templates), `classes`
-    /// readout units, step `dt` (s), stochastic (sigmoid escape noise with `beta`) or deterministic spikes.
+    /// readout units, step `dt` (s), stochastic (sigmoid escape noise with `beta`) or deterministic spikes, and
+    /// optionally dropout p on every hidden layer.
     /// - Throws: `SpikeKitError.invalidConfiguration` when the sizes do not give a valid network.
     public func description(inputs: Int = 100, hidden: Int = 64, classes: Int = 10, dt: Double = 2e-3,
-                            stochastic: Bool = false, beta: Double = 10) throws -> NetworkDescription {
+                            stochastic: Bool = false, beta: Double = 10, dropout: Double? = nil) throws -> NetworkDescription {
         let spike = try SpikeFunction(escape: stochastic ? .sigmoid(beta: beta) : .step, surrogate: .superspike(beta: 10))
         func lif(_ n: Int, recurrent: Bool = false) -> LayerDescription {
             LayerDescription(kind: .lif, units: n, tauMem: 0.02, tauSyn: 0.01, reset: .nextStep,
@@ -49,7 +50,9 @@ public enum ModelTemplate: String, CaseIterable, Sendable {
                 readout,
             ])
         }
-        _ = try NetworkArchitecture(d)
-        return d
+        var out = d
+        for i in out.layers.indices where out.layers[i].kind != .readout { out.layers[i].dropout = dropout }
+        _ = try NetworkArchitecture(out)
+        return out
     }
 }

@@ -129,13 +129,20 @@ public struct LayerDescription: Codable, Equatable, Sendable {
     public var learnTauMem: Bool?
     /// The same for τ_syn (`layer<i>.log_tau_syn`, JSON `learn_tau_syn`).
     public var learnTauSyn: Bool?
+    /// Dropout on the layer's output spikes during training: the probability p ∈ [0, 1) of dropping each spike
+    /// (nil or 0: none). What the next layer receives is S̃[n] = m[n] ⊙ S[n] / (1 - p), m[n] ∈ {0, 1} kept with
+    /// probability 1 - p; the layer's own reset, recurrence, spike counts and regularizers see S[n] undropped.
+    /// Off at evaluation (S̃ = S). Not on a readout or on the last layer.
+    public var dropout: Double?
+    /// In a verification case: the file of keep masks m [B, T, *layer shape] (0 or 1) for a layer with dropout.
+    public var dropoutMask: String?
 
     public init(kind: LayerKind, units: Int? = nil, channels: Int? = nil, kernel: Int? = nil, stride: Int? = nil,
                 padding: Int? = nil, tauMem: Double, tauSyn: Double, reset: ResetMode? = nil,
                 initialMem: Double? = nil, weights: String? = nil, recurrent: RecurrentDescription? = nil,
                 spike: SpikeFunction? = nil, noise: String? = nil, bias: String? = nil,
                 tauMemInit: TimeConstantInit? = nil, tauSynInit: TimeConstantInit? = nil, learnTauMem: Bool? = nil,
-                learnTauSyn: Bool? = nil) {
+                learnTauSyn: Bool? = nil, dropout: Double? = nil, dropoutMask: String? = nil) {
         self.kind = kind
         self.units = units
         self.channels = channels
@@ -155,11 +162,13 @@ public struct LayerDescription: Codable, Equatable, Sendable {
         self.tauSynInit = tauSynInit
         self.learnTauMem = learnTauMem
         self.learnTauSyn = learnTauSyn
+        self.dropout = dropout
+        self.dropoutMask = dropoutMask
     }
 
     private enum CodingKeys: String, CodingKey {
-        case kind, units, channels, kernel, stride, padding, reset, weights, recurrent, spike, noise, bias
-        case tauMem = "tau_mem", tauSyn = "tau_syn", initialMem = "initial_mem"
+        case kind, units, channels, kernel, stride, padding, reset, weights, recurrent, spike, noise, bias, dropout
+        case dropoutMask = "dropout_mask", tauMem = "tau_mem", tauSyn = "tau_syn", initialMem = "initial_mem"
         case tauMemInit = "tau_mem_init", tauSynInit = "tau_syn_init", learnTauMem = "learn_tau_mem", learnTauSyn = "learn_tau_syn"
     }
 }

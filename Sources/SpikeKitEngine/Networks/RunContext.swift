@@ -40,6 +40,68 @@ struct RunContext: @unchecked Sendable {
     /// The first layer's feed-forward drive `[T][N]`, when every sample has the same input (trials of one
     /// stimulus): computed once per batch instead of once per sample.
     let sharedFirstDrive: UnsafePointer<Float>?
+    /// Per layer: the dropout probability p acting in this run (0: none, and always 0 at evaluation).
+    let dropoutRate: [Float]
+    /// Keep masks supplied per layer `[B][T][N]` in internal order (else Philox draws).
+    let suppliedMasks: [Int: [Float]]
+    let dropoutPhilox: Philox
+    let dropoutIteration: UInt32
+    /// When recording: every dropout layer's keep masks `[B, T, *shape]` (canonical order).
+    let masksOut: [UnsafeMutablePointer<Float>?]
+
+    /// 1/(1-p) for a layer whose dropout acts in this run, else 1.
+    func dropoutScale(_ l: Int) -> Float { dropoutRate[l] > 0 ? 1 / (1 - dropoutRate[l]) : 1 }
+
+    /// The spike lists layer `l` (> 0) reads: the previous layer's kept spikes when its dropout acts, else all.
+    @inline(__always)
+    func inputLists(of l: Int, _ W: SampleWorkspace) -> (UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>) {
+        if l == 0 { return (W.inputIndex, W.inputStart) }
+        let p = W.layers[l - 1]
+        return dropoutRate[l - 1] > 0 ? (p.keptIndex, p.keptStart) : (p.index, p.start)
+    }
+
+    /// Dropout on layer `l`'s spikes for sample `b`: the keep mask m (supplied, or m = 1[u ≥ p] from the Philox
+    /// stream (layer, iteration, sample) with counter word `DropoutSource.philoxWord`, element t·N + q) into
+    /// `keep`, and the kept spikes' index lists.
+    func applyDropout(_ l: Int, sample b: Int, workspace W: SampleWorkspace) {
+        let S = W.layers[l], n = S.n, T = steps, total = T * n
+        if let m = suppliedMasks[l] {
+            m.withUnsafeBufferPointer { a in
+                let base = a.baseAddress! + b * total
+                for e in 0 ..< total { S.keep[e] = base[e] != 0 ? 1 : 0 }
+            }
+        } else {
+            let p = dropoutRate[l], window = W.noiseWindow
+            var lo = 0
+            while lo < total {
+                let hi = min(lo + W.noiseCapacity, total)
+                dropoutPhilox.fillUniform(UnsafeMutableBufferPointer(start: window, count: hi - lo), stream: UInt32(l),
+                                          a: dropoutIteration, b: UInt32(truncatingIfNeeded: b), c: DropoutSource.philoxWord,
+                                          firstElement: lo)
+                for e in lo ..< hi { S.keep[e] = window[e - lo] >= p ? 1 : 0 }
+                lo = hi
+            }
+        }
+        var c: Int32 = 0
+        S.keptStart[0] = 0
+        for t in 0 ..< T {
+            let row = S.keep + t * n
+            for k in Int(S.start[t]) ..< Int(S.start[t + 1]) {
+                let q = S.index[k]
+                if row[Int(q)] != 0 {
+                    S.keptIndex[Int(c)] = q
+                    c += 1
+                }
+            }
+            S.keptStart[t + 1] = c
+        }
+        if let out = masksOut[l] {
+            let shape = architecture.layers[l].shape, base = out + b * total
+            for t in 0 ..< T {
+                for q in 0 ..< n { base[t * n + shape.canonicalIndex(internal: q)] = Float(S.keep[t * n + q]) }
+            }
+        }
+    }
 
     /// Builds the spike index lists (internal order) of one input in `W`.
     static func buildInputLists(_ x: SpikeTrains, shape inShape: ActivityShape, steps T: Int, workspace W: SampleWorkspace) {
@@ -67,11 +129,11 @@ struct RunContext: @unchecked Sendable {
         // Forward.
         for l in 0 ..< L {
             let S = W.layers[l], pass = passes[l]
-            let (idx, st) = l == 0 ? (W.inputIndex, W.inputStart) : (W.layers[l - 1].index, W.layers[l - 1].start)
+            let (idx, st) = inputLists(of: l, W)
             // The first layer's drive, when shared by every sample, is read in place.
             let shared = l == 0 ? sharedFirstDrive : nil
             if shared == nil {
-                pass.computeDrive(S, steps: T, inputIndex: idx, inputStart: st)
+                pass.computeDrive(S, steps: T, inputIndex: idx, inputStart: st, inputScale: l == 0 ? 1 : dropoutScale(l - 1))
             } else if !layers[l].isSpiking {
                 S.drive.update(from: shared!, count: T * S.n)
             }
@@ -101,6 +163,7 @@ struct RunContext: @unchecked Sendable {
                     }
                 }
                 countOut[b * L + l] = Int(S.start[T])
+                if dropoutRate[l] > 0 { applyDropout(l, sample: b, workspace: W) }
                 if let out = surrogatesOut[l] {
                     let shape = layers[l].shape
                     let base = out + b * T * n
@@ -262,16 +325,18 @@ struct RunContext: @unchecked Sendable {
             let S = W.layers[l], pass = passes[l]
             var inputGrad: UnsafeMutablePointer<Float>? = nil
             var inputCount = 0
+            // Behind a dropout layer the input gradient dL/dS̃ is first formed alone, then masked and scaled.
+            let dropped = l > 0 && dropoutRate[l - 1] > 0
             if l > 0 {
                 let prev = W.layers[l - 1]
-                prev.drive.update(repeating: regGrad[l - 1], count: T * prev.n)
-                if let g = lowerGrad[l - 1] {
+                prev.drive.update(repeating: dropped ? 0 : regGrad[l - 1], count: T * prev.n)
+                if !dropped, let g = lowerGrad[l - 1] {
                     for t in 0 ..< T { VectorKernels.add(g, into: prev.drive + t * prev.n, count: prev.n) }
                 }
                 inputGrad = prev.drive
                 inputCount = prev.n
             }
-            let (idx, st) = l == 0 ? (W.inputIndex, W.inputStart) : (W.layers[l - 1].index, W.layers[l - 1].start)
+            let (idx, st) = inputLists(of: l, W)
             if layers[l].isSpiking {
                 let shareFF = l == 0 && sharedInputGradient
                 pass.backwardSpiking(S, steps: T, inputIndex: idx, inputStart: st, gradFF: shareFF ? nil : grads + ffGradOffset[l],
@@ -283,6 +348,14 @@ struct RunContext: @unchecked Sendable {
                 pass.backwardReadout(S, steps: T, inputIndex: idx, inputStart: st, gradFF: grads + ffGradOffset[l],
                                      gradBias: biasGradOffset[l] < 0 ? nil : grads + biasGradOffset[l],
                                      gradDecay: decayGradients(l, grads), inputGrad: inputGrad, inputCount: inputCount)
+            }
+            if dropped {
+                // dL/dS[n] = m[n] ⊙ dL/dS̃[n] / (1-p), plus the regularizers' terms (they see S undropped).
+                let prev = W.layers[l - 1], np = prev.n, scale = dropoutScale(l - 1), reg = regGrad[l - 1]
+                for e in 0 ..< T * np { prev.drive[e] = (prev.keep[e] != 0 ? prev.drive[e] * scale : 0) + reg }
+                if let g = lowerGrad[l - 1] {
+                    for t in 0 ..< T { VectorKernels.add(g, into: prev.drive + t * np, count: np) }
+                }
             }
         }
     }

@@ -53,6 +53,11 @@ struct LayerScratch: @unchecked Sendable {
     let uTrace, iTrace: UnsafeMutablePointer<Float>
     /// State and scratch vectors of N.
     let u, i, gu, gi, gs, x, xi: UnsafeMutablePointer<Float>
+    /// Dropout (layers with `dropout` > 0): the keep mask m[n] as 0/1 bytes `[T][N]`, and the kept spikes'
+    /// index lists (step n's are `keptIndex[keptStart[n] ..< keptStart[n+1]]`), which the next layer reads.
+    let keep: UnsafeMutablePointer<UInt8>
+    let keptIndex: UnsafeMutablePointer<Int32>
+    let keptStart: UnsafeMutablePointer<Int32>
 }
 
 /// Per-thread scratch for one sample's forward and backward pass through every layer, reused across samples and
@@ -83,13 +88,15 @@ final class SampleWorkspace: @unchecked Sendable {
             let spiking = l.isSpiking
             let bp = l.spike?.bpReset ?? false
             let learns = l.learnsTauMem || l.learnsTauSyn
+            let drop = spiking && l.dropout > 0
             ls.append(LayerScratch(
                 n: n, drive: arena.floats(tn), sd: arena.floats(spiking ? tn : 0), spikes: arena.bytes(spiking ? tn : 0),
                 index: arena.int32s(spiking ? tn : 0), start: arena.int32s(steps + 1),
                 resetTerm: arena.floats(bp ? tn : 0), trace: arena.floats(spiking ? 0 : tn),
                 uTrace: arena.floats(learns && spiking ? tn : 0), iTrace: arena.floats(learns ? tn : 0),
                 u: arena.floats(n), i: arena.floats(n), gu: arena.floats(n), gi: arena.floats(n), gs: arena.floats(n),
-                x: arena.floats(n), xi: arena.floats(n)))
+                x: arena.floats(n), xi: arena.floats(n), keep: arena.bytes(drop ? tn : 0),
+                keptIndex: arena.int32s(drop ? tn : 0), keptStart: arena.int32s(drop ? steps + 1 : 0)))
         }
         layers = ls
     }

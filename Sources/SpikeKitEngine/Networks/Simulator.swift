@@ -18,6 +18,9 @@ public struct SimulationResult: Sendable {
     public var spikeCounts: [Int]
     /// Per-sample loss terms (batch order).
     public var sampleLosses: [Double]
+    /// When recording with dropout acting: the keep masks m (0 or 1) of every layer with dropout `[B, T, *shape]`
+    /// (canonical order), keyed by layer index.
+    public var dropoutMasks: [Int: Tensor]?
 }
 
 /// Runs a network over a batch of spike trains: forward, loss and BPTT, one sample at a time per thread.
@@ -161,6 +164,8 @@ public final class Simulator: @unchecked Sendable {
     ///   - inputs: one `SpikeTrains` per sample, all with the same steps and the input's unit count.
     ///   - loss, targets: the objective; required when `gradients` is true.
     ///   - noise: the source of ξ for stochastic layers.
+    ///   - dropout: training (`.philox`, `.supplied`: the layers' dropout acts) or evaluation (`.off`, the default:
+    ///     no dropout).
     ///   - gradients: compute dLoss/dparameters by BPTT.
     ///   - record: return the output and every layer's spikes as dense tensors.
     ///   - recordSurrogates: also return the surrogate derivative of every spiking layer at every step (for online
@@ -168,7 +173,7 @@ public final class Simulator: @unchecked Sendable {
     ///   - recordOutput: return the last layer's output alone (without every layer's spikes), for example the
     ///     readout membrane a classifier needs, at a fraction of the memory of `record`.
     public func run(inputs: [SpikeTrains], loss: LossFunction? = nil, targets: Targets? = nil,
-                    noise: NoiseSource = .philox(seed: 0, iteration: 0), gradients: Bool = false,
+                    noise: NoiseSource = .philox(seed: 0, iteration: 0), dropout: DropoutSource = .off, gradients: Bool = false,
                     record: Bool = false, recordSurrogates: Bool = false, recordOutput: Bool = false) throws -> SimulationResult {
         let B = inputs.count
         guard B > 0 else { throw SpikeKitError.invalidConfiguration("a batch needs at least one sample") }
@@ -199,6 +204,26 @@ public final class Simulator: @unchecked Sendable {
                     for q in 0 ..< n { p[r * n + q] = a[r * n + l.shape.canonicalIndex(internal: q)] }
                 }
                 suppliedNoise[i] = p
+            }
+        }
+        // Dropout acting in this run, and supplied masks in internal order.
+        let dropoutRate: [Float] = layers.map { dropout.isTraining && $0.isSpiking ? Float($0.dropout) : 0 }
+        var suppliedMasks: [Int: [Float]] = [:]
+        if case .supplied(let arrays) = dropout {
+            for (i, l) in layers.enumerated() where dropoutRate[i] > 0 {
+                guard let a = arrays[i] else { throw SpikeKitError.invalidConfiguration("layer \(i) has dropout but no mask was supplied") }
+                let n = l.shape.count
+                guard a.count == B * T * n else {
+                    throw SpikeKitError.shapeMismatch("dropout mask for layer \(i) has \(a.count) values, expected \(B) × \(T) × \(l.shape.dimensions)")
+                }
+                guard a.allSatisfy({ $0 == 0 || $0 == 1 }) else {
+                    throw SpikeKitError.invalidConfiguration("dropout mask for layer \(i) holds values other than 0 and 1")
+                }
+                var p = [Float](repeating: 0, count: a.count)
+                for r in 0 ..< B * T {
+                    for q in 0 ..< n { p[r * n + q] = a[r * n + l.shape.canonicalIndex(internal: q)] }
+                }
+                suppliedMasks[i] = p
             }
         }
         if workspaces.count != threads || workspaces.first?.steps != T {
@@ -238,7 +263,14 @@ public final class Simulator: @unchecked Sendable {
             p.initialize(repeating: 0, count: B * T * l.shape.count)
             return p
         }
+        let maskBufs: [UnsafeMutablePointer<Float>?] = layers.indices.map { i in
+            guard record, dropoutRate[i] > 0 else { return nil }
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: B * T * layers[i].shape.count)
+            p.initialize(repeating: 0, count: B * T * layers[i].shape.count)
+            return p
+        }
         defer {
+            for p in maskBufs { p?.deallocate() }
             for p in sdBufs { p?.deallocate() }
             lossBuf.deallocate()
             countBuf.deallocate()
@@ -247,6 +279,8 @@ public final class Simulator: @unchecked Sendable {
         }
         let seed: UInt64, iteration: UInt32
         if case .philox(let s, let it) = noise { (seed, iteration) = (s, it) } else { (seed, iteration) = (0, 0) }
+        let dropoutSeed: UInt64, dropoutIteration: UInt32
+        if case .philox(let s, let it) = dropout { (dropoutSeed, dropoutIteration) = (s, it) } else { (dropoutSeed, dropoutIteration) = (0, 0) }
         // Trials of one stimulus share the first layer's drive: compute it once.
         var sharedDrive: UnsafeMutablePointer<Float>? = nil
         defer { sharedDrive?.deallocate() }
@@ -264,7 +298,8 @@ public final class Simulator: @unchecked Sendable {
             recGradOffset: recGradOffset, biasGradOffset: biasGradOffset, tauMemGradOffset: tauMemGradOffset,
             tauSynGradOffset: tauSynGradOffset, lossOut: lossBuf, countOut: countBuf, outputOut: outputBuf,
             spikesOut: spikeBufs, surrogatesOut: sdBufs, supplied: suppliedNoise, philox: Philox(seed: seed), iteration: iteration,
-            sharedFirstDrive: sharedDrive)
+            sharedFirstDrive: sharedDrive, dropoutRate: dropoutRate, suppliedMasks: suppliedMasks,
+            dropoutPhilox: Philox(seed: dropoutSeed), dropoutIteration: dropoutIteration, masksOut: maskBufs)
         // This process's block of slots and the samples in them (slot s starts at sample B·s/S).
         let P = exchange.size, rank = exchange.rank
         let slotOffsets = (0 ... P).map { slots * $0 / P }
@@ -324,6 +359,12 @@ public final class Simulator: @unchecked Sendable {
                 passes[0].accumulateFeedForwardGradient(factors: factors, steps: T, inputIndex: W.inputIndex,
                                                         inputStart: W.inputStart, into: total + ffGradOffset[0])
             }
+            // Behind a layer with dropout the weight gradient is Σ_n S̃[n] ⊗ dL/dI[n+1] with S̃ = m ⊙ S / (1-p): the
+            // slots summed the kept spikes, so scale by 1/(1-p).
+            for i in 1 ..< max(L, 1) where dropoutRate[i - 1] > 0 {
+                let scale = 1 / (1 - dropoutRate[i - 1]), g = total + ffGradOffset[i]
+                for k in 0 ..< feedForward[i].weightCount { g[k] *= scale }
+            }
             var ff: [Tensor] = [], rec: [Tensor?] = [], bias: [Tensor?] = [], logTauMem: [Tensor?] = [], logTauSyn: [Tensor?] = []
             for i in 0 ..< L {
                 // dL/dρ = Σ_positions dL/dλ · dλ/dρ, with λ = exp(-Δt e^{-ρ}) and dλ/dρ = λ Δt / τ (in Double).
@@ -371,6 +412,14 @@ public final class Simulator: @unchecked Sendable {
                 try Tensor(shape: [B, T] + $0.element.shape.dimensions,
                            scalars: Array(UnsafeBufferPointer(start: spikeBufs[$0.offset]!, count: B * T * $0.element.shape.count)))
             }
+        }
+        if record, dropoutRate.contains(where: { $0 > 0 }) {
+            var masks: [Int: Tensor] = [:]
+            for (i, l) in layers.enumerated() where dropoutRate[i] > 0 {
+                masks[i] = try Tensor(shape: [B, T] + l.shape.dimensions,
+                                      scalars: Array(UnsafeBufferPointer(start: maskBufs[i]!, count: B * T * l.shape.count)))
+            }
+            result.dropoutMasks = masks
         }
         if recordSurrogates {
             result.surrogates = try layers.enumerated().filter { $0.element.isSpiking }.map {

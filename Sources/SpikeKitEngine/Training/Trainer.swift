@@ -10,7 +10,9 @@ import Foundation
 /// clipped to the global norm (`gradientClipNorm`), one optimizer step with the scheduled learning rate
 /// (`learningRateSchedule`, a pure function of (e, b)). Randomness is addressed, never sequential, so a run can
 /// stop after any batch and continue bit-identically from its checkpoint:
-/// - the escape noise of training batch b of epoch e is Philox iteration `e · batchesPerEpoch + b`;
+/// - the escape noise of training batch b of epoch e is Philox iteration `e · batchesPerEpoch + b`, and so are its
+///   dropout masks (their own counter word, `DropoutSource.philoxWord`, so independent of the noise); evaluations
+///   and Fano-factor trials run without dropout;
 /// - evaluation chunk k (of `evaluationBatchSize` samples) of a set uses iteration `evaluationIteration + k`, the
 ///   same every epoch (so evaluations are comparable across epochs);
 /// - Fano-factor trial chunk k (50 trials) uses iteration `fanoIteration + k`.
@@ -108,7 +110,8 @@ public struct Trainer: @unchecked Sendable {
         let iteration = UInt32(truncatingIfNeeded: position.epoch * schedule.batchesPerEpoch + b)
         try simulator.load(parameters)
         let r = try simulator.run(inputs: inputs, loss: loss, targets: targets,
-                                  noise: .philox(seed: configuration.seed, iteration: iteration), gradients: true,
+                                  noise: .philox(seed: configuration.seed, iteration: iteration),
+                                  dropout: .philox(seed: configuration.seed, iteration: iteration), gradients: true,
                                   recordOutput: true)
         var g = r.gradients!
         if let scales = configuration.learningRateScales {

@@ -67,7 +67,7 @@ public struct TrainerConfiguration: Codable, Equatable, Sendable {
         }
         try learningRateSchedule?.validate()
         if let c = gradientClipNorm, !(c.isFinite && c > 0) { throw bad("the gradient clipping norm must be positive, got \(c)") }
-        try initialization.validate()
+        try initialization.validate(layers: layers)
         guard fanoTrials >= 0, fanoWindow >= 1, fanoSample >= 0, fanoEvery >= 0 else {
             throw bad("Fano trials, window, sample and interval must be non-negative (window at least 1)")
         }

@@ -29,7 +29,8 @@ enum JSONValue: Decodable, Equatable {
 }
 
 /// A validator for the subset of JSON Schema (draft 2020-12) that docs/model.schema.json uses: `type`, `required`,
-/// `properties`, `items`, `enum`, `const`, `minimum`, `maximum`, `exclusiveMinimum`, `minItems`, `maxItems`,
+/// `properties`, `items`, `enum`, `const`, `minimum`, `maximum`, `exclusiveMinimum`,
+/// `exclusiveMaximum`, `minItems`, `maxItems`,
 /// `$ref` to `#/$defs/<name>`, `allOf`, `oneOf`, `if`/`then`. Annotations (`description`, `default`, `title`,
 /// `$schema`, `$id`) are ignored; any other keyword is reported as unsupported, so the schema cannot silently
 /// use more than this checks.
@@ -37,7 +38,7 @@ struct JSONSchemaSubset {
     let root: JSONValue
     static let annotations: Set<String> = ["description", "default", "title", "$schema", "$id", "$defs"]
     static let keywords: Set<String> = ["type", "required", "properties", "items", "enum", "const", "minimum", "maximum",
-                                        "exclusiveMinimum", "minItems", "maxItems", "$ref", "allOf", "oneOf", "if", "then"]
+                                        "exclusiveMinimum", "exclusiveMaximum", "minItems", "maxItems", "$ref", "allOf", "oneOf", "if", "then"]
 
     /// The problems of `value` against the root schema (empty: valid), each with its JSON path.
     func errors(_ value: JSONValue) -> [String] { errors(value, schema: root, path: "$") }
@@ -72,6 +73,7 @@ struct JSONSchemaSubset {
             if case .number(let m)? = s["minimum"], x < m { out.append("\(path): \(x) < minimum \(m)") }
             if case .number(let m)? = s["maximum"], x > m { out.append("\(path): \(x) > maximum \(m)") }
             if case .number(let m)? = s["exclusiveMinimum"], x <= m { out.append("\(path): \(x) <= exclusive minimum \(m)") }
+            if case .number(let m)? = s["exclusiveMaximum"], x >= m { out.append("\(path): \(x) >= exclusive maximum \(m)") }
         }
         if case .object(let o) = v {
             if case .array(let req)? = s["required"] {

@@ -103,6 +103,9 @@ import SpikeKit
             #"{"dt": 0.001, "input": {"shape": [5]}, "layers": [{"kind": "readout", "units": 3, "tau_mem": 0.01, "tau_syn": 0.005, "tau_syn_init": {"kind": "gamma", "shape": 0}}]}"#,
             #"{"dt": 0.001, "input": {"shape": [5]}, "layers": [{"kind": "readout", "units": 3, "tau_mem": 0.01, "tau_syn": 0.005, "tau_mem_init": {"kind": "values", "values": [0.01, -0.01, 0.02]}}]}"#,
             #"{"dt": 0.001, "input": {"shape": [5]}, "layers": [{"kind": "readout", "units": 3, "tau_mem": 0.01, "tau_syn": 0.005, "learn_tau_mem": 1}]}"#,
+            #"{"dt": 0.001, "input": {"shape": [5]}, "layers": [{"kind": "lif", "units": 3, "tau_mem": 0.01, "tau_syn": 0.005, "dropout": 1, "spike": \#(spike)}, {"kind": "readout", "units": 2, "tau_mem": 0.01, "tau_syn": 0.005}]}"#,
+            #"{"dt": 0.001, "input": {"shape": [5]}, "layers": [{"kind": "lif", "units": 3, "tau_mem": 0.01, "tau_syn": 0.005, "dropout": -0.1, "spike": \#(spike)}, {"kind": "readout", "units": 2, "tau_mem": 0.01, "tau_syn": 0.005}]}"#,
+            #"{"dt": 0.001, "input": {"shape": [5]}, "layers": [{"kind": "readout", "units": 3, "tau_mem": 0.01, "tau_syn": 0.005, "dropout": 0.5}]}"#,
         ]
         let folder = TestPaths.temporaryFolder()
         for (i, b) in bad.enumerated() {
@@ -113,5 +116,9 @@ import SpikeKit
         }
         let good = #"{"dt": 0.001, "input": {"shape": [5]}, "layers": [{"kind": "lif", "units": 3, "tau_mem": 0.01, "tau_syn": 0.005, "spike": \#(spike)}]}"#
         #expect(Self.schema.errors(try JSONValue.parse(Data(good.utf8))) == [])
+        let dropout = #"{"dt": 0.001, "input": {"shape": [5]}, "layers": [{"kind": "lif", "units": 3, "tau_mem": 0.01, "tau_syn": 0.005, "dropout": 0.2, "spike": \#(spike)}, {"kind": "readout", "units": 2, "tau_mem": 0.01, "tau_syn": 0.005, "initial_mem": -0.5}]}"#
+        #expect(Self.schema.errors(try JSONValue.parse(Data(dropout.utf8))) == [])
+        let d = try JSONDecoder().decode(NetworkDescription.self, from: Data(dropout.utf8))
+        #expect(try NetworkArchitecture(d).layers.map(\.dropout) == [0.2, 0])
     }
 }

@@ -167,4 +167,25 @@ import SpikeKit
         expectFailure(common + ["--variant", "det", "--resume", killed + "/absent.safetensors", "--output", killed],
                       mentioning: ["absent.safetensors", "no such file"])
     }
+
+    /// `spikekit train`'s initialization options: one σ_u / ν or one per layer, the readout's initialization and
+    /// U[0]; the defaults are the initializer of before.
+    @Test func trainInitializationOptions() throws {
+        let common = ["--model", "m.json", "--train", "a.h5", "--test", "b.h5"]
+        let plain = try TrainCommand.parse(common).configuration(layers: 3).initialization
+        #expect(plain == FluctuationDrivenInit(sigmaU: 1, nu: 10, alpha: 0.9))
+        let listed = try TrainCommand.parse(common + ["--sigma-u", "1,1,0.5", "--nu", "20", "--readout-init", "fluctuation-driven"])
+            .configuration(layers: 3).initialization
+        #expect(listed == FluctuationDrivenInit(sigmaU: 1, nu: 20, alpha: 0.9, layerSigmaU: [1, 1, 0.5], readout: .fluctuationDriven))
+        #expect(throws: CommandError.self) { try TrainCommand.parse(common + ["--sigma-u", "1,2"]).configuration(layers: 3) }
+        let folder = TestPaths.temporaryFolder()
+        let spiking = #"{"dt": 0.001, "input": {"shape": [3]}, "layers": [{"kind": "lif", "units": 2, "tau_mem": 0.01, "tau_syn": 0.005, "spike": {"escape": {"kind": "step"}, "surrogate": {"kind": "superspike", "beta": 10}}}]}"#
+        try AtomicFile.write(spiking, to: folder + "/spiking.json")
+        let data = try shdFile(times: [[0.001], [0.002]], labels: [0, 1])
+        let base = ["train", "--model", folder + "/spiking.json", "--train", data, "--test", data, "--output", folder + "/out"]
+        expectFailure(base + ["--sigma-u", "1,2"], mentioning: ["--sigma-u", "one number or 1 comma-separated"])
+        expectFailure(base + ["--nu", "x"], mentioning: ["--nu"])
+        expectFailure(base + ["--readout-init", "uniform"], mentioning: ["--readout-init", "uniform"])
+        expectFailure(base + ["--initial-mem", "-0.5"], mentioning: ["--initial-mem", "not a readout"])
+    }
 }
