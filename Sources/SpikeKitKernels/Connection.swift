@@ -259,7 +259,7 @@ package struct ConnectionKernel: @unchecked Sendable {
     }
 
     /// `out += W · s` for the active inputs `active[0..<n]` (event-driven: one vector add per synapse segment).
-    @inline(__always)
+    @inlinable @inline(__always)
     package func accumulate(active: UnsafePointer<Int32>, count n: Int, into out: UnsafeMutablePointer<Float>) {
         for a in 0 ..< n {
             let q = Int(active[a])
@@ -273,7 +273,7 @@ package struct ConnectionKernel: @unchecked Sendable {
     }
 
     /// `gW += δ ⊗ s` for the active inputs (event-driven weight gradient), `gW` in packed layout.
-    @inline(__always)
+    @inlinable @inline(__always)
     package func accumulateGradient(active: UnsafePointer<Int32>, count n: Int, delta: UnsafePointer<Float>,
                             into gW: UnsafeMutablePointer<Float>) {
         for a in 0 ..< n {

@@ -4,8 +4,8 @@ import SpikeKitFormats
 /// every reduction sums in a fixed order (independent accumulators, then their fixed combination), so they are reproducible.
 @usableFromInline
 package enum VectorKernels {
-    /// `y[i] += x[i]`.
-    @inline(__always) @usableFromInline
+    /// `y[i] += x[i]`. Inlinable: the event-driven products of the engine call it once per synapse segment.
+    @inlinable @inline(__always)
     package static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
         var i = 0
         let rx = UnsafeRawPointer(x), ry = UnsafeMutableRawPointer(y)

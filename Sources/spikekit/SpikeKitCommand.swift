@@ -15,7 +15,7 @@ struct SpikeKitCommand: ParsableCommand {
         abstract: "Train deterministic and stochastic spiking neural networks with surrogate gradients.",
         subcommands: [DemoCommand.self, MatchCommand.self, ShdCommand.self, ClassifyCommand.self, TrainCommand.self, ModelCommand.self,
                       EvaluateCommand.self, TheoryCommand.self, DataCommand.self, VerifyCommand.self, BenchCommand.self,
-                      NIRCommand.self, SweepCommand.self]
+                      NIRCommand.self, SweepCommand.self, TauStudyCommand.self]
     )
 
     static func main() {
