@@ -45,7 +45,7 @@ public struct TimeConstantStudy: Sendable {
         public var stochastic = false
         /// SuperSpike surrogate steepness β.
         public var surrogateBeta = 10.0
-        public var epochs = 30
+        public var epochs = 20
         public var batchSize = 25
         public var learningRate = 0.01
         public var threads: Int? = nil

@@ -34,7 +34,7 @@ struct TauStudyCommand: ParsableCommand {
     @Option(help: "Randman: time steps (of 2 ms).")
     var steps: Int = 100
     @Option(help: "Randman: samples per class.")
-    var samplesPerClass: Int = 200
+    var samplesPerClass: Int = 100
     @Option(help: "Randman: the generator's seed (the data, the same for every run).")
     var dataSeed: UInt64 = 42
 
@@ -55,7 +55,7 @@ struct TauStudyCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Γ shape k of the heterogeneous start.")
     var gammaShape: Double = 3
     @Option(help: "Training epochs per run.")
-    var epochs: Int = 30
+    var epochs: Int = 20
     @Option(name: [.customLong("batch"), .customLong("batch-size")], help: "Samples per batch.")
     var batchSize: Int = 25
     @Option(name: .customLong("lr"), parsing: .unconditional, help: "Adam's learning rate (weights and ρ = ln τ alike).")
