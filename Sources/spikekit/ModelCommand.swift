@@ -34,6 +34,10 @@ struct ModelCommand: ParsableCommand {
         var beta: Double = 10
         @Option(parsing: .unconditional, help: "Dropout probability p on every hidden layer's spikes while training (default: none).")
         var dropout: Double?
+        @Option(help: "Delay in steps on every connection (default 1: a spike of step n reaches I[n+1]).")
+        var delay: Int?
+        @Flag(help: "stork's timing: delay 2 on every connection (a spike of step n reaches I[n+2]).")
+        var storkTiming = false
         @Option(name: .shortAndLong, help: "The file to write (- for standard output).")
         var output: String = "model.json"
 
@@ -42,10 +46,14 @@ struct ModelCommand: ParsableCommand {
                 throw CommandError("--template must be " + ModelTemplate.allCases.map(\.rawValue).joined(separator: ", ") + ", not '\(template)'")
             }
             guard dt.isFinite, dt > 0, beta.isFinite, beta > 0 else { throw CommandError("--dt and --beta must be positive numbers") }
-            let d: NetworkDescription
+            var d: NetworkDescription
             do {
                 d = try t.description(inputs: inputs, hidden: hidden, classes: classes, dt: dt, stochastic: stochastic, beta: beta,
                                   dropout: dropout)
+                if let delay = try DelayOptions.delay(delay, storkTiming: storkTiming) {
+                    d = d.settingDelays(delay)
+                    _ = try NetworkArchitecture(d)
+                }
             } catch SpikeKitError.invalidConfiguration(let m) { throw CommandError(m) }
             if output == "-" {
                 print(try d.json(), terminator: "")

@@ -103,6 +103,10 @@ struct TrainCommand: ParsableCommand {
     var readoutInit: String = "normal"
     @Option(parsing: .unconditional, help: "The readout's starting membrane U[0] (default: the model's initial_mem, else 0).")
     var initialMem: Double?
+    @Option(help: "Delay in steps on every connection, replacing the model's (1: a spike of step n reaches I[n+1]).")
+    var delay: Int?
+    @Flag(help: "stork's timing: delay 2 on every connection (a spike of step n reaches I[n+2]).")
+    var storkTiming = false
     @Option(parsing: .unconditional, help: "α, the feed-forward share of the initial membrane variance.")
     var alpha: Double = 0.9
     @Option(help: "Trials of the Fano-factor measurement (stochastic networks; default 0: off).")
@@ -152,6 +156,7 @@ struct TrainCommand: ParsableCommand {
             }
             network.layers[network.layers.count - 1].initialMem = u
         }
+        if let d = try DelayOptions.delay(delay, storkTiming: storkTiming) { network = network.settingDelays(d) }
         let architecture = try NetworkArchitecture(network)
         guard regularizerStrength.isFinite, regularizerStrength >= 0, regularizerThreshold.isFinite, regularizerThreshold >= 0 else {
             throw CommandError("--regularizer-strength and --regularizer-threshold must be non-negative numbers")

@@ -26,6 +26,9 @@ Features covered (one case each, see FEATURES below):
   P(m = 1) = 1 - p): the next layer receives S̃[n] = m[n] * S[n] / (1 - p), as torch.nn.Dropout after the layer
   computes it with that mask; the layer's own reset and recurrence, its recorded spikes and the activity
   regularizer use S[n]. Autograd then carries the mask into the backward pass.
+- synaptic delays ("delay": d on a layer, its feed-forward connection; "delay": d in "recurrent"; default 1):
+  I[n+1] = λ_s I[n] + ff(S_in[n - (d_ff - 1)]) + rec(S[n - (d_rec - 1)]), where a spike train before step 0 is
+  zero (the bias is still added at every step). d = 1 is the equation below.
 
 Dynamics of every spiking layer, n = 0..T-1, λ = exp(-Δt/τ), U[0] = I[0] = 0:
   S[n]   = spike(U[n] - θ)                  (step: 1[x > 0]; stochastic: 1[ξ < p(x)], ξ given)
@@ -134,6 +137,15 @@ def layer_forward(L, i, x, P, theta, dt):
             return torch.nn.functional.conv1d(s, P[R["weights"]], padding=R["padding"])
         return s @ P[R["weights"]].T
 
+    d_ff = L.get("delay", 1)
+    d_rec = R.get("delay", 1) if R else 1
+
+    def delayed(seq, n, d):
+        """seq[n - (d - 1)], or zeros before the first step."""
+        m = n - (d - 1)
+        return seq[m] if m >= 0 else torch.zeros_like(seq[0])
+
+    xs = [x[:, n] for n in range(T)]
     shape = ff(x[:, 0]).shape[1:]
     U = torch.full((B,) + shape, float(L.get("initial_mem", 0.0)))
     I = torch.zeros((B,) + shape)
@@ -142,13 +154,13 @@ def layer_forward(L, i, x, P, theta, dt):
     for n in range(T):
         if L["kind"] == "readout":
             out.append(U)
-            U, I = lm * U + (1 - lm) * I, ls * I + ff(x[:, n])
+            U, I = lm * U + (1 - lm) * I, ls * I + ff(delayed(xs, n, d_ff))
             continue
         fn = L["spike"]
         S = Spike.apply(U - theta, xi[:, n] if xi is not None else torch.zeros(()), fn)
         out.append(S)
         Sr = S if fn["bp_reset"] else S.detach()
-        I_next = ls * I + ff(x[:, n]) + (rec(S) if R else 0)
+        I_next = ls * I + ff(delayed(xs, n, d_ff)) + (rec(delayed(out, n, d_rec)) if R else 0)
         mode = L["reset"]
         if mode == "next-step":
             U = (lm * U + (1 - lm) * I) * (1 - Sr)
@@ -471,6 +483,51 @@ FEATURES = {
             {"kind": "readout", "units": 3, "tau_mem": 0.05, "tau_syn": 0.01},
         ],
         "seed_index": 11, "loss": {"kind": "sum-over-time-ce"}}),
+    "l-delay-dense-ff": ("feed-forward delays 3, 2 and 3 steps (dense lif, lif with bias, readout), deterministic, "
+                         "next-step and same-step reset, CE + regularizer", {
+        "input": [10], "batch": 3, "steps": 30, "dt": 2e-3, "rate": 0.15,
+        "layers": [
+            {"kind": "lif", "units": 12, "tau_mem": 0.02, "tau_syn": 0.01, "reset": "next-step", "gain": 2.5,
+             "delay": 3, "spike": fn(STEP, SUPER, False)},
+            {"kind": "lif", "units": 8, "tau_mem": 0.02, "tau_syn": 0.01, "reset": "same-step", "gain": 2.5,
+             "delay": 2, "with_bias": True, "bias_std": 0.5, "spike": fn(STEP, {"kind": "piecewise-linear", "beta": 2.0}, True)},
+            {"kind": "readout", "units": 4, "tau_mem": 0.06, "tau_syn": 0.01, "delay": 3},
+        ],
+        "seed_index": 20, "loss": {"kind": "max-over-time-ce", "activity_reg": {"threshold": 1.0, "strength": 0.01}}}),
+    "l-delay-dense-recurrent": ("dense recurrence with delay 2 (subtract reset, bp_reset, learned τ_mem, bias), "
+                                "feed-forward delay 1, readout behind delay 2, sum-over-time CE", {
+        "input": [10], "batch": 3, "steps": 30, "dt": 2e-3, "rate": 0.15,
+        "layers": [
+            {"kind": "lif", "units": 12, "tau_mem": 0.02, "tau_syn": 0.01, "reset": "subtract", "gain": 2.5,
+             "het_mem": "gamma", "learn_tau_mem": True, "with_bias": True, "bias_std": 0.3,
+             "spike": fn(STEP, SUPER, True), "recurrent": {"kind": "dense", "delay": 2}},
+            {"kind": "readout", "units": 4, "tau_mem": 0.06, "tau_syn": 0.01, "delay": 2},
+        ],
+        "seed_index": 21, "loss": {"kind": "sum-over-time-ce"}}),
+    "l-delay-conv": ("conv-lif with feed-forward delay 2 and a conv recurrence with delay 3 (erf escape noise, "
+                     "next-step, bp_reset), dense lif behind delay 4, readout, mean-membrane CE", {
+        "input": [2, 30], "batch": 2, "steps": 25, "dt": 2e-3, "rate": 0.2,
+        "layers": [
+            {"kind": "conv-lif", "channels": 3, "kernel": 5, "stride": 2, "padding": 1, "tau_mem": 0.02,
+             "tau_syn": 0.01, "reset": "next-step", "gain": 4.0, "delay": 2,
+             "spike": fn({"kind": "erf", "sigma": 0.3}, {"kind": "gaussian", "sigma": 0.3}, True),
+             "recurrent": {"kind": "conv", "kernel": 3, "padding": 1, "delay": 3}},
+            {"kind": "lif", "units": 7, "tau_mem": 0.02, "tau_syn": 0.01, "reset": "same-step", "gain": 2.5,
+             "delay": 4, "spike": fn(SIG, SUPER, False)},
+            {"kind": "readout", "units": 3, "tau_mem": 0.05, "tau_syn": 0.01},
+        ],
+        "seed_index": 22, "loss": {"kind": "mean-membrane-ce"}}),
+    "l-delay-stochastic-stork": ("stork timing (delay 2 on every connection): stochastic sigmoid lif with dense "
+                                 "recurrence, dropout, a second lif, L2 spike loss", {
+        "input": [12], "batch": 2, "steps": 40, "dt": 1e-3, "rate": 0.12,
+        "layers": [
+            {"kind": "lif", "units": 10, "tau_mem": 0.01, "tau_syn": 0.005, "reset": "same-step", "gain": 2.5,
+             "delay": 2, "dropout": 0.2, "spike": fn(SIG, {"kind": "sigmoid", "beta": 8.0}, False),
+             "recurrent": {"kind": "dense", "delay": 2}},
+            {"kind": "lif", "units": 6, "tau_mem": 0.01, "tau_syn": 0.005, "reset": "next-step", "gain": 2.5,
+             "delay": 2, "spike": fn(SIG, SUPER, True), "recurrent": {"kind": "dense", "delay": 2}},
+        ],
+        "seed_index": 23, "loss": {"kind": "l2-spikes", "target_rate": 0.2}}),
 }
 
 

@@ -26,6 +26,9 @@ extension NIRMapping {
             if l.hasNeuronTimeConstants {
                 throw SpikeKitError.invalidConfiguration("layer \(i) has per-neuron time constants; NIR export of them is not supported yet")
             }
+            if l.hasDelay {
+                throw SpikeKitError.invalidConfiguration("layer \(i) has a synaptic delay of more than one step; NIR export of delays is not supported yet")
+            }
             let n = names(i)
             let delay: [String: NIRValue] = [Key.delaySteps: .array(.scalar(1, .int64))]
             // The bias b goes into the connection node (Affine, or Conv1d's bias) as b_NIR = b / gain with gain 1:

@@ -20,6 +20,14 @@ import Foundation
 /// Dropout p on a spiking layer (training only): the next layer's S_in[n] is S̃[n] = m[n] ⊙ S[n] / (1 - p) with
 /// keep masks m[n] ∈ {0, 1}, P(m = 1) = 1 - p; the layer's own equations above use S[n]. In BPTT the next layer's
 /// dL/dS̃[n] reaches dL/dS[n] as m[n] ⊙ dL/dS̃[n] / (1 - p), and its weight gradient Σ_n S̃[n] ⊗ dL/dI[n+1] uses S̃.
+///
+/// Synaptic delays: the feed-forward connection has a delay d_ff ≥ 1 and the recurrent one d_rec ≥ 1 (steps);
+/// d = 1 is the one-step delay of the equations above, and in general
+/// ```
+/// I[n+1] = λ_s I[n] + W·S_in[n - (d_ff - 1)] + V·S[n - (d_rec - 1)] + b      (S_in[m] = S[m] = 0 for m < 0)
+/// ```
+/// In BPTT the gradient reaches the presynaptic spikes d steps later in reverse time:
+/// dL/dS_in[m] = Wᵀ dL/dI[m + d_ff], dL/dS[m] ∋ Vᵀ dL/dI[m + d_rec] (zero when m + d ≥ T).
 public struct LayerArchitecture: Equatable, Sendable {
     public var kind: LayerKind
     public var feedForward: ConnectionGeometry
@@ -44,6 +52,14 @@ public struct LayerArchitecture: Equatable, Sendable {
     public var hasNeuronTimeConstants: Bool { tauMemValues != nil || tauSynValues != nil }
     /// Dropout probability p on the output spikes during training (0: none).
     public var dropout: Double
+    /// Delays in steps of the feed-forward and the recurrent connection (1: the default one-step delay; 1 for a
+    /// layer without recurrence).
+    public var feedForwardDelay: Int
+    public var recurrentDelay: Int
+    /// Whether a connection of the layer has a delay of more than one step (the delayed time loops run).
+    public var hasDelay: Bool { feedForwardDelay > 1 || recurrentDelay > 1 }
+    /// The largest delay a model file may give, in steps (a run also needs d ≤ its number of steps).
+    public static let maximumDelay = 1_000_000
 
     /// The canonical bias shape: `[units]` for dense layers and readouts, `[channels]` for conv layers.
     public var biasShape: [Int] { [shape.channels] }
@@ -76,6 +92,15 @@ public struct LayerArchitecture: Equatable, Sendable {
         dropout = d.dropout ?? 0
         guard dropout.isFinite, dropout >= 0, dropout < 1 else { throw bad("dropout must be in [0, 1), got \(dropout)") }
         if dropout > 0, d.kind == .readout { throw bad("a readout has no dropout (dropout acts on a spiking layer's output spikes)") }
+        func delay(_ v: Int?, _ name: String) throws -> Int {
+            guard let v else { return 1 }
+            guard v >= 1, v <= LayerArchitecture.maximumDelay else {
+                throw bad("\(name) must be a whole number of steps from 1 to \(LayerArchitecture.maximumDelay), got \(v)")
+            }
+            return v
+        }
+        feedForwardDelay = try delay(d.delay, "delay")
+        recurrentDelay = try delay(d.recurrent?.delay, "recurrent delay")
         switch d.kind {
         case .lif, .readout:
             guard let n = d.units, n > 0 else { throw bad("needs a positive 'units'") }

@@ -80,13 +80,17 @@ public struct RecurrentDescription: Codable, Equatable, Sendable {
     public var stride: Int?
     /// The weight array's name (a file name in a verification case).
     public var weights: String?
+    /// The connection's delay d ≥ 1 in steps (nil: 1, the default one-step delay): I[n+1] gets V·S[n-(d-1)].
+    public var delay: Int?
 
-    public init(kind: Kind, kernel: Int? = nil, padding: Int? = nil, stride: Int? = nil, weights: String? = nil) {
+    public init(kind: Kind, kernel: Int? = nil, padding: Int? = nil, stride: Int? = nil, weights: String? = nil,
+                delay: Int? = nil) {
         self.kind = kind
         self.kernel = kernel
         self.padding = padding
         self.stride = stride
         self.weights = weights
+        self.delay = delay
     }
 }
 
@@ -136,13 +140,16 @@ public struct LayerDescription: Codable, Equatable, Sendable {
     public var dropout: Double?
     /// In a verification case: the file of keep masks m [B, T, *layer shape] (0 or 1) for a layer with dropout.
     public var dropoutMask: String?
+    /// The feed-forward connection's delay d ≥ 1 in steps (nil: 1, the default one-step delay): I[n+1] gets
+    /// W·S_in[n-(d-1)] (zero for n < d-1). See `LayerArchitecture`.
+    public var delay: Int?
 
     public init(kind: LayerKind, units: Int? = nil, channels: Int? = nil, kernel: Int? = nil, stride: Int? = nil,
                 padding: Int? = nil, tauMem: Double, tauSyn: Double, reset: ResetMode? = nil,
                 initialMem: Double? = nil, weights: String? = nil, recurrent: RecurrentDescription? = nil,
                 spike: SpikeFunction? = nil, noise: String? = nil, bias: String? = nil,
                 tauMemInit: TimeConstantInit? = nil, tauSynInit: TimeConstantInit? = nil, learnTauMem: Bool? = nil,
-                learnTauSyn: Bool? = nil, dropout: Double? = nil, dropoutMask: String? = nil) {
+                learnTauSyn: Bool? = nil, dropout: Double? = nil, dropoutMask: String? = nil, delay: Int? = nil) {
         self.kind = kind
         self.units = units
         self.channels = channels
@@ -164,10 +171,11 @@ public struct LayerDescription: Codable, Equatable, Sendable {
         self.learnTauSyn = learnTauSyn
         self.dropout = dropout
         self.dropoutMask = dropoutMask
+        self.delay = delay
     }
 
     private enum CodingKeys: String, CodingKey {
-        case kind, units, channels, kernel, stride, padding, reset, weights, recurrent, spike, noise, bias, dropout
+        case kind, units, channels, kernel, stride, padding, reset, weights, recurrent, spike, noise, bias, dropout, delay
         case dropoutMask = "dropout_mask", tauMem = "tau_mem", tauSyn = "tau_syn", initialMem = "initial_mem"
         case tauMemInit = "tau_mem_init", tauSynInit = "tau_syn_init", learnTauMem = "learn_tau_mem", learnTauSyn = "learn_tau_syn"
     }

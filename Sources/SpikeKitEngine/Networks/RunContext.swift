@@ -55,6 +55,7 @@ struct RunContext: @unchecked Sendable {
     /// The spike lists layer `l` (> 0) reads: the previous layer's kept spikes when its dropout acts, else all.
     @inline(__always)
     func inputLists(of l: Int, _ W: SampleWorkspace) -> (UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>) {
+        if passes[l].feedForwardDelay > 1 { return delayedInputLists(of: l, W) }
         if l == 0 { return (W.inputIndex, W.inputStart) }
         let p = W.layers[l - 1]
         return dropoutRate[l - 1] > 0 ? (p.keptIndex, p.keptStart) : (p.index, p.start)

@@ -179,6 +179,7 @@ public final class Simulator: @unchecked Sendable {
         guard B > 0 else { throw SpikeKitError.invalidConfiguration("a batch needs at least one sample") }
         let T = inputs[0].steps
         guard T > 0 else { throw SpikeKitError.invalidConfiguration("a simulation needs at least one step") }
+        try architecture.validateDelays(steps: T)
         for (b, x) in inputs.enumerated() {
             guard x.steps == T, x.units == architecture.input.count else {
                 throw SpikeKitError.shapeMismatch("sample \(b) has \(x.steps) steps × \(x.units) units, expected \(T) × \(architecture.input.count)")
@@ -287,7 +288,7 @@ public final class Simulator: @unchecked Sendable {
         if sameInput {
             let W = workspaces[0], first = W.layers[0]
             RunContext.buildInputLists(inputs[0], shape: architecture.input, steps: T, workspace: W)
-            passes[0].computeDrive(first, steps: T, inputIndex: W.inputIndex, inputStart: W.inputStart)
+            passes[0].computeDrive(first, steps: T, inputIndex: W.inputIndex, inputStart: W.firstLayerInputStart(passes[0]))
             sharedDrive = .allocate(capacity: T * first.n)
             sharedDrive!.update(from: first.drive, count: T * first.n)
         }
@@ -357,7 +358,7 @@ public final class Simulator: @unchecked Sendable {
                 let W = workspaces[0]
                 RunContext.buildInputLists(inputs[0], shape: architecture.input, steps: T, workspace: W)
                 passes[0].accumulateFeedForwardGradient(factors: factors, steps: T, inputIndex: W.inputIndex,
-                                                        inputStart: W.inputStart, into: total + ffGradOffset[0])
+                                                        inputStart: W.firstLayerInputStart(passes[0]), into: total + ffGradOffset[0])
             }
             // Behind a layer with dropout the weight gradient is Σ_n S̃[n] ⊗ dL/dI[n+1] with S̃ = m ⊙ S / (1-p): the
             // slots summed the kept spikes, so scale by 1/(1-p).

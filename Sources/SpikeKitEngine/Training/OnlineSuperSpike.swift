@@ -34,6 +34,9 @@ public struct OnlineSuperSpike: Sendable {
         guard !l.contains(where: \.hasNeuronTimeConstants) else {
             throw SpikeKitError.invalidConfiguration("the online SuperSpike rule needs scalar time constants (no tau_mem_init, tau_syn_init or learned τ)")
         }
+        guard !l.contains(where: \.hasDelay) else {
+            throw SpikeKitError.invalidConfiguration("the online SuperSpike rule needs the default one-step delays (no delay > 1)")
+        }
         guard outputScale.isFinite, outputScale > 0 else {
             throw SpikeKitError.invalidConfiguration("the output scale Δu_o must be positive, got \(outputScale)")
         }
