@@ -26,7 +26,7 @@ public struct NetworkCase: Sendable {
     public var expectedOutput: NpyArray
     public var expectedSpikes: [NpyArray]
     /// Expected gradients keyed by parameter name (`layer<i>.weight`, `layer<i>.recurrent`, `layer<i>.bias`,
-    /// `layer<i>.log_tau_mem`, `layer<i>.log_tau_syn`).
+    /// `layer<i>.log_tau_mem`, `layer<i>.log_tau_syn`, `layer<i>.threshold`).
     public var expectedGradients: [(name: String, array: NpyArray)]
 
     private struct Header: Decodable {
@@ -215,7 +215,8 @@ public struct NetworkCase: Sendable {
         // parameter name itself, as they have no file.
         let parameters = NetworkParameters(feedForward: ff, recurrent: rec, biases: biases,
                                            logTauMem: architecture.layers.map(\.initialLogTauMem),
-                                           logTauSyn: architecture.layers.map(\.initialLogTauSyn))
+                                           logTauSyn: architecture.layers.map(\.initialLogTauSyn),
+                                           thresholds: architecture.initialThresholds)
         let parameterNames = Set(parameters.named.map(\.name))
         for (wf, gf) in header.expected.grads.sorted(by: { $0.key < $1.key }) {
             guard let pname = nameOfFile[wf] ?? (parameterNames.contains(wf) && !wf.hasSuffix(".weight") ? wf : nil) else {

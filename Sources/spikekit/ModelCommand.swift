@@ -13,12 +13,12 @@ struct ModelCommand: ParsableCommand {
     struct New: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "new",
-            abstract: "Write a starting model file from a template (feed-forward, recurrent or conv).",
+            abstract: "Write a starting model file from a template (feed-forward, recurrent, conv or alif).",
             discussion: "Templates: " + ModelTemplate.allCases.map { "\($0.rawValue): \($0.summary)" }.joined(separator: "; ")
                 + ". The format is described in docs/ModelFormat.md; edit the file, then `spikekit train --model`."
         )
 
-        @Option(help: "feed-forward, recurrent or conv.")
+        @Option(help: "feed-forward, recurrent, conv or alif.")
         var template: String = "recurrent"
         @Option(help: "Input units (the channels of the data files; 700 for SHD).")
         var inputs: Int = 700
@@ -38,6 +38,8 @@ struct ModelCommand: ParsableCommand {
         var delay: Int?
         @Flag(help: "stork's timing: delay 2 on every connection (a spike of step n reaches I[n+2]).")
         var storkTiming = false
+        @Flag(help: "Learn a threshold per hidden neuron (per channel for conv layers), starting from the network's.")
+        var learnThreshold = false
         @Option(name: .shortAndLong, help: "The file to write (- for standard output).")
         var output: String = "model.json"
 
@@ -49,7 +51,7 @@ struct ModelCommand: ParsableCommand {
             var d: NetworkDescription
             do {
                 d = try t.description(inputs: inputs, hidden: hidden, classes: classes, dt: dt, stochastic: stochastic, beta: beta,
-                                  dropout: dropout)
+                                  dropout: dropout, learnThreshold: learnThreshold)
                 if let delay = try DelayOptions.delay(delay, storkTiming: storkTiming) {
                     d = d.settingDelays(delay)
                     _ = try NetworkArchitecture(d)
@@ -90,6 +92,8 @@ struct ModelCommand: ParsableCommand {
                     line += String(format: "; %@ per %@ %.4g–%.4g s", name, l.kind == .convLIF ? "channel" : "neuron", v.min()!, v.max()!)
                     if learned { line += " (learned: layer\(i).log_\(name) \(l.biasShape))" }
                 }
+                if let ta = l.tauAdapt { line += String(format: "; adaptation tau_adapt %.4g s, adapt_strength %.4g", ta, l.adaptStrength) }
+                if l.learnsThreshold { line += "; learned threshold layer\(i).threshold \(l.biasShape)" }
                 print(line)
             }
             print("  \(total) weights")

@@ -381,7 +381,7 @@ struct TrainCommand: ParsableCommand {
         }
         print("initial weights from the files the model names")
         return NetworkParameters(feedForward: ff, recurrent: rec, biases: biases, logTauMem: a.layers.map(\.initialLogTauMem),
-                                 logTauSyn: a.layers.map(\.initialLogTauSyn))
+                                 logTauSyn: a.layers.map(\.initialLogTauSyn), thresholds: a.initialThresholds)
     }
 
     func dataJSON(_ raster: SHDRasterOptions) -> String {

@@ -22,6 +22,14 @@ Features covered (one case each, see FEATURES below):
   readout) or per channel (conv-lif, shared by the positions); and learnable ones ("learn_tau_mem",
   "learn_tau_syn"): the parameter is ρ = ln(τ / 1 s), stored as float32, τ = exp(ρ); the expected gradients
   dL/dρ are keyed by the parameter names "layer<i>.log_tau_mem" / "layer<i>.log_tau_syn".
+- adaptive LIF ("kind": "alif", dense, "tau_adapt": τ_a, "adapt_strength": β; Bellec et al. 2018), with the
+  adaptation a[0] = 0, ρ_a = exp(-Δt/τ_a) and the effective threshold ϑ[n] = θ + β a[n]:
+    S[n] = spike(U[n] - ϑ[n]);  a[n+1] = ρ_a a[n] + S[n]  (S carries its surrogate gradient into a)
+    subtract reset: U[n+1] = λ_m U[n] + (1-λ_m) I[n] - ϑ[n] S[n]  (ϑ[n] keeps its gradient; S[n] only with
+    bp_reset); next-step and same-step resets as below; I as below.
+- learned thresholds ("learn_threshold": true): θ is a parameter per neuron (lif, alif) or per channel (conv-lif,
+  [C, 1] against [C, P]), starting at the case's "threshold" (no file), its gradient keyed "layer<i>.threshold";
+  it enters the spike argument and the subtract reset.
 - dropout ("dropout": p, "dropout_mask": file of keep masks m ∈ {0, 1} [B, T, *layer shape], drawn here with
   P(m = 1) = 1 - p): the next layer receives S̃[n] = m[n] * S[n] / (1 - p), as torch.nn.Dropout after the layer
   computes it with that mask; the layer's own reset and recurrence, its recorded spikes and the activity
@@ -122,6 +130,12 @@ def layer_forward(L, i, x, P, theta, dt):
     B, T = x.shape[:2]
     conv = L["kind"] == "conv-lif"
     lm, ls = decay(L, i, P, dt, "mem", conv), decay(L, i, P, dt, "syn", conv)
+    key = f"layer{i}.threshold"
+    if key in P:
+        theta = P[key][:, None] if conv else P[key]
+    alif = L["kind"] == "alif"
+    if alif:
+        rho_a, beta = math.exp(-dt / L["tau_adapt"]), L["adapt_strength"]
     W = P[L["weights"]]
     b = P[L["bias"]] if L.get("bias") else None
 
@@ -150,6 +164,7 @@ def layer_forward(L, i, x, P, theta, dt):
     U = torch.full((B,) + shape, float(L.get("initial_mem", 0.0)))
     I = torch.zeros((B,) + shape)
     xi = P[L["noise"]] if L.get("noise") else None
+    a = torch.zeros((B,) + shape)
     out = []
     for n in range(T):
         if L["kind"] == "readout":
@@ -157,7 +172,8 @@ def layer_forward(L, i, x, P, theta, dt):
             U, I = lm * U + (1 - lm) * I, ls * I + ff(delayed(xs, n, d_ff))
             continue
         fn = L["spike"]
-        S = Spike.apply(U - theta, xi[:, n] if xi is not None else torch.zeros(()), fn)
+        th = theta + beta * a if alif else theta
+        S = Spike.apply(U - th, xi[:, n] if xi is not None else torch.zeros(()), fn)
         out.append(S)
         Sr = S if fn["bp_reset"] else S.detach()
         I_next = ls * I + ff(delayed(xs, n, d_ff)) + (rec(delayed(out, n, d_rec)) if R else 0)
@@ -167,9 +183,11 @@ def layer_forward(L, i, x, P, theta, dt):
         elif mode == "same-step":
             U = lm * U * (1 - Sr) + (1 - lm) * I
         elif mode == "subtract":
-            U = lm * U + (1 - lm) * I - theta * Sr
+            U = lm * U + (1 - lm) * I - th * Sr
         else:
             raise ValueError(mode)
+        if alif:
+            a = rho_a * a + S
         I = I_next
     return torch.stack(out, 1)
 
@@ -245,6 +263,8 @@ def build(name, rng, cfg):
                 if v is None:
                     L[f"tau_{which}_init"] = {"kind": "constant"}
                 A[f"layer{i}.log_tau_{which}"] = np.log(np.array(vals, dtype=np.float64)).astype(np.float32)
+        if L.get("learn_threshold"):
+            A[f"layer{i}.threshold"] = np.full(shape[0], case["threshold"], dtype=np.float32)
         if L.pop("with_bias", False):
             L["bias"] = f"layer{i}.bias.npy"
             A[L["bias"]] = (rng.standard_normal(shape[0]) * L.pop("bias_std", 0.3)).astype(np.float32)
@@ -283,6 +303,7 @@ def evaluate(case, A):
     weights = [L["weights"] for L in case["layers"]] + [L["recurrent"]["weights"] for L in case["layers"] if L.get("recurrent")]
     weights += [L["bias"] for L in case["layers"] if L.get("bias")]
     weights += [k for k in A if ".log_tau_" in k and not k.startswith("grad.")]
+    weights += [k for k in A if k.endswith(".threshold") and not k.startswith("grad.")]
     for w in weights:
         P[w].requires_grad_(True)
     Decisions.margin = float("inf")
@@ -483,6 +504,75 @@ FEATURES = {
             {"kind": "readout", "units": 3, "tau_mem": 0.05, "tau_syn": 0.01},
         ],
         "seed_index": 11, "loss": {"kind": "sum-over-time-ce"}}),
+    "l-alif-dense-recurrent": ("adaptive LIF (alif) with dense recurrence, deterministic, next-step reset, readout, CE", {
+        "input": [10], "batch": 3, "steps": 40, "dt": 2e-3, "rate": 0.15,
+        "layers": [
+            {"kind": "alif", "units": 12, "tau_mem": 0.02, "tau_syn": 0.01, "tau_adapt": 0.05, "adapt_strength": 0.4,
+             "reset": "next-step", "gain": 3.0, "spike": fn(STEP, SUPER, False), "recurrent": {"kind": "dense"}},
+            {"kind": "readout", "units": 4, "tau_mem": 0.06, "tau_syn": 0.01},
+        ],
+        "loss": {"kind": "max-over-time-ce", "activity_reg": {"threshold": 1.0, "strength": 0.01}}}),
+    "l-alif-stochastic": ("alif with sigmoid escape noise on U - (θ + βa), same-step reset, recurrence, lif, readout, sum-over-time CE", {
+        "input": [10], "batch": 3, "steps": 40, "dt": 2e-3, "rate": 0.15,
+        "layers": [
+            {"kind": "alif", "units": 12, "tau_mem": 0.02, "tau_syn": 0.01, "tau_adapt": 0.1, "adapt_strength": 0.3,
+             "reset": "same-step", "gain": 3.0, "spike": fn(SIG, {"kind": "sigmoid", "beta": 8.0}, False),
+             "recurrent": {"kind": "dense"}},
+            {"kind": "lif", "units": 6, "tau_mem": 0.02, "tau_syn": 0.01, "reset": "next-step", "gain": 2.5,
+             "spike": fn(SIG, SUPER, False)},
+            {"kind": "readout", "units": 4, "tau_mem": 0.06, "tau_syn": 0.01},
+        ],
+        "loss": {"kind": "sum-over-time-ce"}}),
+    "l-alif-subtract": ("alif with the subtract reset (ϑ[n] S[n]), bp_reset off, learned τ_mem, two alif layers, L2 spike loss", {
+        "input": [12], "batch": 2, "steps": 30, "dt": 1e-3, "rate": 0.12,
+        "layers": [
+            {"kind": "alif", "units": 10, "tau_mem": 0.01, "tau_syn": 0.005, "tau_adapt": 0.03, "adapt_strength": 0.3,
+             "reset": "subtract", "gain": 3.0, "het_mem": "gamma", "learn_tau_mem": True,
+             "spike": fn(STEP, SUPER, False), "recurrent": {"kind": "dense"}},
+            {"kind": "alif", "units": 6, "tau_mem": 0.01, "tau_syn": 0.005, "tau_adapt": 0.02, "adapt_strength": 0.2,
+             "reset": "subtract", "gain": 3.0, "spike": fn(STEP, SUPER, False)},
+        ],
+        "loss": {"kind": "l2-spikes", "target_rate": 0.2}}),
+    "l-alif-subtract-bp-threshold": ("alif, subtract reset with bp_reset, erf escape noise, learned threshold, bias, readout, CE + regularizer", {
+        "input": [10], "batch": 3, "steps": 35, "dt": 2e-3, "rate": 0.15,
+        "layers": [
+            {"kind": "alif", "units": 12, "tau_mem": 0.02, "tau_syn": 0.01, "tau_adapt": 0.06, "adapt_strength": 0.3,
+             "reset": "subtract", "gain": 3.0, "learn_threshold": True, "with_bias": True, "bias_std": 0.3,
+             "spike": fn({"kind": "erf", "sigma": 0.3}, {"kind": "gaussian", "sigma": 0.3}, True),
+             "recurrent": {"kind": "dense"}},
+            {"kind": "readout", "units": 4, "tau_mem": 0.06, "tau_syn": 0.01},
+        ],
+        "loss": {"kind": "max-over-time-ce", "activity_reg": {"threshold": 1.0, "strength": 0.01}}}),
+    "l-alif-next-step-bp": ("alif, next-step reset with bp_reset, deterministic, learned τ_syn, readout, mean-membrane CE", {
+        "input": [10], "batch": 3, "steps": 35, "dt": 2e-3, "rate": 0.15,
+        "layers": [
+            {"kind": "alif", "units": 12, "tau_mem": 0.02, "tau_syn": 0.01, "tau_adapt": 0.08, "adapt_strength": 0.25,
+             "reset": "next-step", "gain": 3.0, "het_syn": "uniform", "learn_tau_syn": True,
+             "spike": fn(STEP, {"kind": "piecewise-linear", "beta": 2.0}, True), "recurrent": {"kind": "dense"}},
+            {"kind": "readout", "units": 4, "tau_mem": 0.06, "tau_syn": 0.01},
+        ],
+        "loss": {"kind": "mean-membrane-ce"}}),
+    "l-threshold-dense": ("learned per-neuron thresholds on two deterministic lif layers (subtract reset, recurrence; same-step), L2 loss", {
+        "input": [12], "batch": 2, "steps": 40, "dt": 1e-3, "rate": 0.1,
+        "layers": [
+            {"kind": "lif", "units": 10, "tau_mem": 0.01, "tau_syn": 0.005, "reset": "subtract", "gain": 2.5,
+             "learn_threshold": True, "spike": fn(STEP, SUPER, False), "recurrent": {"kind": "dense"}},
+            {"kind": "lif", "units": 6, "tau_mem": 0.01, "tau_syn": 0.005, "reset": "same-step", "gain": 2.5,
+             "learn_threshold": True, "spike": fn(STEP, SUPER, False)},
+        ],
+        "loss": {"kind": "l2-spikes", "target_rate": 0.2}}),
+    "l-threshold-stochastic": ("learned per-channel thresholds on conv-lif (sigmoid escape, next-step with bp_reset) and "
+                               "per-neuron on lif (subtract with bp_reset), readout, CE", {
+        "input": [2, 30], "batch": 2, "steps": 25, "dt": 2e-3, "rate": 0.2,
+        "layers": [
+            {"kind": "conv-lif", "channels": 3, "kernel": 5, "stride": 2, "padding": 1, "tau_mem": 0.02,
+             "tau_syn": 0.01, "reset": "next-step", "gain": 3.0, "learn_threshold": True,
+             "spike": fn(SIG, SUPER, True), "recurrent": {"kind": "conv", "kernel": 3, "padding": 1}},
+            {"kind": "lif", "units": 7, "tau_mem": 0.02, "tau_syn": 0.01, "reset": "subtract", "gain": 2.5,
+             "learn_threshold": True, "spike": fn(SIG, {"kind": "sigmoid", "beta": 8.0}, True)},
+            {"kind": "readout", "units": 3, "tau_mem": 0.05, "tau_syn": 0.01},
+        ],
+        "loss": {"kind": "max-over-time-ce"}}),
     "l-delay-dense-ff": ("feed-forward delays 3, 2 and 3 steps (dense lif, lif with bias, readout), deterministic, "
                          "next-step and same-step reset, CE + regularizer", {
         "input": [10], "batch": 3, "steps": 30, "dt": 2e-3, "rate": 0.15,
@@ -552,8 +642,8 @@ def main():
         d = os.path.join(out, name)
         os.makedirs(d, exist_ok=True)
         for k, v in A.items():
-            if ".log_tau_" in k and not k.startswith("grad."):
-                continue  # the initial ρ is ln of the description's τ: no file
+            if (".log_tau_" in k or k.endswith(".threshold")) and not k.startswith("grad."):
+                continue  # the initial ρ is ln of the description's τ, the initial θ the case's threshold: no file
             np.save(os.path.join(d, k), v, allow_pickle=False)
         with open(os.path.join(d, "case.json"), "w") as f:
             json.dump(case, f, indent=1)

@@ -17,6 +17,19 @@ import Foundation
 /// shared by the channel's positions): λ_m,k = e^{-Δt/τ_mem,k}. A learnable τ is the parameter ρ = ln(τ / 1 s)
 /// (`layer<i>.log_tau_mem`, `layer<i>.log_tau_syn`), so τ = e^ρ > 0 and λ ∈ (0, 1) for every finite ρ.
 ///
+/// Adaptive LIF (`alif`, Bellec et al. 2018) and learnable thresholds: the threshold is θ_k + β a_k[n], with θ_k the
+/// network's θ or the learned per-neuron `layer<i>.threshold` (per channel for `conv-lif`) and a[n] the adaptation
+/// variable of an `alif` layer (β = 0 and no a otherwise), ρ_a = e^{-Δt/τ_a}, a[0] = 0:
+/// ```
+/// ϑ[n]   = θ + β a[n]
+/// S[n]   = spike(U[n] - ϑ[n])                      (escape noise and surrogate on the same argument)
+/// a[n+1] = ρ_a a[n] + S[n]
+/// subtract reset: U[n+1] = λ_m U[n] + (1-λ_m) I[n] - ϑ[n] S[n]   (next-step and same-step reset as above)
+/// ```
+/// In BPTT a carries dL/da[n] = ρ_a dL/da[n+1] - β dL/dx[n] (- β S[n] dL/dU[n+1] with the subtract reset), with
+/// x[n] = U[n] - ϑ[n]; dL/dS[n] gets dL/da[n+1]. dL/dθ = -Σ_n dL/dx[n] (- Σ_n S[n] dL/dU[n+1] with subtract).
+/// `bpReset` decides only whether S[n] in the reset term carries a gradient (subtract: -ϑ[n] dL/dU[n+1]).
+///
 /// Dropout p on a spiking layer (training only): the next layer's S_in[n] is S̃[n] = m[n] ⊙ S[n] / (1 - p) with
 /// keep masks m[n] ∈ {0, 1}, P(m = 1) = 1 - p; the layer's own equations above use S[n]. In BPTT the next layer's
 /// dL/dS̃[n] reaches dL/dS[n] as m[n] ⊙ dL/dS̃[n] / (1 - p), and its weight gradient Σ_n S̃[n] ⊗ dL/dI[n+1] uses S̃.
@@ -47,6 +60,17 @@ public struct LayerArchitecture: Equatable, Sendable {
     /// Whether τ_mem / τ_syn are trained (parameters `layer<i>.log_tau_mem`, `layer<i>.log_tau_syn`).
     public var learnsTauMem: Bool
     public var learnsTauSyn: Bool
+
+    /// `alif`: the adaptation time constant τ_a in seconds (nil for other kinds) and the strength β (0 otherwise).
+    public var tauAdapt: Double?
+    public var adaptStrength: Double
+    /// Whether the threshold is a trained per-neuron (per-channel) parameter `layer<i>.threshold`.
+    public var learnsThreshold: Bool
+    /// Whether the layer runs the general spiking loop of `LayerPass+Adaptive` (an `alif` layer or a learned
+    /// threshold); every other spiking layer runs the unchanged LIF loops.
+    public var usesAdaptivePass: Bool { kind == .alif || learnsThreshold }
+    /// ρ_a = e^{-Δt/τ_a} (0 without adaptation).
+    public func adaptDecay(dt: Double) -> Double { tauAdapt.map { exp(-dt / $0) } ?? 0 }
 
     /// Whether λ_m, λ_s are vectors (heterogeneous or learnable τ); otherwise the scalar kernels run.
     public var hasNeuronTimeConstants: Bool { tauMemValues != nil || tauSynValues != nil }
@@ -88,6 +112,24 @@ public struct LayerArchitecture: Equatable, Sendable {
         learnsTauSyn = d.learnTauSyn ?? false
         tauMemValues = nil
         tauSynValues = nil
+        learnsThreshold = d.learnThreshold ?? false
+        if learnsThreshold, d.kind == .readout {
+            throw bad("a readout has no threshold to learn (learn_threshold is for spiking layers)")
+        }
+        if d.kind == .alif {
+            guard let ta = d.tauAdapt else { throw bad("an alif layer needs 'tau_adapt' (seconds)") }
+            guard ta.isFinite, ta > 0 else { throw bad("tau_adapt must be positive and finite, got \(ta)") }
+            guard let beta = d.adaptStrength else { throw bad("an alif layer needs 'adapt_strength'") }
+            guard beta.isFinite, beta >= 0 else { throw bad("adapt_strength must be finite and non-negative, got \(beta)") }
+            tauAdapt = ta
+            adaptStrength = beta
+        } else {
+            guard d.tauAdapt == nil, d.adaptStrength == nil else {
+                throw bad("tau_adapt and adapt_strength belong to an alif layer")
+            }
+            tauAdapt = nil
+            adaptStrength = 0
+        }
         guard initialMem.isFinite else { throw bad("initial_mem must be finite") }
         dropout = d.dropout ?? 0
         guard dropout.isFinite, dropout >= 0, dropout < 1 else { throw bad("dropout must be in [0, 1), got \(dropout)") }
@@ -101,8 +143,11 @@ public struct LayerArchitecture: Equatable, Sendable {
         }
         feedForwardDelay = try delay(d.delay, "delay")
         recurrentDelay = try delay(d.recurrent?.delay, "recurrent delay")
+        if recurrentDelay > 1, d.kind == .alif || learnsThreshold {
+            throw bad("a recurrent delay above 1 step is not supported on an alif layer or one that learns its threshold")
+        }
         switch d.kind {
-        case .lif, .readout:
+        case .lif, .alif, .readout:
             guard let n = d.units, n > 0 else { throw bad("needs a positive 'units'") }
             feedForward = .dense(input: input, outputs: n)
         case .convLIF:
@@ -156,6 +201,12 @@ public struct LayerArchitecture: Equatable, Sendable {
         return try! Tensor(shape: biasShape, scalars: v.map { Float(Foundation.log($0)) })
     }
 
+    /// The initial learnable threshold, `threshold` for every neuron (channel), nil when the threshold is not learned.
+    public func initialThreshold(_ threshold: Double) -> Tensor? {
+        guard learnsThreshold else { return nil }
+        return try! Tensor(shape: biasShape, scalars: [Float](repeating: Float(threshold), count: shape.channels))
+    }
+
     /// The initial ρ = ln(τ_syn / 1 s) of a learnable τ_syn (nil when τ_syn is not learned).
     public var initialLogTauSyn: Tensor? {
         guard learnsTauSyn, let v = tauSynValues else { return nil }
@@ -200,6 +251,9 @@ public struct NetworkArchitecture: Equatable, Sendable {
         }
         self.layers = layers
     }
+
+    /// The initial learnable thresholds per layer (θ for every neuron or channel; nil where not learned).
+    public var initialThresholds: [Tensor?] { layers.map { $0.initialThreshold(threshold) } }
 
     /// The output shape of the last layer.
     public var outputShape: ActivityShape { layers[layers.count - 1].shape }

@@ -27,9 +27,13 @@ struct LayerPass: @unchecked Sendable {
     /// lists (`DelayLine`); a recurrent delay of more than one step runs the delayed time loops (LayerPass+Delay).
     let feedForwardDelay: Int
     let recurrentDelay: Int
+    /// An `alif` layer or a learned threshold: the general loops of `LayerPass+Adaptive` run instead (`decays` is
+    /// then always given). Nil: the LIF loops below, unchanged.
+    let adaptive: AdaptiveNeurons?
 
     init(_ a: LayerArchitecture, dt: Double, threshold: Double, feedForward: ConnectionKernel, recurrent: ConnectionKernel?,
-         bias: UnsafePointer<Float>? = nil, decays: UnsafePointer<Float>? = nil) {
+         bias: UnsafePointer<Float>? = nil, decays: UnsafePointer<Float>? = nil, adaptive: AdaptiveNeurons? = nil) {
+        self.adaptive = adaptive
         self.bias = bias
         self.decays = decays
         recordsState = a.learnsTauMem || a.learnsTauSyn
@@ -79,6 +83,10 @@ struct LayerPass: @unchecked Sendable {
     @inline(__always)
     func forwardSpiking(_ L: LayerScratch, drive sharedDrive: UnsafePointer<Float>? = nil, steps T: Int, training: Bool,
                         noise: (Int, UnsafeMutablePointer<Float>) -> Void) {
+        if let adaptive {
+            forwardAdaptive(L, drive: sharedDrive, steps: T, training: training, adaptive: adaptive, noise: noise)
+            return
+        }
         if recurrentDelay > 1 { return forwardSpikingDelayed(L, drive: sharedDrive, steps: T, training: training, noise: noise) }
         let driveBase = sharedDrive ?? UnsafePointer(L.drive)
         let spike = architecture.spike!
@@ -205,7 +213,14 @@ struct LayerPass: @unchecked Sendable {
     func backwardSpiking(_ L: LayerScratch, steps T: Int, inputIndex: UnsafePointer<Int32>, inputStart: UnsafePointer<Int32>,
                          gradFF: UnsafeMutablePointer<Float>?, gradRec: UnsafeMutablePointer<Float>?,
                          gradBias: UnsafeMutablePointer<Float>? = nil, gradDecay: DecayGradients = DecayGradients(),
+                         gradThreshold: UnsafeMutablePointer<Float>? = nil,
                          inputGrad: UnsafeMutablePointer<Float>?, inputCount: Int) {
+        if let adaptive {
+            backwardAdaptive(L, steps: T, inputIndex: inputIndex, inputStart: inputStart, gradFF: gradFF, gradRec: gradRec,
+                             gradBias: gradBias, gradDecay: gradDecay, gradThreshold: gradThreshold, adaptive: adaptive,
+                             inputGrad: inputGrad)
+            return
+        }
         if recurrentDelay > 1 {
             return backwardSpikingDelayed(L, steps: T, inputIndex: inputIndex, inputStart: inputStart, gradFF: gradFF, gradRec: gradRec,
                                           gradBias: gradBias, gradDecay: gradDecay, inputGrad: inputGrad, inputCount: inputCount)

@@ -57,6 +57,9 @@ public enum LayerKind: String, Codable, Sendable {
     case convLIF = "conv-lif"
     /// Dense connection into non-spiking leaky integrators.
     case readout
+    /// Dense connection into adaptive LIF neurons (Bellec et al. 2018): the threshold θ + β a[n] rises with every
+    /// spike and relaxes with its own time constant (`tau_adapt`, `adapt_strength`; see `LayerArchitecture`).
+    case alif
 }
 
 /// When the reset acts (SPEC section 2).
@@ -143,13 +146,22 @@ public struct LayerDescription: Codable, Equatable, Sendable {
     /// The feed-forward connection's delay d ≥ 1 in steps (nil: 1, the default one-step delay): I[n+1] gets
     /// W·S_in[n-(d-1)] (zero for n < d-1). See `LayerArchitecture`.
     public var delay: Int?
+    /// `alif` only: the adaptation time constant τ_a in seconds (> 0), a[n+1] = e^{-Δt/τ_a} a[n] + S[n].
+    /// JSON `tau_adapt`.
+    public var tauAdapt: Double?
+    /// `alif` only: the adaptation strength β ≥ 0 (threshold θ + β a[n]). JSON `adapt_strength`.
+    public var adaptStrength: Double?
+    /// Train a threshold per neuron (`lif`, `alif`) or per channel (`conv-lif`), the parameter `layer<i>.threshold`,
+    /// starting from the network's `threshold`. Not on a readout. JSON `learn_threshold`.
+    public var learnThreshold: Bool?
 
     public init(kind: LayerKind, units: Int? = nil, channels: Int? = nil, kernel: Int? = nil, stride: Int? = nil,
                 padding: Int? = nil, tauMem: Double, tauSyn: Double, reset: ResetMode? = nil,
                 initialMem: Double? = nil, weights: String? = nil, recurrent: RecurrentDescription? = nil,
                 spike: SpikeFunction? = nil, noise: String? = nil, bias: String? = nil,
                 tauMemInit: TimeConstantInit? = nil, tauSynInit: TimeConstantInit? = nil, learnTauMem: Bool? = nil,
-                learnTauSyn: Bool? = nil, dropout: Double? = nil, dropoutMask: String? = nil, delay: Int? = nil) {
+                learnTauSyn: Bool? = nil, dropout: Double? = nil, dropoutMask: String? = nil, delay: Int? = nil,
+                tauAdapt: Double? = nil, adaptStrength: Double? = nil, learnThreshold: Bool? = nil) {
         self.kind = kind
         self.units = units
         self.channels = channels
@@ -172,12 +184,16 @@ public struct LayerDescription: Codable, Equatable, Sendable {
         self.dropout = dropout
         self.dropoutMask = dropoutMask
         self.delay = delay
+        self.tauAdapt = tauAdapt
+        self.adaptStrength = adaptStrength
+        self.learnThreshold = learnThreshold
     }
 
     private enum CodingKeys: String, CodingKey {
         case kind, units, channels, kernel, stride, padding, reset, weights, recurrent, spike, noise, bias, dropout, delay
         case dropoutMask = "dropout_mask", tauMem = "tau_mem", tauSyn = "tau_syn", initialMem = "initial_mem"
         case tauMemInit = "tau_mem_init", tauSynInit = "tau_syn_init", learnTauMem = "learn_tau_mem", learnTauSyn = "learn_tau_syn"
+        case tauAdapt = "tau_adapt", adaptStrength = "adapt_strength", learnThreshold = "learn_threshold"
     }
 }
 

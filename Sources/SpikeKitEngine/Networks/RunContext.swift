@@ -29,6 +29,8 @@ struct RunContext: @unchecked Sendable {
     /// Where each layer's dL/dλ_m and dL/dλ_s (one per neuron, internal order) start; -1 when not learned.
     let tauMemGradOffset: [Int]
     let tauSynGradOffset: [Int]
+    /// Where each layer's dL/dθ (one per neuron, internal order) starts; -1 when the threshold is not learned.
+    let thresholdGradOffset: [Int]
     let lossOut: UnsafeMutablePointer<Double>
     let countOut: UnsafeMutablePointer<Int>
     let outputOut: UnsafeMutablePointer<Float>?
@@ -343,7 +345,9 @@ struct RunContext: @unchecked Sendable {
                 pass.backwardSpiking(S, steps: T, inputIndex: idx, inputStart: st, gradFF: shareFF ? nil : grads + ffGradOffset[l],
                                      gradRec: layers[l].recurrent == nil ? nil : grads + recGradOffset[l],
                                      gradBias: biasGradOffset[l] < 0 ? nil : grads + biasGradOffset[l],
-                                     gradDecay: decayGradients(l, grads), inputGrad: inputGrad, inputCount: inputCount)
+                                     gradDecay: decayGradients(l, grads),
+                                     gradThreshold: thresholdGradOffset[l] < 0 ? nil : grads + thresholdGradOffset[l],
+                                     inputGrad: inputGrad, inputCount: inputCount)
                 if shareFF { VectorKernels.add(S.drive, into: grads + gradientSize, count: T * S.n) }
             } else {
                 pass.backwardReadout(S, steps: T, inputIndex: idx, inputStart: st, gradFF: grads + ffGradOffset[l],

@@ -51,7 +51,12 @@ public final class Simulator: @unchecked Sendable {
     /// Where each layer's dL/dλ_m, dL/dλ_s (internal order, one per neuron) start; -1 when the τ is not learned.
     private let tauMemGradOffset: [Int]
     private let tauSynGradOffset: [Int]
-    /// Per-neuron decays `[λ_m][1 - λ_m][λ_s]` (internal order) of layers with heterogeneous or learnable τ.
+    /// Where each layer's dL/dθ (internal order, one per neuron) starts; -1 when the threshold is not learned.
+    private let thresholdGradOffset: [Int]
+    /// The threshold θ_k of every neuron (internal order) of layers on the general loop (`usesAdaptivePass`).
+    private let thresholdBuffers: [UnsafeMutablePointer<Float>?]
+    /// Per-neuron decays `[λ_m][1 - λ_m][λ_s]` (internal order) of layers with heterogeneous or learnable τ (and of
+    /// layers on the general loop, which always reads per-neuron decays).
     private let decayBuffers: [UnsafeMutablePointer<Float>?]
     /// The current time constants per channel (seconds) of those layers, for dλ/dρ = λ Δt / τ.
     private var channelTaus: [(mem: [Double], syn: [Double])?]
@@ -64,6 +69,7 @@ public final class Simulator: @unchecked Sendable {
         slotGradientBuffer?.deallocate()
         for b in biasBuffers { b?.deallocate() }
         for b in decayBuffers { b?.deallocate() }
+        for b in thresholdBuffers { b?.deallocate() }
     }
 
     /// Upper bound on gradient slots (fixed, independent of the thread count).
@@ -79,7 +85,7 @@ public final class Simulator: @unchecked Sendable {
         feedForward = architecture.layers.map { PackedConnection(geometry: $0.feedForward) }
         recurrent = architecture.layers.map { $0.recurrent.map(PackedConnection.init(geometry:)) }
         var off = 0
-        var ffo: [Int] = [], reco: [Int] = [], bo: [Int] = [], tmo: [Int] = [], tso: [Int] = []
+        var ffo: [Int] = [], reco: [Int] = [], bo: [Int] = [], tmo: [Int] = [], tso: [Int] = [], tho: [Int] = []
         for (i, l) in architecture.layers.enumerated() {
             ffo.append(off)
             off += feedForward[i].weightCount
@@ -91,7 +97,10 @@ public final class Simulator: @unchecked Sendable {
             off += l.learnsTauMem ? l.shape.count : 0
             tso.append(l.learnsTauSyn ? off : -1)
             off += l.learnsTauSyn ? l.shape.count : 0
+            tho.append(l.learnsThreshold ? off : -1)
+            off += l.learnsThreshold ? l.shape.count : 0
         }
+        thresholdGradOffset = tho
         tauMemGradOffset = tmo
         tauSynGradOffset = tso
         ffGradOffset = ffo
@@ -105,15 +114,22 @@ public final class Simulator: @unchecked Sendable {
             return p
         }
         biasBuffers = buffers
+        let thresholds: [UnsafeMutablePointer<Float>?] = architecture.layers.map { l in
+            guard l.usesAdaptivePass else { return nil }
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: l.shape.count)
+            p.initialize(repeating: Float(architecture.threshold), count: l.shape.count)
+            return p
+        }
+        thresholdBuffers = thresholds
         let decays: [UnsafeMutablePointer<Float>?] = architecture.layers.map { l in
-            guard l.hasNeuronTimeConstants else { return nil }
+            guard l.hasNeuronTimeConstants || l.usesAdaptivePass else { return nil }
             let p = UnsafeMutablePointer<Float>.allocate(capacity: 3 * l.shape.count)
             p.initialize(repeating: 0, count: 3 * l.shape.count)
             return p
         }
         decayBuffers = decays
         channelTaus = architecture.layers.map { l in
-            guard l.hasNeuronTimeConstants else { return nil }
+            guard l.hasNeuronTimeConstants || l.usesAdaptivePass else { return nil }
             let c = l.shape.channels
             return (l.tauMemValues ?? Array(repeating: l.tauMem, count: c), l.tauSynValues ?? Array(repeating: l.tauSyn, count: c))
         }
@@ -121,7 +137,9 @@ public final class Simulator: @unchecked Sendable {
         passes = architecture.layers.enumerated().map { i, l in
             LayerPass(l, dt: architecture.dt, threshold: architecture.threshold, feedForward: ffc[i].kernel,
                       recurrent: recc[i]?.kernel, bias: buffers[i].map { UnsafePointer($0) },
-                      decays: decays[i].map { UnsafePointer($0) })
+                      decays: decays[i].map { UnsafePointer($0) },
+                      adaptive: thresholds[i].map { AdaptiveNeurons(thresholds: UnsafePointer($0), rho: Float(l.adaptDecay(dt: architecture.dt)),
+                                                                    beta: Float(l.adaptStrength), adapts: l.kind == .alif) })
         }
         for i in architecture.layers.indices { fillDecays(layer: i) }
     }
@@ -156,6 +174,10 @@ public final class Simulator: @unchecked Sendable {
             if let m = taus.mem { channelTaus[i]!.mem = m }
             if let s = taus.syn { channelTaus[i]!.syn = s }
             fillDecays(layer: i)
+        }
+        for (i, l) in architecture.layers.enumerated() where l.learnsThreshold {
+            let buffer = thresholdBuffers[i]!, v = parameters.thresholds[i]!.scalars, shape = l.shape
+            for q in 0 ..< shape.count { buffer[q] = v[q % shape.channels] }
         }
     }
 
@@ -297,7 +319,7 @@ public final class Simulator: @unchecked Sendable {
             gradients: gradients, slotGrads: slotGrads, gradientSize: gradientSize, slotStride: slotStride,
             sharedInputGradient: sharedInputGradient, ffGradOffset: ffGradOffset,
             recGradOffset: recGradOffset, biasGradOffset: biasGradOffset, tauMemGradOffset: tauMemGradOffset,
-            tauSynGradOffset: tauSynGradOffset, lossOut: lossBuf, countOut: countBuf, outputOut: outputBuf,
+            tauSynGradOffset: tauSynGradOffset, thresholdGradOffset: thresholdGradOffset, lossOut: lossBuf, countOut: countBuf, outputOut: outputBuf,
             spikesOut: spikeBufs, surrogatesOut: sdBufs, supplied: suppliedNoise, philox: Philox(seed: seed), iteration: iteration,
             sharedFirstDrive: sharedDrive, dropoutRate: dropoutRate, suppliedMasks: suppliedMasks,
             dropoutPhilox: Philox(seed: dropoutSeed), dropoutIteration: dropoutIteration, masksOut: maskBufs)
@@ -367,6 +389,7 @@ public final class Simulator: @unchecked Sendable {
                 for k in 0 ..< feedForward[i].weightCount { g[k] *= scale }
             }
             var ff: [Tensor] = [], rec: [Tensor?] = [], bias: [Tensor?] = [], logTauMem: [Tensor?] = [], logTauSyn: [Tensor?] = []
+            var thresholdGrads: [Tensor?] = []
             for i in 0 ..< L {
                 // dL/dρ = Σ_positions dL/dλ · dλ/dρ, with λ = exp(-Δt e^{-ρ}) and dλ/dρ = λ Δt / τ (in Double).
                 func logTauGradient(_ offset: Int, _ taus: [Double]) throws -> Tensor? {
@@ -381,6 +404,15 @@ public final class Simulator: @unchecked Sendable {
                 }
                 logTauMem.append(try logTauGradient(tauMemGradOffset[i], channelTaus[i]?.mem ?? []))
                 logTauSyn.append(try logTauGradient(tauSynGradOffset[i], channelTaus[i]?.syn ?? []))
+                if thresholdGradOffset[i] >= 0 {
+                    // Per channel: the sum over its positions (internal order j·C + c), like the bias.
+                    let shape = layers[i].shape, g = total + thresholdGradOffset[i]
+                    var v = [Float](repeating: 0, count: shape.channels)
+                    for q in 0 ..< shape.count { v[q % shape.channels] += g[q] }
+                    thresholdGrads.append(try Tensor(shape: layers[i].biasShape, scalars: v))
+                } else {
+                    thresholdGrads.append(nil)
+                }
                 if biasGradOffset[i] >= 0 {
                     // Internal order j·C + c: a channel's gradient is the sum over its positions, in position order.
                     let shape = layers[i].shape, g = total + biasGradOffset[i]
@@ -398,7 +430,8 @@ public final class Simulator: @unchecked Sendable {
                     rec.append(nil)
                 }
             }
-            grads = NetworkParameters(feedForward: ff, recurrent: rec, biases: bias, logTauMem: logTauMem, logTauSyn: logTauSyn)
+            grads = NetworkParameters(feedForward: ff, recurrent: rec, biases: bias, logTauMem: logTauMem, logTauSyn: logTauSyn,
+                                      thresholds: thresholdGrads)
         }
         var layerCounts = [Int](repeating: 0, count: L)
         for b in 0 ..< B { for l in 0 ..< L { layerCounts[l] += counts[b * L + l] } }

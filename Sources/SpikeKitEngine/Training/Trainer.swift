@@ -122,6 +122,7 @@ public struct Trainer: @unchecked Sendable {
                 if l < g.biases.count, g.biases[l] != nil { g.biases[l]!.scalars.withUnsafeMutableBufferPointer { for k in $0.indices { $0[k] *= f } } }
                 if l < g.logTauMem.count, g.logTauMem[l] != nil { g.logTauMem[l]!.scalars.withUnsafeMutableBufferPointer { for k in $0.indices { $0[k] *= f } } }
                 if l < g.logTauSyn.count, g.logTauSyn[l] != nil { g.logTauSyn[l]!.scalars.withUnsafeMutableBufferPointer { for k in $0.indices { $0[k] *= f } } }
+                if l < g.thresholds.count, g.thresholds[l] != nil { g.thresholds[l]!.scalars.withUnsafeMutableBufferPointer { for k in $0.indices { $0[k] *= f } } }
             }
         }
         let norm: Double, clipped: Bool
