@@ -46,8 +46,10 @@ public struct NetworkCase: Sendable {
         var activityReg: ActivityRegularizer?
         var correctRate: Double?
         var incorrectRate: Double?
+        var tauVR: Double?
         enum CodingKeys: String, CodingKey {
             case kind, target, labels, activityReg = "activity_reg", correctRate = "correct_rate", incorrectRate = "incorrect_rate"
+            case tauVR = "tau_vr"
         }
     }
 
@@ -168,12 +170,20 @@ public struct NetworkCase: Sendable {
         let loss: LossFunction, targets: Targets
         let lastShape = architecture.outputShape
         switch header.loss.kind {
-        case "l2-spikes":
+        case "l2-spikes", "van-rossum":
+            let kind = header.loss.kind
             guard let tf = header.loss.target else {
-                throw SpikeKitError.malformedFile(path: jsonPath, message: "l2-spikes loss names no target file")
+                throw SpikeKitError.malformedFile(path: jsonPath, message: "\(kind) loss names no target file")
             }
             let t = try array(tf, shape: [B, T] + lastShape.dimensions).floats
-            loss = .l2Spikes
+            if kind == "van-rossum" {
+                guard let tau = header.loss.tauVR, tau.isFinite, tau > 0 else {
+                    throw SpikeKitError.malformedFile(path: jsonPath, message: "the van-rossum loss needs tau_vr > 0 (seconds)")
+                }
+                loss = .vanRossum(tau: tau)
+            } else {
+                loss = .l2Spikes
+            }
             targets = .spikes((0 ..< B).map { Array(t[$0 * T * lastShape.count ..< ($0 + 1) * T * lastShape.count]) })
         case "max-over-time-ce", "sum-over-time-ce", "mean-membrane-ce", "last-step-ce", "spike-count-mse":
             let kind = header.loss.kind, reg = header.loss.activityReg

@@ -15,6 +15,9 @@ Features covered (one case each, see FEATURES below):
   "spike-count-mse" (snnTorch's mse_count_loss: (1/N) Σ_c (Σ_n S_c[n] - T r_c)², r = correct_rate for the label,
   incorrect_rate otherwise), and the activity regularizer's lower bound per neuron ("lower_threshold",
   "lower_strength": lower_strength · (1/N_l) Σ_i relu(lower_threshold - count_i)², mean over the batch).
+- loss "van-rossum" (tau_vr in seconds, target spike trains S* [B, T, *shape]): output and target are each filtered
+  with the causal exponential kernel, F[n] = λ F[n-1] + S[n], F[-1] = 0, λ = exp(-Δt/tau_vr), and the loss is
+  ½ Σ_n Σ_i (F_i[n] - F*_i[n])² per sample, mean over the batch.
 - biases ("bias": file): b per neuron (lif, readout; shape [units]) or per channel (conv-lif; shape [channels]),
   added to the synaptic input at every step: I[n+1] = λ_s I[n] + W·S_in[n] + V·S[n] + b.
 - heterogeneous time constants ("tau_mem_init", "tau_syn_init": {"kind": "values", "values": [...]}, drawn here
@@ -197,6 +200,18 @@ def loss_value(case, out, spiking, P):
     if L["kind"] == "l2-spikes":
         d = (out - P[L["target"]]).reshape(out.shape[0], out.shape[1], -1)
         return (d ** 2).sum((1, 2)).mean() / (2 * d.shape[-1])
+    if L["kind"] == "van-rossum":
+        lam = math.exp(-case["dt"] / L["tau_vr"])
+        S = out.reshape(out.shape[0], out.shape[1], -1)
+        St = P[L["target"]].reshape(S.shape)
+        F = torch.zeros_like(S[:, 0])
+        Ft = torch.zeros_like(S[:, 0])
+        total = torch.zeros(S.shape[0])
+        for n in range(S.shape[1]):
+            F = lam * F + S[:, n]
+            Ft = lam * Ft + St[:, n]
+            total = total + ((F - Ft) ** 2).sum(1)
+        return (0.5 * total).mean()
     labels = P[L["labels"]].long()
     k = L["kind"]
     if k == "spike-count-mse":
@@ -288,7 +303,7 @@ def build(name, rng, cfg):
         layers.append(L)
     case["layers"] = layers
     loss = dict(cfg["loss"])
-    if loss["kind"] == "l2-spikes":
+    if loss["kind"] in ("l2-spikes", "van-rossum"):
         A["target.npy"] = (rng.random((B, T, *shape)) < loss.pop("target_rate")).astype(np.float32)
         loss["target"] = "target.npy"
     else:
@@ -618,6 +633,24 @@ FEATURES = {
              "delay": 2, "spike": fn(SIG, SUPER, True), "recurrent": {"kind": "dense", "delay": 2}},
         ],
         "seed_index": 23, "loss": {"kind": "l2-spikes", "target_rate": 0.2}}),
+    "l-loss-van-rossum-det": ("van Rossum loss (tau_vr 5 ms) on a deterministic dense recurrent network", {
+        "input": [12], "batch": 2, "steps": 40, "dt": 1e-3, "rate": 0.1,
+        "layers": [
+            {"kind": "lif", "units": 10, "tau_mem": 0.01, "tau_syn": 0.005, "reset": "same-step", "gain": 2.5,
+             "spike": fn(STEP, SUPER, False), "recurrent": {"kind": "dense"}},
+            {"kind": "lif", "units": 5, "tau_mem": 0.01, "tau_syn": 0.005, "reset": "same-step", "gain": 2.5,
+             "spike": fn(STEP, SUPER, False)},
+        ],
+        "seed_index": 40, "loss": {"kind": "van-rossum", "tau_vr": 0.005, "target_rate": 0.15}}),
+    "l-loss-van-rossum-stoch": ("van Rossum loss (tau_vr 10 ms) on a stochastic dense recurrent network, bp_reset on", {
+        "input": [10], "batch": 3, "steps": 30, "dt": 1e-3, "rate": 0.12,
+        "layers": [
+            {"kind": "lif", "units": 8, "tau_mem": 0.01, "tau_syn": 0.005, "reset": "next-step", "gain": 2.0,
+             "spike": fn(SIG, {"kind": "superspike", "beta": 10.0}, True), "recurrent": {"kind": "dense"}},
+            {"kind": "lif", "units": 4, "tau_mem": 0.01, "tau_syn": 0.005, "reset": "next-step", "gain": 2.0,
+             "spike": fn(SIG, {"kind": "sigmoid", "beta": 8.0}, False), "recurrent": {"kind": "dense"}},
+        ],
+        "seed_index": 41, "loss": {"kind": "van-rossum", "tau_vr": 0.01, "target_rate": 0.2}}),
 }
 
 

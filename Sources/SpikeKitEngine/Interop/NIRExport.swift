@@ -78,6 +78,10 @@ extension NIRMapping {
                 Key.discretisation: .string(discretisation(l.kind, reset: l.reset)),
             ]
             if let spike = l.spike {
+                if spike.escape.kindName == "user" || spike.surrogate.kindName == "user" {
+                    throw SpikeKitError.invalidConfiguration(
+                        "layer \(i) has a user-defined spike function, which a NIR file cannot hold (it is code); export a built-in one")
+                }
                 fields["v_threshold"] = filled(a.threshold)
                 fields["v_reset"] = filled(0)
                 meta[Key.reset] = .string(l.reset.rawValue)
@@ -134,6 +138,7 @@ extension NIRMapping {
         case .sigmoid(let b): return "sigmoid(beta=\(b))"
         case .exponential(let p0, let du): return "exponential(p0=\(p0), du=\(du))"
         case .erf(let s): return "erf(sigma=\(s))"
+        case .user(let u): return "user(\(u.function.name))"
         }
     }
 }

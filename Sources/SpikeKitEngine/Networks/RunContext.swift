@@ -283,6 +283,19 @@ struct RunContext: @unchecked Sendable {
                 let p = exp(peak[q] - logZ) - (q == label ? 1 : 0)
                 last.drive[at[q] * N + q] = Float(p) * invB
             }
+        case (.vanRossum(let tau), .spikes(let tg)?):
+            sampleLoss = VanRossumLoss.sample(spikes: last.spikes, target: tg[b], steps: T, units: N,
+                                              decay: VanRossumLoss.decay(tau: tau, dt: architecture.dt),
+                                              canonical: lastShape.canonicalIndex(internal:), invB: invB, gradient: last.drive)
+        case (.user(let u), let tg?):
+            let target: SampleTarget
+            switch tg {
+            case .labels(let l): target = .label(l[b])
+            case .spikes(let s): target = .spikes(s[b])
+            }
+            sampleLoss = try u.evaluate(steps: T, units: N, isSpiking: layers[L - 1].isSpiking, spikes: last.spikes,
+                                        trace: last.trace, canonical: lastShape.canonicalIndex(internal:), target: target,
+                                        invB: invB, drive: last.drive)
         default:
             throw SpikeKitError.invalidConfiguration("loss and targets do not match")
         }

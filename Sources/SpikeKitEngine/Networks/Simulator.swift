@@ -492,7 +492,17 @@ public final class Simulator: @unchecked Sendable {
 
     private func checkTargets(loss: LossFunction, targets: Targets?, batch B: Int, steps T: Int) throws {
         let last = architecture.layers[architecture.layers.count - 1]
+        if case .vanRossum(let tau) = loss { try VanRossumLoss.validate(tau: tau) }
         switch (loss, targets) {
+        case (.user(let u), .spikes(let s)?) where !u.loss.usesLabels:
+            try checkSpikeTargets(s, batch: B, steps: T, units: last.shape.count)
+        case (.user(let u), .labels(let l)?) where u.loss.usesLabels:
+            guard l.count == B else { throw SpikeKitError.shapeMismatch("\(l.count) labels for \(B) samples") }
+        case (.user(let u), _):
+            throw SpikeKitError.invalidConfiguration("the user loss \(u.loss.name) needs \(u.loss.usesLabels ? "labels" : "target spike rasters")")
+        case (.vanRossum, .spikes(let s)?):
+            guard last.isSpiking else { throw SpikeKitError.invalidConfiguration("the van Rossum loss needs a spiking last layer") }
+            try checkSpikeTargets(s, batch: B, steps: T, units: last.shape.count)
         case (.l2Spikes, .spikes(let s)?):
             guard last.isSpiking else { throw SpikeKitError.invalidConfiguration("the L2 spike loss needs a spiking last layer") }
             guard s.count == B else { throw SpikeKitError.shapeMismatch("\(s.count) targets for \(B) samples") }
@@ -513,7 +523,16 @@ public final class Simulator: @unchecked Sendable {
                 throw SpikeKitError.invalidConfiguration("label \(v) is outside 0..<\(last.shape.count)")
             }
         default:
-            throw SpikeKitError.invalidConfiguration("the loss needs \(loss == .l2Spikes ? "target spike rasters" : "labels")")
+            throw SpikeKitError.invalidConfiguration("the loss needs \(loss.comparesSpikeTrains ? "target spike rasters" : "labels")")
+        }
+    }
+
+    /// One target raster `[T][N]` of finite values per sample.
+    private func checkSpikeTargets(_ s: [[Float]], batch B: Int, steps T: Int, units N: Int) throws {
+        guard s.count == B else { throw SpikeKitError.shapeMismatch("\(s.count) targets for \(B) samples") }
+        for (b, t) in s.enumerated() {
+            guard t.count == T * N else { throw SpikeKitError.shapeMismatch("target \(b) has \(t.count) values, expected \(T) × \(N)") }
+            guard t.withUnsafeBufferPointer(FiniteCheck.allFinite) else { throw SpikeKitError.nonFiniteValues("target \(b) holds NaN or infinite values") }
         }
     }
 
