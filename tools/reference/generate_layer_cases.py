@@ -40,6 +40,9 @@ Features covered (one case each, see FEATURES below):
 - synaptic delays ("delay": d on a layer, its feed-forward connection; "delay": d in "recurrent"; default 1):
   I[n+1] = λ_s I[n] + ff(S_in[n - (d_ff - 1)]) + rec(S[n - (d_rec - 1)]), where a spike train before step 0 is
   zero (the bias is still added at every step). d = 1 is the equation below.
+- real-valued input ("input": {"kind": "current", "currents": file}): float currents x[n] [B, T, *input shape]
+  (drawn here from a normal distribution) enter the first layer exactly as input spikes do, through ff:
+  I[n+1] = λ_s I[n] + ff(x[n]) + rec(S[n]); the expected gradients are those of the weights.
 
 Dynamics of every spiking layer, n = 0..T-1, λ = exp(-Δt/τ), U[0] = I[0] = 0:
   S[n]   = spike(U[n] - θ)                  (step: 1[x > 0]; stochastic: 1[ξ < p(x)], ξ given)
@@ -244,7 +247,11 @@ def build(name, rng, cfg):
     B, T = cfg["batch"], cfg["steps"]
     case = {"name": name, "dtype": "float32", "dt": cfg["dt"], "steps": T, "batch": B, "threshold": 1.0,
             "tolerance": 1e-4, "input": {"shape": cfg["input"], "spikes": "input.npy"}}
-    A = {"input.npy": (rng.random((B, T, *cfg["input"])) < cfg["rate"]).astype(np.float32)}
+    if "current_std" in cfg:
+        case["input"] = {"shape": cfg["input"], "kind": "current", "currents": "input.npy"}
+        A = {"input.npy": (rng.standard_normal((B, T, *cfg["input"])) * cfg["current_std"]).astype(np.float32)}
+    else:
+        A = {"input.npy": (rng.random((B, T, *cfg["input"])) < cfg["rate"]).astype(np.float32)}
     shape, layers = list(cfg["input"]), []
     for i, spec in enumerate(cfg["layers"]):
         L = json.loads(json.dumps(spec))
@@ -651,6 +658,40 @@ FEATURES = {
              "spike": fn(SIG, {"kind": "sigmoid", "beta": 8.0}, False), "recurrent": {"kind": "dense"}},
         ],
         "seed_index": 41, "loss": {"kind": "van-rossum", "tau_vr": 0.01, "target_rate": 0.2}}),
+    "l-analog-dense-det": ("real-valued input currents into a dense lif layer with bias (step, superspike), readout, CE", {
+        "input": [8], "batch": 3, "steps": 30, "dt": 2e-3, "current_std": 1.0,
+        "layers": [
+            {"kind": "lif", "units": 10, "tau_mem": 0.02, "tau_syn": 0.01, "reset": "next-step", "gain": 0.15,
+             "with_bias": True, "bias_std": 0.3, "spike": fn(STEP, SUPER, False)},
+            {"kind": "readout", "units": 3, "tau_mem": 0.05, "tau_syn": 0.01},
+        ],
+        "seed_index": 40, "loss": {"kind": "max-over-time-ce"}}),
+    "l-analog-stochastic": ("real-valued input currents, stochastic lif (sigmoid escape, sigmoid surrogate, bp_reset), two layers, L2", {
+        "input": [6], "batch": 2, "steps": 30, "dt": 1e-3, "current_std": 1.5,
+        "layers": [
+            {"kind": "lif", "units": 9, "tau_mem": 0.01, "tau_syn": 0.005, "reset": "same-step", "gain": 0.2,
+             "spike": fn(SIG, {"kind": "sigmoid", "beta": 5.0}, True)},
+            {"kind": "lif", "units": 4, "tau_mem": 0.01, "tau_syn": 0.005, "reset": "same-step", "gain": 2.5,
+             "spike": fn(SIG, SUPER, False)},
+        ],
+        "seed_index": 41, "loss": {"kind": "l2-spikes", "target_rate": 0.2}}),
+    "l-analog-recurrent": ("real-valued input currents, recurrent dense lif (subtract reset), readout, sum-over-time CE", {
+        "input": [7], "batch": 2, "steps": 35, "dt": 2e-3, "current_std": 1.0,
+        "layers": [
+            {"kind": "lif", "units": 11, "tau_mem": 0.02, "tau_syn": 0.01, "reset": "subtract", "gain": 0.3,
+             "spike": fn(STEP, {"kind": "piecewise-linear", "beta": 2.0}, True), "recurrent": {"kind": "dense"}},
+            {"kind": "readout", "units": 3, "tau_mem": 0.05, "tau_syn": 0.01, "with_bias": True, "bias_std": 0.2},
+        ],
+        "seed_index": 42, "loss": {"kind": "sum-over-time-ce"}}),
+    "l-analog-conv": ("real-valued input currents [channels, positions] into conv-lif (conv recurrence), readout", {
+        "input": [2, 12], "batch": 2, "steps": 25, "dt": 2e-3, "current_std": 1.0,
+        "layers": [
+            {"kind": "conv-lif", "channels": 3, "kernel": 3, "stride": 1, "padding": 1, "tau_mem": 0.02,
+             "tau_syn": 0.01, "reset": "next-step", "gain": 0.4, "spike": fn(STEP, SUPER, False),
+             "recurrent": {"kind": "conv", "kernel": 3, "padding": 1}},
+            {"kind": "readout", "units": 3, "tau_mem": 0.05, "tau_syn": 0.01},
+        ],
+        "seed_index": 43, "loss": {"kind": "max-over-time-ce"}}),
 }
 
 

@@ -220,6 +220,8 @@ public struct NetworkArchitecture: Equatable, Sendable {
     public var threshold: Double
     public var input: ActivityShape
     public var layers: [LayerArchitecture]
+    /// The input is real-valued currents `[T, units]` per sample (`Simulator.run(currents:)`), not spikes.
+    public var realValuedInput = false
 
     /// Resolves and validates a description.
     /// - Throws: `SpikeKitError.invalidConfiguration` naming the layer and the problem.
@@ -228,6 +230,7 @@ public struct NetworkArchitecture: Equatable, Sendable {
         guard d.threshold.isFinite else { throw SpikeKitError.invalidConfiguration("threshold must be finite") }
         dt = d.dt
         threshold = d.threshold
+        realValuedInput = d.input.isRealValued
         switch d.input.shape.count {
         case 1 where d.input.shape[0] > 0: input = ActivityShape(units: d.input.shape[0])
         case 2 where d.input.shape[0] > 0 && d.input.shape[1] > 0:

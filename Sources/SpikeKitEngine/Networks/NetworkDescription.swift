@@ -37,16 +37,35 @@ public struct NetworkDescription: Codable, Equatable, Sendable {
     }
 }
 
-/// The input layer: its shape, `[units]` or `[channels, positions]`, and (in a verification case) the file of
-/// input spikes `[B, T, *shape]`.
+/// The input layer: its shape, `[units]` or `[channels, positions]`, what it carries (`kind`: spikes, the
+/// default, or real-valued currents) and (in a verification case) the file of input spikes or currents
+/// `[B, T, *shape]`.
 public struct InputDescription: Codable, Equatable, Sendable {
     public var shape: [Int]
     public var spikes: String?
+    /// What the input carries; nil means spikes.
+    public var kind: InputKind?
+    /// In a verification case with `kind` current: the file of float currents `[B, T, *shape]`.
+    public var currents: String?
 
-    public init(shape: [Int], spikes: String? = nil) {
+    public init(shape: [Int], spikes: String? = nil, kind: InputKind? = nil, currents: String? = nil) {
         self.shape = shape
         self.spikes = spikes
+        self.kind = kind
+        self.currents = currents
     }
+
+    /// Whether the input is real-valued (`kind` current).
+    public var isRealValued: Bool { kind == .current }
+}
+
+/// What a network's input carries.
+public enum InputKind: String, Codable, Sendable {
+    /// Binary spikes S_in[n] ∈ {0, 1} (event-driven first layer).
+    case spikes
+    /// Real-valued currents x[n] ∈ ℝ (analog features, pixel intensities): they enter the first layer's synaptic
+    /// input through its weights exactly as spikes do, I[n+1] = λ_s I[n] + W·x[n] (+ V·S[n] + b).
+    case current
 }
 
 /// The kinds of layer SpikeKit builds (SPEC section 2).

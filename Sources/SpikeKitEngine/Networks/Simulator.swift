@@ -37,7 +37,7 @@ public final class Simulator: @unchecked Sendable {
     public let threads: Int
     /// The processes sharing each batch (`SingleProcess` unless built for a cluster run).
     public let exchange: any BatchExchange
-    private let feedForward: [PackedConnection]
+    let feedForward: [PackedConnection]
     private let recurrent: [PackedConnection?]
     private let passes: [LayerPass]
     private var workspaces: [SampleWorkspace] = []
@@ -47,7 +47,7 @@ public final class Simulator: @unchecked Sendable {
     /// Where each layer's bias gradient (internal neuron order, one value per neuron) starts; -1 without a bias.
     private let biasGradOffset: [Int]
     /// Each layer's bias expanded to its neurons in internal order (nil without a bias), read by the time loops.
-    private let biasBuffers: [UnsafeMutablePointer<Float>?]
+    let biasBuffers: [UnsafeMutablePointer<Float>?]
     /// Where each layer's dL/dλ_m, dL/dλ_s (internal order, one per neuron) start; -1 when the τ is not learned.
     private let tauMemGradOffset: [Int]
     private let tauSynGradOffset: [Int]
@@ -197,6 +197,15 @@ public final class Simulator: @unchecked Sendable {
     public func run(inputs: [SpikeTrains], loss: LossFunction? = nil, targets: Targets? = nil,
                     noise: NoiseSource = .philox(seed: 0, iteration: 0), dropout: DropoutSource = .off, gradients: Bool = false,
                     record: Bool = false, recordSurrogates: Bool = false, recordOutput: Bool = false) throws -> SimulationResult {
+        try runBatch(inputs: inputs, loss: loss, targets: targets, noise: noise, dropout: dropout, gradients: gradients,
+                     record: record, recordSurrogates: recordSurrogates, recordOutput: recordOutput, currents: nil)
+    }
+
+    /// `run(inputs:...)`, or with `currents` (`[B][T][input units]` in internal order, the `inputs` then empty
+    /// trains of T steps) the real-valued input path of `run(currents:...)`.
+    func runBatch(inputs: [SpikeTrains], loss: LossFunction?, targets: Targets?, noise: NoiseSource, dropout: DropoutSource,
+                  gradients: Bool, record: Bool, recordSurrogates: Bool, recordOutput: Bool,
+                  currents: UnsafePointer<Float>?) throws -> SimulationResult {
         let B = inputs.count
         guard B > 0 else { throw SpikeKitError.invalidConfiguration("a batch needs at least one sample") }
         let T = inputs[0].steps
@@ -255,7 +264,7 @@ public final class Simulator: @unchecked Sendable {
         let slots = min(B, Simulator.maxSlots)
         // Trials of one stimulus (every input the same) share the first layer's drive and the factors of its
         // weight gradient.
-        let sameInput = B > 1 && inputs.dropFirst().allSatisfy({ $0 == inputs[0] })
+        let sameInput = currents == nil && B > 1 && inputs.dropFirst().allSatisfy({ $0 == inputs[0] })
         let sharedInputGradient = gradients && sameInput && architecture.layers[0].isSpiking
         let slotStride = gradientSize + (sharedInputGradient ? T * architecture.layers[0].shape.count : 0)
         var slotGrads: UnsafeMutablePointer<Float>? = nil
@@ -314,7 +323,19 @@ public final class Simulator: @unchecked Sendable {
             sharedDrive = .allocate(capacity: T * first.n)
             sharedDrive!.update(from: first.drive, count: T * first.n)
         }
-        let context = RunContext(
+        // Real-valued input: every sample's first-layer drive W·x[n] + b in one matrix product, and room for the
+        // factors dL/dI[n+1] of its weight gradient.
+        var currentDrives: UnsafeMutablePointer<Float>? = nil, currentFactors: UnsafeMutablePointer<Float>? = nil
+        defer { currentDrives?.deallocate(); currentFactors?.deallocate() }
+        if let currents {
+            currentDrives = currentDrive(currents, batch: B, steps: T)
+            if gradients {
+                let count = B * T * layers[0].shape.count
+                currentFactors = .allocate(capacity: count)
+                currentFactors!.initialize(repeating: 0, count: count)
+            }
+        }
+        var setup = RunContext(
             architecture: architecture, passes: passes, inputs: inputs, loss: loss, targets: targets, batch: B, steps: T,
             gradients: gradients, slotGrads: slotGrads, gradientSize: gradientSize, slotStride: slotStride,
             sharedInputGradient: sharedInputGradient, ffGradOffset: ffGradOffset,
@@ -323,6 +344,9 @@ public final class Simulator: @unchecked Sendable {
             spikesOut: spikeBufs, surrogatesOut: sdBufs, supplied: suppliedNoise, philox: Philox(seed: seed), iteration: iteration,
             sharedFirstDrive: sharedDrive, dropoutRate: dropoutRate, suppliedMasks: suppliedMasks,
             dropoutPhilox: Philox(seed: dropoutSeed), dropoutIteration: dropoutIteration, masksOut: maskBufs)
+        setup.currentDrives = currentDrives.map { UnsafePointer($0) }
+        setup.currentFactors = currentFactors
+        let context = setup
         // This process's block of slots and the samples in them (slot s starts at sample B·s/S).
         let P = exchange.size, rank = exchange.rank
         let slotOffsets = (0 ... P).map { slots * $0 / P }
@@ -370,6 +394,12 @@ public final class Simulator: @unchecked Sendable {
                     let src = g.pointer + s * slotStride
                     for k in r { t.pointer[k] += src[k] }
                 }
+            }
+            if let currents, let currentFactors {
+                if P > 1 {
+                    try exchange.allGather(currentFactors, itemOffsets: sampleOffsets, valuesPerItem: T * layers[0].shape.count)
+                }
+                accumulateCurrentGradient(currents, factors: currentFactors, batch: B, steps: T, into: total + ffGradOffset[0])
             }
             if sharedInputGradient {
                 // Σ over slots (in slot order) of the first layer's factors, then one event-driven pass over the
