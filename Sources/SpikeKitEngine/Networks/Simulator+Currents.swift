@@ -30,6 +30,9 @@ extension Simulator {
             throw SpikeKitError.shapeMismatch("currents have shape \(currents.shape), expected [batch, steps] + \(shape.dimensions)")
         }
         guard currents.isFinite else { throw SpikeKitError.nonFiniteValues("the input currents hold NaN or infinite values") }
+        guard architecture.layers[0].feedForwardDelay == 1 else {
+            throw SpikeKitError.invalidConfiguration("layer 0: a feed-forward delay above 1 step is not supported with real-valued input currents")
+        }
         let B = currents.shape[0], T = currents.shape[1], units = shape.count
         let empty = try SpikeTrains(steps: T, units: units, events: [])
         let inputs = [SpikeTrains](repeating: empty, count: B)
