@@ -14,6 +14,8 @@ public enum EscapeNoise: Equatable, Hashable, Sendable, Codable {
     case exponential(p0: Double, du: Double)
     /// Probit: `p = ½ (1 + erf(x / (σ√2)))`.
     case erf(sigma: Double)
+    /// A user-defined ρ(x) (`EscapeNoiseFunction`): `S = 1[ξ < ρ(x)]`; always stochastic.
+    case user(UserEscapeNoise)
 
     /// Whether spikes depend on a random draw.
     public var isStochastic: Bool { self != .step }
@@ -30,6 +32,8 @@ public enum EscapeNoise: Equatable, Hashable, Sendable, Codable {
             return Swift.min(1, T(p0) * T.exp(x / T(du)))
         case .erf(let sigma):
             return (1 + T.erf(x / (T(sigma) * T.sqrt(2)))) / 2
+        case .user(let u):
+            return T(u.function.probability(Double(x)))
         }
     }
 
@@ -58,6 +62,7 @@ public enum EscapeNoise: Equatable, Hashable, Sendable, Codable {
                 throw SpikeKitError.invalidConfiguration("escape noise exponential: p0 must be in (0, 1], got \(p0)")
             }
         case .erf(let sigma): try positive(sigma, "sigma")
+        case .user: break
         }
     }
 
@@ -68,6 +73,7 @@ public enum EscapeNoise: Equatable, Hashable, Sendable, Codable {
         case .sigmoid: return "sigmoid"
         case .exponential: return "exponential"
         case .erf: return "erf"
+        case .user: return "user"
         }
     }
 }

@@ -25,6 +25,9 @@ package enum SpikeKernels {
         case .erf(let sigma):
             let k = 1 / (Float(sigma) * Float(2).squareRoot())
             for i in 0 ..< n { s[i] = xi[i] < (1 + Float.erf(x[i] * k)) / 2 ? 1 : 0 }
+        case .user(let u):
+            let f = u.function
+            for i in 0 ..< n { s[i] = xi[i] < f.probability(x[i]) ? 1 : 0 }
         }
     }
 
@@ -80,6 +83,9 @@ package enum SpikeKernels {
                 let p = 1 / (1 + Float.exp(-b * x[i]))
                 sd[i] = scale * p * (1 - p)
             }
+        case .user(let u):
+            let f = u.function
+            for i in 0 ..< n { sd[i] = f.value(x[i], spike: Float(s[i])) }
         default:
             for i in 0 ..< n { sd[i] = sg.value(x[i], spike: Float(s[i])) }
         }

@@ -22,6 +22,8 @@ public enum SurrogateDerivative: Equatable, Hashable, Sendable {
     case multilayerSpiker
     /// The derivative of the layer's escape-noise function; resolved by `SpikeFunction`. Undefined for `step`.
     case matched
+    /// A user-defined σ'(x) (`SurrogateDerivativeFunction`).
+    case user(UserSurrogate)
 
     /// The name used in model descriptions.
     public var kindName: String {
@@ -35,6 +37,7 @@ public enum SurrogateDerivative: Equatable, Hashable, Sendable {
         case .gaussian: return "gaussian"
         case .multilayerSpiker: return "multilayer-spiker"
         case .matched: return "matched"
+        case .user: return "user"
         }
     }
 
@@ -53,7 +56,7 @@ public enum SurrogateDerivative: Equatable, Hashable, Sendable {
             try positive(p0, "p0")
             try positive(du, "du")
         case .gaussian(let s): try positive(s, "sigma")
-        case .multilayerSpiker, .matched: break
+        case .multilayerSpiker, .matched, .user: break
         }
     }
 }
@@ -71,6 +74,8 @@ public enum ResolvedSurrogate: Equatable, Hashable, Sendable {
     case exponentialClipped(p0: Double, du: Double)
     case gaussian(sigma: Double)
     case multilayerSpiker
+    /// A user-defined σ'(x), or ρ' of a user escape noise (matched).
+    case user(UserSurrogate)
 
     /// `SD(x)` given the emitted spike `s` (0 or 1).
     @inlinable
@@ -100,6 +105,8 @@ public enum ResolvedSurrogate: Equatable, Hashable, Sendable {
             return T.exp(-x * x / (2 * sg * sg)) / (sg * T.sqrt(2 * T.pi))
         case .multilayerSpiker:
             return s
+        case .user(let u):
+            return T(u.function.value(Double(x), spike: Double(s)))
         }
     }
 }

@@ -77,6 +77,8 @@ extension EscapeNoise {
         case .erf(let sigma):
             let sg = T(sigma)
             return T.exp(-x * x / (2 * sg * sg)) / (sg * T.sqrt(2 * T.pi))
+        case .user(let u):
+            return T(u.function.derivative(Double(x)))
         }
     }
 }

@@ -26,8 +26,11 @@ public struct NetworkCase: Sendable {
     public var expectedOutput: NpyArray
     public var expectedSpikes: [NpyArray]
     /// Expected gradients keyed by parameter name (`layer<i>.weight`, `layer<i>.recurrent`, `layer<i>.bias`,
-    /// `layer<i>.log_tau_mem`, `layer<i>.log_tau_syn`).
+    /// `layer<i>.log_tau_mem`, `layer<i>.log_tau_syn`, `layer<i>.threshold`).
     public var expectedGradients: [(name: String, array: NpyArray)]
+    /// Real-valued input (`input.kind` current): the currents `[B, T, *input shape]` from `input.currents` (then
+    /// `inputs` is empty).
+    public var currents: Tensor? = nil
 
     private struct Header: Decodable {
         var name: String?
@@ -46,8 +49,10 @@ public struct NetworkCase: Sendable {
         var activityReg: ActivityRegularizer?
         var correctRate: Double?
         var incorrectRate: Double?
+        var tauVR: Double?
         enum CodingKeys: String, CodingKey {
             case kind, target, labels, activityReg = "activity_reg", correctRate = "correct_rate", incorrectRate = "incorrect_rate"
+            case tauVR = "tau_vr"
         }
     }
 
@@ -128,15 +133,22 @@ public struct NetworkCase: Sendable {
                 biases.append(nil)
             }
         }
-        // Inputs.
-        guard let inputFile = description.input.spikes else {
+        // Inputs: real-valued currents, or spikes.
+        var currents: Tensor? = nil
+        if description.input.isRealValued {
+            guard let cf = description.input.currents else {
+                throw SpikeKitError.malformedFile(path: jsonPath, message: "input of kind current names no currents file")
+            }
+            currents = try array(cf, shape: [B, T] + architecture.input.dimensions).tensor
+        }
+        let inputFile = description.input.spikes ?? ""
+        if currents == nil, description.input.spikes == nil {
             throw SpikeKitError.malformedFile(path: jsonPath, message: "input names no spikes file")
         }
-        let inputArray = try array(inputFile, shape: [B, T] + architecture.input.dimensions)
-        let raster = inputArray.floats
+        let raster = currents == nil ? try array(inputFile, shape: [B, T] + architecture.input.dimensions).floats : []
         let perSample = T * architecture.input.count
         var inputs: [SpikeTrains] = []
-        for b in 0 ..< B {
+        for b in 0 ..< (currents == nil ? B : 0) {
             do {
                 inputs.append(try SpikeTrains(raster: raster[b * perSample ..< (b + 1) * perSample], steps: T,
                                               units: architecture.input.count))
@@ -168,12 +180,20 @@ public struct NetworkCase: Sendable {
         let loss: LossFunction, targets: Targets
         let lastShape = architecture.outputShape
         switch header.loss.kind {
-        case "l2-spikes":
+        case "l2-spikes", "van-rossum":
+            let kind = header.loss.kind
             guard let tf = header.loss.target else {
-                throw SpikeKitError.malformedFile(path: jsonPath, message: "l2-spikes loss names no target file")
+                throw SpikeKitError.malformedFile(path: jsonPath, message: "\(kind) loss names no target file")
             }
             let t = try array(tf, shape: [B, T] + lastShape.dimensions).floats
-            loss = .l2Spikes
+            if kind == "van-rossum" {
+                guard let tau = header.loss.tauVR, tau.isFinite, tau > 0 else {
+                    throw SpikeKitError.malformedFile(path: jsonPath, message: "the van-rossum loss needs tau_vr > 0 (seconds)")
+                }
+                loss = .vanRossum(tau: tau)
+            } else {
+                loss = .l2Spikes
+            }
             targets = .spikes((0 ..< B).map { Array(t[$0 * T * lastShape.count ..< ($0 + 1) * T * lastShape.count]) })
         case "max-over-time-ce", "sum-over-time-ce", "mean-membrane-ce", "last-step-ce", "spike-count-mse":
             let kind = header.loss.kind, reg = header.loss.activityReg
@@ -215,7 +235,8 @@ public struct NetworkCase: Sendable {
         // parameter name itself, as they have no file.
         let parameters = NetworkParameters(feedForward: ff, recurrent: rec, biases: biases,
                                            logTauMem: architecture.layers.map(\.initialLogTauMem),
-                                           logTauSyn: architecture.layers.map(\.initialLogTauSyn))
+                                           logTauSyn: architecture.layers.map(\.initialLogTauSyn),
+                                           thresholds: architecture.initialThresholds)
         let parameterNames = Set(parameters.named.map(\.name))
         for (wf, gf) in header.expected.grads.sorted(by: { $0.key < $1.key }) {
             guard let pname = nameOfFile[wf] ?? (parameterNames.contains(wf) && !wf.hasSuffix(".weight") ? wf : nil) else {
@@ -223,21 +244,24 @@ public struct NetworkCase: Sendable {
             }
             grads.append((pname, try array(gf, shape: nil)))
         }
-        return NetworkCase(
+        var result = NetworkCase(
             name: header.name ?? (folder as NSString).lastPathComponent, folder: folder, description: description,
             architecture: architecture, steps: T, batch: B, tolerance: header.tolerance ?? 1e-4, parameters: parameters,
             inputs: inputs, noise: supplied.isEmpty ? .philox(seed: 0, iteration: 0) : .supplied(supplied),
             dropout: masks.isEmpty ? .off : .supplied(masks), loss: loss,
             targets: targets, expectedLoss: header.expected.loss, expectedOutput: expectedOutput,
             expectedSpikes: expectedSpikes, expectedGradients: grads)
+        result.currents = currents
+        return result
     }
 
     /// Computes the case with SpikeKit and compares every expected quantity.
     public func verify(threads: Int? = nil) throws -> CaseReport {
         let sim = Simulator(architecture: architecture, threads: threads)
         try sim.load(parameters)
-        let r = try sim.run(inputs: inputs, loss: loss, targets: targets, noise: noise, dropout: dropout, gradients: true,
-                            record: true)
+        let r = try currents.map {
+            try sim.run(currents: $0, loss: loss, targets: targets, noise: noise, dropout: dropout, gradients: true, record: true)
+        } ?? sim.run(inputs: inputs, loss: loss, targets: targets, noise: noise, dropout: dropout, gradients: true, record: true)
         var acc = ErrorAccumulator()
         acc.compare("loss", got: r.loss, expected: expectedLoss)
         acc.compare("output", got: r.output!.scalars.map(Double.init), expected: expectedOutput.doubles)

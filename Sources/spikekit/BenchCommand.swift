@@ -19,13 +19,15 @@ struct BenchCommand: ParsableCommand {
             Workloads: stm-det (spike-train matching 200-200-200, T = 189, batch 1), stm-stoch (the same, stochastic, \
             10 trials), shd-det-b32 / shd-stoch-b32 (SHD recurrent conv SNN, T = 350, input density 1.5 %, batch 32), \
             shd-det-b400 / shd-stoch-b400 (batch 400); match-det / match-stoch (whole epochs of `spikekit match` as the \
-            command runs them, metrics included, beside the bare training step measured in the same repetitions). \
+            command runs them, metrics included, beside the bare training step measured in the same repetitions); \
+            onb-512 / onb-4096 (the Open Neuromorphic SNN library benchmark: Linear(n, n) + LIF, input randn(16, 500, n) \
+            as a real-valued current; "train step" is forward + backward, "forward" the forward pass alone). \
             Build with -c release.
             """
     )
 
     static let allWorkloads = ["stm-det", "stm-stoch", "shd-det-b32", "shd-stoch-b32", "shd-det-b400", "shd-stoch-b400",
-                               "match-det", "match-stoch"]
+                               "match-det", "match-stoch", "onb-512", "onb-4096"]
     static let defaultWorkloads = ["stm-det", "stm-stoch", "shd-det-b32", "shd-stoch-b32"]
 
     @Option(name: .customLong("workload"), parsing: .upToNextOption,

@@ -43,6 +43,9 @@ enum Benchmarks {
 
     static func run(workload: String, repetitions: Int, warmup: Int, threads: Int, seed: UInt64,
                     stmSteps: Int = 189) throws -> BenchmarkResult {
+        if workload.hasPrefix("onb-"), let n = Int(workload.dropFirst(4)) {
+            return try onb(n: n, repetitions: repetitions, warmup: warmup, threads: threads, seed: seed)
+        }
         if workload.hasPrefix("match-") {
             return try matchEpoch(stochastic: workload == "match-stoch", repetitions: repetitions, warmup: warmup,
                                   threads: threads, seed: seed, steps: stmSteps)

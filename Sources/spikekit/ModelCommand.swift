@@ -13,12 +13,12 @@ struct ModelCommand: ParsableCommand {
     struct New: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "new",
-            abstract: "Write a starting model file from a template (feed-forward, recurrent or conv).",
+            abstract: "Write a starting model file from a template (feed-forward, recurrent, conv or alif).",
             discussion: "Templates: " + ModelTemplate.allCases.map { "\($0.rawValue): \($0.summary)" }.joined(separator: "; ")
                 + ". The format is described in docs/ModelFormat.md; edit the file, then `spikekit train --model`."
         )
 
-        @Option(help: "feed-forward, recurrent or conv.")
+        @Option(help: "feed-forward, recurrent, conv or alif.")
         var template: String = "recurrent"
         @Option(help: "Input units (the channels of the data files; 700 for SHD).")
         var inputs: Int = 700
@@ -34,6 +34,12 @@ struct ModelCommand: ParsableCommand {
         var beta: Double = 10
         @Option(parsing: .unconditional, help: "Dropout probability p on every hidden layer's spikes while training (default: none).")
         var dropout: Double?
+        @Option(help: "Delay in steps on every connection (default 1: a spike of step n reaches I[n+1]).")
+        var delay: Int?
+        @Flag(help: "stork's timing: delay 2 on every connection (a spike of step n reaches I[n+2]).")
+        var storkTiming = false
+        @Flag(help: "Learn a threshold per hidden neuron (per channel for conv layers), starting from the network's.")
+        var learnThreshold = false
         @Option(name: .shortAndLong, help: "The file to write (- for standard output).")
         var output: String = "model.json"
 
@@ -42,10 +48,14 @@ struct ModelCommand: ParsableCommand {
                 throw CommandError("--template must be " + ModelTemplate.allCases.map(\.rawValue).joined(separator: ", ") + ", not '\(template)'")
             }
             guard dt.isFinite, dt > 0, beta.isFinite, beta > 0 else { throw CommandError("--dt and --beta must be positive numbers") }
-            let d: NetworkDescription
+            var d: NetworkDescription
             do {
                 d = try t.description(inputs: inputs, hidden: hidden, classes: classes, dt: dt, stochastic: stochastic, beta: beta,
-                                  dropout: dropout)
+                                  dropout: dropout, learnThreshold: learnThreshold)
+                if let delay = try DelayOptions.delay(delay, storkTiming: storkTiming) {
+                    d = d.settingDelays(delay)
+                    _ = try NetworkArchitecture(d)
+                }
             } catch SpikeKitError.invalidConfiguration(let m) { throw CommandError(m) }
             if output == "-" {
                 print(try d.json(), terminator: "")
@@ -82,6 +92,8 @@ struct ModelCommand: ParsableCommand {
                     line += String(format: "; %@ per %@ %.4g–%.4g s", name, l.kind == .convLIF ? "channel" : "neuron", v.min()!, v.max()!)
                     if learned { line += " (learned: layer\(i).log_\(name) \(l.biasShape))" }
                 }
+                if let ta = l.tauAdapt { line += String(format: "; adaptation tau_adapt %.4g s, adapt_strength %.4g", ta, l.adaptStrength) }
+                if l.learnsThreshold { line += "; learned threshold layer\(i).threshold \(l.biasShape)" }
                 print(line)
             }
             print("  \(total) weights")

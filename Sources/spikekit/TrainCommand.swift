@@ -16,18 +16,27 @@ struct TrainCommand: ParsableCommand {
             validation set is used unless --validation-fraction splits one off the training file (seeded). Initial \
             weights: the files the model's `weights` fields name (relative to the model file) when every layer names \
             one, else fluctuation-driven from the seed. Writes metrics.csv, loss.svg, accuracy.svg, rates.svg, \
-            checkpoint.safetensors, model.json and summary.txt to --output; --resume continues the checkpoint there.
+            checkpoint.safetensors, model.json and summary.txt to --output; --resume continues the checkpoint there. \
+            Spike-train targets (--loss l2-spikes or van-rossum): --train/--valid/--test are then .npy inputs \
+            [samples, steps, units] of 0/1 and --train-targets/--valid-targets/--test-targets .npy target spikes \
+            [samples, steps, outputs] (any --loss also takes .npy inputs with [samples] label arrays).
             """
     )
 
     @Option(help: "The model file (JSON network description).")
     var model: String
-    @Option(help: "Training data: an SHD-layout file (.h5 or .h5.gz).")
+    @Option(help: "Training data: an SHD-layout file (.h5 or .h5.gz), or .npy inputs [samples, steps, units] with --train-targets.")
     var train: String
-    @Option(help: "Validation data (an SHD-layout file).")
+    @Option(help: "Validation data (an SHD-layout file, or .npy inputs with --valid-targets).")
     var valid: String?
-    @Option(help: "Test data (an SHD-layout file).")
+    @Option(help: "Test data (an SHD-layout file, or .npy inputs with --test-targets).")
     var test: String
+    @Option(help: "With .npy inputs: the training targets, .npy spikes [samples, steps, outputs] or labels [samples].")
+    var trainTargets: String?
+    @Option(help: "With .npy inputs: the validation targets (.npy).")
+    var validTargets: String?
+    @Option(help: "With .npy inputs: the test targets (.npy).")
+    var testTargets: String?
     @Option(parsing: .unconditional, help: "Without --valid: share of the training file held out for validation (default 0).")
     var validationFraction: Double = 0
     @Option(help: "File: window length in seconds (default: up to the latest spike of the training file).")
@@ -36,9 +45,11 @@ struct TrainCommand: ParsableCommand {
     var maxSamples: Int?
 
     @Option(help: """
-        Loss: cross-entropy (of the readout's maximum over time), sum-over-time-ce, mean-membrane-ce, last-step-ce         (readout last), or spike-count-mse (spiking last layer; snnTorch's mse_count_loss).
+        Loss: cross-entropy (of the readout's maximum over time), sum-over-time-ce, mean-membrane-ce, last-step-ce         (readout last), spike-count-mse (spiking last layer; snnTorch's mse_count_loss), or l2-spikes / van-rossum (spike-train targets, .npy data).
         """)
     var loss: String = "cross-entropy"
+    @Option(name: .customLong("tau-vr"), parsing: .unconditional, help: "van-rossum: the kernel's time constant τ_vr in seconds (default 0.01).")
+    var tauVR: Double?
     @Option(parsing: .unconditional, help: "spike-count-mse: target spikes per step of the labelled output neuron (default 0.8).")
     var correctRate: Double?
     @Option(parsing: .unconditional, help: "spike-count-mse: target spikes per step of every other output neuron (default 0.2).")
@@ -103,6 +114,10 @@ struct TrainCommand: ParsableCommand {
     var readoutInit: String = "normal"
     @Option(parsing: .unconditional, help: "The readout's starting membrane U[0] (default: the model's initial_mem, else 0).")
     var initialMem: Double?
+    @Option(help: "Delay in steps on every connection, replacing the model's (1: a spike of step n reaches I[n+1]).")
+    var delay: Int?
+    @Flag(help: "stork's timing: delay 2 on every connection (a spike of step n reaches I[n+2]).")
+    var storkTiming = false
     @Option(parsing: .unconditional, help: "α, the feed-forward share of the initial membrane variance.")
     var alpha: Double = 0.9
     @Option(help: "Trials of the Fano-factor measurement (stochastic networks; default 0: off).")
@@ -152,6 +167,7 @@ struct TrainCommand: ParsableCommand {
             }
             network.layers[network.layers.count - 1].initialMem = u
         }
+        if let d = try DelayOptions.delay(delay, storkTiming: storkTiming) { network = network.settingDelays(d) }
         let architecture = try NetworkArchitecture(network)
         guard regularizerStrength.isFinite, regularizerStrength >= 0, regularizerThreshold.isFinite, regularizerThreshold >= 0 else {
             throw CommandError("--regularizer-strength and --regularizer-threshold must be non-negative numbers")
@@ -164,15 +180,25 @@ struct TrainCommand: ParsableCommand {
             ? ActivityRegularizer(threshold: regularizerThreshold, strength: regularizerStrength,
                                   lowerThreshold: lowerRegularizerStrength > 0 ? lowerRegularizerThreshold : nil,
                                   lowerStrength: lowerRegularizerStrength > 0 ? lowerRegularizerStrength : nil) : nil
-        if loss == "l2-spikes" {
-            throw CommandError("--loss l2-spikes needs target spike trains, which SHD-layout files do not hold; use a classification loss")
+        let npy = trainTargets != nil || validTargets != nil || testTargets != nil
+        if ["l2-spikes", "van-rossum"].contains(loss), !npy {
+            throw CommandError("--loss \(loss) needs target spike trains, which SHD-layout files do not hold; give .npy data with "
+                + "--train-targets and --test-targets, or use a classification loss")
         }
         let lossFunction: LossFunction
         do {
-            lossFunction = try LossFunction(name: loss, regularizer: regularizer, correctRate: correctRate, incorrectRate: incorrectRate)
+            lossFunction = try LossFunction(name: loss, regularizer: regularizer, correctRate: correctRate, incorrectRate: incorrectRate,
+                                            tauVR: tauVR)
         } catch SpikeKitError.invalidConfiguration(let m) { throw CommandError(m) }
-        // Data, binned at the model's Δt over the model's input units.
+        // Data: .npy arrays, or SHD-layout files binned at the model's Δt over the model's input units.
         let t0 = Date()
+        var training: SpikeTrainDataset, validation: SpikeTrainDataset?, testing: SpikeTrainDataset
+        let dataDescription: String, dataJSONText: String
+        if npy {
+            (training, validation, testing) = try loadArrays(dt: network.dt)
+            dataDescription = "\(training.steps) steps × \(training.units) units (Δt \(network.dt * 1000) ms, .npy arrays)"
+            dataJSONText = arraysJSON()
+        } else {
         let trainFile = try ClassificationSource.load(train)
         let raster = SHDLayoutDataset.coveringOptions(for: trainFile, dt: network.dt, duration: duration,
                                                       channels: architecture.input.count)
@@ -181,16 +207,19 @@ struct TrainCommand: ParsableCommand {
             print("note: \(train) has \(fileChannels) channels; the model's input takes the first \(raster.channels), "
                 + "spikes on the others are dropped")
         }
-        var training = try SHDLayoutDataset.bin(trainFile, options: raster, limit: maxSamples)
-        var validation = try valid.map { try SHDLayoutDataset.bin(ClassificationSource.load($0), options: raster, limit: maxSamples) }
-        let testing = try SHDLayoutDataset.bin(ClassificationSource.load(test), options: raster, limit: maxSamples)
+        training = try SHDLayoutDataset.bin(trainFile, options: raster, limit: maxSamples)
+        validation = try valid.map { try SHDLayoutDataset.bin(ClassificationSource.load($0), options: raster, limit: maxSamples) }
+        testing = try SHDLayoutDataset.bin(ClassificationSource.load(test), options: raster, limit: maxSamples)
+        dataDescription = "\(raster.steps) steps × \(raster.channels) units (Δt \(network.dt * 1000) ms, window \(String(format: "%g", raster.duration)) s)"
+        dataJSONText = dataJSON(raster)
+        }
         if validationFraction > 0 {
             let (t, v) = try SHDDataset.validationSplit(count: training.count, seed: seed, fraction: validationFraction)
             (training, validation) = (training.subset(t), training.subset(v))
         }
         try Cluster.write { try AtomicFile.createFolder(output) }
         let path = output + "/checkpoint.safetensors"
-        let metadata = ["train.data": dataJSON(raster), "command": CommandLine.arguments.joined(separator: " ")]
+        let metadata = ["train.data": dataJSONText, "command": CommandLine.arguments.joined(separator: " ")]
         var trainer: Trainer
         if resume, FileManager.default.fileExists(atPath: path) {
             let ck = try Checkpoint.load(path: path)
@@ -222,7 +251,7 @@ struct TrainCommand: ParsableCommand {
         try Cluster.write { try network.save(to: output + "/model.json") }
         let name = (model as NSString).lastPathComponent
         print("train \(name): \(training.count) training, \(validation?.count ?? 0) validation, \(testing.count) test samples of "
-            + "\(raster.steps) steps × \(raster.channels) units (Δt \(network.dt * 1000) ms, window \(String(format: "%g", raster.duration)) s); "
+            + "\(dataDescription); "
             + "loaded in \(String(format: "%.1f", Date().timeIntervalSince(t0))) s")
         print("  \(trainer.loss.name) loss, \(optimizerSummary), \(trainer.configuration.epochs) epochs, batch \(batchSize), "
             + "seed \(seed), output \(output)")
@@ -376,7 +405,38 @@ struct TrainCommand: ParsableCommand {
         }
         print("initial weights from the files the model names")
         return NetworkParameters(feedForward: ff, recurrent: rec, biases: biases, logTauMem: a.layers.map(\.initialLogTauMem),
-                                 logTauSyn: a.layers.map(\.initialLogTauSyn))
+                                 logTauSyn: a.layers.map(\.initialLogTauSyn), thresholds: a.initialThresholds)
+    }
+
+    /// The .npy data sets: inputs `[samples, steps, units]` (the `--train`/`--valid`/`--test` files) with their
+    /// targets (`--train-targets`, ...), at most `--max-samples` of each.
+    func loadArrays(dt: Double) throws -> (SpikeTrainDataset, SpikeTrainDataset?, SpikeTrainDataset) {
+        guard let trainTargets, let testTargets else {
+            throw CommandError(".npy data needs --train-targets and --test-targets (and --valid-targets with --valid)")
+        }
+        if valid != nil, validTargets == nil { throw CommandError("--valid with .npy data needs --valid-targets") }
+        if valid == nil, validTargets != nil { throw CommandError("--valid-targets needs --valid (the validation inputs)") }
+        func load(_ inputs: String, _ targets: String) throws -> SpikeTrainDataset {
+            for f in [inputs, targets] where !f.hasSuffix(".npy") {
+                throw CommandError("\(f): with --train-targets every data file is a .npy array")
+            }
+            let d = try NpyDataset.load(inputs: inputs, labels: targets, dt: dt)
+            guard let m = maxSamples, m < d.count else { return d }
+            return d.subset(Array(0 ..< m))
+        }
+        return (try load(train, trainTargets), try valid.map { try load($0, validTargets!) }, try load(test, testTargets))
+    }
+
+    func arraysJSON() -> String {
+        struct Data: Encodable {
+            let train: String, trainTargets: String?, valid: String?, validTargets: String?, test: String, testTargets: String?
+            let validationFraction: Double, maxSamples: Int?
+        }
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        let d = Data(train: train, trainTargets: trainTargets, valid: valid, validTargets: validTargets, test: test,
+                     testTargets: testTargets, validationFraction: validationFraction, maxSamples: maxSamples)
+        return (try? String(decoding: e.encode(d), as: UTF8.self)) ?? ""
     }
 
     func dataJSON(_ raster: SHDRasterOptions) -> String {

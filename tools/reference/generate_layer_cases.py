@@ -15,6 +15,9 @@ Features covered (one case each, see FEATURES below):
   "spike-count-mse" (snnTorch's mse_count_loss: (1/N) Σ_c (Σ_n S_c[n] - T r_c)², r = correct_rate for the label,
   incorrect_rate otherwise), and the activity regularizer's lower bound per neuron ("lower_threshold",
   "lower_strength": lower_strength · (1/N_l) Σ_i relu(lower_threshold - count_i)², mean over the batch).
+- loss "van-rossum" (tau_vr in seconds, target spike trains S* [B, T, *shape]): output and target are each filtered
+  with the causal exponential kernel, F[n] = λ F[n-1] + S[n], F[-1] = 0, λ = exp(-Δt/tau_vr), and the loss is
+  ½ Σ_n Σ_i (F_i[n] - F*_i[n])² per sample, mean over the batch.
 - biases ("bias": file): b per neuron (lif, readout; shape [units]) or per channel (conv-lif; shape [channels]),
   added to the synaptic input at every step: I[n+1] = λ_s I[n] + W·S_in[n] + V·S[n] + b.
 - heterogeneous time constants ("tau_mem_init", "tau_syn_init": {"kind": "values", "values": [...]}, drawn here
@@ -22,10 +25,24 @@ Features covered (one case each, see FEATURES below):
   readout) or per channel (conv-lif, shared by the positions); and learnable ones ("learn_tau_mem",
   "learn_tau_syn"): the parameter is ρ = ln(τ / 1 s), stored as float32, τ = exp(ρ); the expected gradients
   dL/dρ are keyed by the parameter names "layer<i>.log_tau_mem" / "layer<i>.log_tau_syn".
+- adaptive LIF ("kind": "alif", dense, "tau_adapt": τ_a, "adapt_strength": β; Bellec et al. 2018), with the
+  adaptation a[0] = 0, ρ_a = exp(-Δt/τ_a) and the effective threshold ϑ[n] = θ + β a[n]:
+    S[n] = spike(U[n] - ϑ[n]);  a[n+1] = ρ_a a[n] + S[n]  (S carries its surrogate gradient into a)
+    subtract reset: U[n+1] = λ_m U[n] + (1-λ_m) I[n] - ϑ[n] S[n]  (ϑ[n] keeps its gradient; S[n] only with
+    bp_reset); next-step and same-step resets as below; I as below.
+- learned thresholds ("learn_threshold": true): θ is a parameter per neuron (lif, alif) or per channel (conv-lif,
+  [C, 1] against [C, P]), starting at the case's "threshold" (no file), its gradient keyed "layer<i>.threshold";
+  it enters the spike argument and the subtract reset.
 - dropout ("dropout": p, "dropout_mask": file of keep masks m ∈ {0, 1} [B, T, *layer shape], drawn here with
   P(m = 1) = 1 - p): the next layer receives S̃[n] = m[n] * S[n] / (1 - p), as torch.nn.Dropout after the layer
   computes it with that mask; the layer's own reset and recurrence, its recorded spikes and the activity
   regularizer use S[n]. Autograd then carries the mask into the backward pass.
+- synaptic delays ("delay": d on a layer, its feed-forward connection; "delay": d in "recurrent"; default 1):
+  I[n+1] = λ_s I[n] + ff(S_in[n - (d_ff - 1)]) + rec(S[n - (d_rec - 1)]), where a spike train before step 0 is
+  zero (the bias is still added at every step). d = 1 is the equation below.
+- real-valued input ("input": {"kind": "current", "currents": file}): float currents x[n] [B, T, *input shape]
+  (drawn here from a normal distribution) enter the first layer exactly as input spikes do, through ff:
+  I[n+1] = λ_s I[n] + ff(x[n]) + rec(S[n]); the expected gradients are those of the weights.
 
 Dynamics of every spiking layer, n = 0..T-1, λ = exp(-Δt/τ), U[0] = I[0] = 0:
   S[n]   = spike(U[n] - θ)                  (step: 1[x > 0]; stochastic: 1[ξ < p(x)], ξ given)
@@ -119,6 +136,12 @@ def layer_forward(L, i, x, P, theta, dt):
     B, T = x.shape[:2]
     conv = L["kind"] == "conv-lif"
     lm, ls = decay(L, i, P, dt, "mem", conv), decay(L, i, P, dt, "syn", conv)
+    key = f"layer{i}.threshold"
+    if key in P:
+        theta = P[key][:, None] if conv else P[key]
+    alif = L["kind"] == "alif"
+    if alif:
+        rho_a, beta = math.exp(-dt / L["tau_adapt"]), L["adapt_strength"]
     W = P[L["weights"]]
     b = P[L["bias"]] if L.get("bias") else None
 
@@ -134,30 +157,43 @@ def layer_forward(L, i, x, P, theta, dt):
             return torch.nn.functional.conv1d(s, P[R["weights"]], padding=R["padding"])
         return s @ P[R["weights"]].T
 
+    d_ff = L.get("delay", 1)
+    d_rec = R.get("delay", 1) if R else 1
+
+    def delayed(seq, n, d):
+        """seq[n - (d - 1)], or zeros before the first step."""
+        m = n - (d - 1)
+        return seq[m] if m >= 0 else torch.zeros_like(seq[0])
+
+    xs = [x[:, n] for n in range(T)]
     shape = ff(x[:, 0]).shape[1:]
     U = torch.full((B,) + shape, float(L.get("initial_mem", 0.0)))
     I = torch.zeros((B,) + shape)
     xi = P[L["noise"]] if L.get("noise") else None
+    a = torch.zeros((B,) + shape)
     out = []
     for n in range(T):
         if L["kind"] == "readout":
             out.append(U)
-            U, I = lm * U + (1 - lm) * I, ls * I + ff(x[:, n])
+            U, I = lm * U + (1 - lm) * I, ls * I + ff(delayed(xs, n, d_ff))
             continue
         fn = L["spike"]
-        S = Spike.apply(U - theta, xi[:, n] if xi is not None else torch.zeros(()), fn)
+        th = theta + beta * a if alif else theta
+        S = Spike.apply(U - th, xi[:, n] if xi is not None else torch.zeros(()), fn)
         out.append(S)
         Sr = S if fn["bp_reset"] else S.detach()
-        I_next = ls * I + ff(x[:, n]) + (rec(S) if R else 0)
+        I_next = ls * I + ff(delayed(xs, n, d_ff)) + (rec(delayed(out, n, d_rec)) if R else 0)
         mode = L["reset"]
         if mode == "next-step":
             U = (lm * U + (1 - lm) * I) * (1 - Sr)
         elif mode == "same-step":
             U = lm * U * (1 - Sr) + (1 - lm) * I
         elif mode == "subtract":
-            U = lm * U + (1 - lm) * I - theta * Sr
+            U = lm * U + (1 - lm) * I - th * Sr
         else:
             raise ValueError(mode)
+        if alif:
+            a = rho_a * a + S
         I = I_next
     return torch.stack(out, 1)
 
@@ -167,6 +203,18 @@ def loss_value(case, out, spiking, P):
     if L["kind"] == "l2-spikes":
         d = (out - P[L["target"]]).reshape(out.shape[0], out.shape[1], -1)
         return (d ** 2).sum((1, 2)).mean() / (2 * d.shape[-1])
+    if L["kind"] == "van-rossum":
+        lam = math.exp(-case["dt"] / L["tau_vr"])
+        S = out.reshape(out.shape[0], out.shape[1], -1)
+        St = P[L["target"]].reshape(S.shape)
+        F = torch.zeros_like(S[:, 0])
+        Ft = torch.zeros_like(S[:, 0])
+        total = torch.zeros(S.shape[0])
+        for n in range(S.shape[1]):
+            F = lam * F + S[:, n]
+            Ft = lam * Ft + St[:, n]
+            total = total + ((F - Ft) ** 2).sum(1)
+        return (0.5 * total).mean()
     labels = P[L["labels"]].long()
     k = L["kind"]
     if k == "spike-count-mse":
@@ -199,7 +247,11 @@ def build(name, rng, cfg):
     B, T = cfg["batch"], cfg["steps"]
     case = {"name": name, "dtype": "float32", "dt": cfg["dt"], "steps": T, "batch": B, "threshold": 1.0,
             "tolerance": 1e-4, "input": {"shape": cfg["input"], "spikes": "input.npy"}}
-    A = {"input.npy": (rng.random((B, T, *cfg["input"])) < cfg["rate"]).astype(np.float32)}
+    if "current_std" in cfg:
+        case["input"] = {"shape": cfg["input"], "kind": "current", "currents": "input.npy"}
+        A = {"input.npy": (rng.standard_normal((B, T, *cfg["input"])) * cfg["current_std"]).astype(np.float32)}
+    else:
+        A = {"input.npy": (rng.random((B, T, *cfg["input"])) < cfg["rate"]).astype(np.float32)}
     shape, layers = list(cfg["input"]), []
     for i, spec in enumerate(cfg["layers"]):
         L = json.loads(json.dumps(spec))
@@ -233,6 +285,8 @@ def build(name, rng, cfg):
                 if v is None:
                     L[f"tau_{which}_init"] = {"kind": "constant"}
                 A[f"layer{i}.log_tau_{which}"] = np.log(np.array(vals, dtype=np.float64)).astype(np.float32)
+        if L.get("learn_threshold"):
+            A[f"layer{i}.threshold"] = np.full(shape[0], case["threshold"], dtype=np.float32)
         if L.pop("with_bias", False):
             L["bias"] = f"layer{i}.bias.npy"
             A[L["bias"]] = (rng.standard_normal(shape[0]) * L.pop("bias_std", 0.3)).astype(np.float32)
@@ -256,7 +310,7 @@ def build(name, rng, cfg):
         layers.append(L)
     case["layers"] = layers
     loss = dict(cfg["loss"])
-    if loss["kind"] == "l2-spikes":
+    if loss["kind"] in ("l2-spikes", "van-rossum"):
         A["target.npy"] = (rng.random((B, T, *shape)) < loss.pop("target_rate")).astype(np.float32)
         loss["target"] = "target.npy"
     else:
@@ -271,6 +325,7 @@ def evaluate(case, A):
     weights = [L["weights"] for L in case["layers"]] + [L["recurrent"]["weights"] for L in case["layers"] if L.get("recurrent")]
     weights += [L["bias"] for L in case["layers"] if L.get("bias")]
     weights += [k for k in A if ".log_tau_" in k and not k.startswith("grad.")]
+    weights += [k for k in A if k.endswith(".threshold") and not k.startswith("grad.")]
     for w in weights:
         P[w].requires_grad_(True)
     Decisions.margin = float("inf")
@@ -471,6 +526,172 @@ FEATURES = {
             {"kind": "readout", "units": 3, "tau_mem": 0.05, "tau_syn": 0.01},
         ],
         "seed_index": 11, "loss": {"kind": "sum-over-time-ce"}}),
+    "l-alif-dense-recurrent": ("adaptive LIF (alif) with dense recurrence, deterministic, next-step reset, readout, CE", {
+        "input": [10], "batch": 3, "steps": 40, "dt": 2e-3, "rate": 0.15,
+        "layers": [
+            {"kind": "alif", "units": 12, "tau_mem": 0.02, "tau_syn": 0.01, "tau_adapt": 0.05, "adapt_strength": 0.4,
+             "reset": "next-step", "gain": 3.0, "spike": fn(STEP, SUPER, False), "recurrent": {"kind": "dense"}},
+            {"kind": "readout", "units": 4, "tau_mem": 0.06, "tau_syn": 0.01},
+        ],
+        "loss": {"kind": "max-over-time-ce", "activity_reg": {"threshold": 1.0, "strength": 0.01}}}),
+    "l-alif-stochastic": ("alif with sigmoid escape noise on U - (θ + βa), same-step reset, recurrence, lif, readout, sum-over-time CE", {
+        "input": [10], "batch": 3, "steps": 40, "dt": 2e-3, "rate": 0.15,
+        "layers": [
+            {"kind": "alif", "units": 12, "tau_mem": 0.02, "tau_syn": 0.01, "tau_adapt": 0.1, "adapt_strength": 0.3,
+             "reset": "same-step", "gain": 3.0, "spike": fn(SIG, {"kind": "sigmoid", "beta": 8.0}, False),
+             "recurrent": {"kind": "dense"}},
+            {"kind": "lif", "units": 6, "tau_mem": 0.02, "tau_syn": 0.01, "reset": "next-step", "gain": 2.5,
+             "spike": fn(SIG, SUPER, False)},
+            {"kind": "readout", "units": 4, "tau_mem": 0.06, "tau_syn": 0.01},
+        ],
+        "loss": {"kind": "sum-over-time-ce"}}),
+    "l-alif-subtract": ("alif with the subtract reset (ϑ[n] S[n]), bp_reset off, learned τ_mem, two alif layers, L2 spike loss", {
+        "input": [12], "batch": 2, "steps": 30, "dt": 1e-3, "rate": 0.12,
+        "layers": [
+            {"kind": "alif", "units": 10, "tau_mem": 0.01, "tau_syn": 0.005, "tau_adapt": 0.03, "adapt_strength": 0.3,
+             "reset": "subtract", "gain": 3.0, "het_mem": "gamma", "learn_tau_mem": True,
+             "spike": fn(STEP, SUPER, False), "recurrent": {"kind": "dense"}},
+            {"kind": "alif", "units": 6, "tau_mem": 0.01, "tau_syn": 0.005, "tau_adapt": 0.02, "adapt_strength": 0.2,
+             "reset": "subtract", "gain": 3.0, "spike": fn(STEP, SUPER, False)},
+        ],
+        "loss": {"kind": "l2-spikes", "target_rate": 0.2}}),
+    "l-alif-subtract-bp-threshold": ("alif, subtract reset with bp_reset, erf escape noise, learned threshold, bias, readout, CE + regularizer", {
+        "input": [10], "batch": 3, "steps": 35, "dt": 2e-3, "rate": 0.15,
+        "layers": [
+            {"kind": "alif", "units": 12, "tau_mem": 0.02, "tau_syn": 0.01, "tau_adapt": 0.06, "adapt_strength": 0.3,
+             "reset": "subtract", "gain": 3.0, "learn_threshold": True, "with_bias": True, "bias_std": 0.3,
+             "spike": fn({"kind": "erf", "sigma": 0.3}, {"kind": "gaussian", "sigma": 0.3}, True),
+             "recurrent": {"kind": "dense"}},
+            {"kind": "readout", "units": 4, "tau_mem": 0.06, "tau_syn": 0.01},
+        ],
+        "loss": {"kind": "max-over-time-ce", "activity_reg": {"threshold": 1.0, "strength": 0.01}}}),
+    "l-alif-next-step-bp": ("alif, next-step reset with bp_reset, deterministic, learned τ_syn, readout, mean-membrane CE", {
+        "input": [10], "batch": 3, "steps": 35, "dt": 2e-3, "rate": 0.15,
+        "layers": [
+            {"kind": "alif", "units": 12, "tau_mem": 0.02, "tau_syn": 0.01, "tau_adapt": 0.08, "adapt_strength": 0.25,
+             "reset": "next-step", "gain": 3.0, "het_syn": "uniform", "learn_tau_syn": True,
+             "spike": fn(STEP, {"kind": "piecewise-linear", "beta": 2.0}, True), "recurrent": {"kind": "dense"}},
+            {"kind": "readout", "units": 4, "tau_mem": 0.06, "tau_syn": 0.01},
+        ],
+        "loss": {"kind": "mean-membrane-ce"}}),
+    "l-threshold-dense": ("learned per-neuron thresholds on two deterministic lif layers (subtract reset, recurrence; same-step), L2 loss", {
+        "input": [12], "batch": 2, "steps": 40, "dt": 1e-3, "rate": 0.1,
+        "layers": [
+            {"kind": "lif", "units": 10, "tau_mem": 0.01, "tau_syn": 0.005, "reset": "subtract", "gain": 2.5,
+             "learn_threshold": True, "spike": fn(STEP, SUPER, False), "recurrent": {"kind": "dense"}},
+            {"kind": "lif", "units": 6, "tau_mem": 0.01, "tau_syn": 0.005, "reset": "same-step", "gain": 2.5,
+             "learn_threshold": True, "spike": fn(STEP, SUPER, False)},
+        ],
+        "loss": {"kind": "l2-spikes", "target_rate": 0.2}}),
+    "l-threshold-stochastic": ("learned per-channel thresholds on conv-lif (sigmoid escape, next-step with bp_reset) and "
+                               "per-neuron on lif (subtract with bp_reset), readout, CE", {
+        "input": [2, 30], "batch": 2, "steps": 25, "dt": 2e-3, "rate": 0.2,
+        "layers": [
+            {"kind": "conv-lif", "channels": 3, "kernel": 5, "stride": 2, "padding": 1, "tau_mem": 0.02,
+             "tau_syn": 0.01, "reset": "next-step", "gain": 3.0, "learn_threshold": True,
+             "spike": fn(SIG, SUPER, True), "recurrent": {"kind": "conv", "kernel": 3, "padding": 1}},
+            {"kind": "lif", "units": 7, "tau_mem": 0.02, "tau_syn": 0.01, "reset": "subtract", "gain": 2.5,
+             "learn_threshold": True, "spike": fn(SIG, {"kind": "sigmoid", "beta": 8.0}, True)},
+            {"kind": "readout", "units": 3, "tau_mem": 0.05, "tau_syn": 0.01},
+        ],
+        "loss": {"kind": "max-over-time-ce"}}),
+    "l-delay-dense-ff": ("feed-forward delays 3, 2 and 3 steps (dense lif, lif with bias, readout), deterministic, "
+                         "next-step and same-step reset, CE + regularizer", {
+        "input": [10], "batch": 3, "steps": 30, "dt": 2e-3, "rate": 0.15,
+        "layers": [
+            {"kind": "lif", "units": 12, "tau_mem": 0.02, "tau_syn": 0.01, "reset": "next-step", "gain": 2.5,
+             "delay": 3, "spike": fn(STEP, SUPER, False)},
+            {"kind": "lif", "units": 8, "tau_mem": 0.02, "tau_syn": 0.01, "reset": "same-step", "gain": 2.5,
+             "delay": 2, "with_bias": True, "bias_std": 0.5, "spike": fn(STEP, {"kind": "piecewise-linear", "beta": 2.0}, True)},
+            {"kind": "readout", "units": 4, "tau_mem": 0.06, "tau_syn": 0.01, "delay": 3},
+        ],
+        "seed_index": 20, "loss": {"kind": "max-over-time-ce", "activity_reg": {"threshold": 1.0, "strength": 0.01}}}),
+    "l-delay-dense-recurrent": ("dense recurrence with delay 2 (subtract reset, bp_reset, learned τ_mem, bias), "
+                                "feed-forward delay 1, readout behind delay 2, sum-over-time CE", {
+        "input": [10], "batch": 3, "steps": 30, "dt": 2e-3, "rate": 0.15,
+        "layers": [
+            {"kind": "lif", "units": 12, "tau_mem": 0.02, "tau_syn": 0.01, "reset": "subtract", "gain": 2.5,
+             "het_mem": "gamma", "learn_tau_mem": True, "with_bias": True, "bias_std": 0.3,
+             "spike": fn(STEP, SUPER, True), "recurrent": {"kind": "dense", "delay": 2}},
+            {"kind": "readout", "units": 4, "tau_mem": 0.06, "tau_syn": 0.01, "delay": 2},
+        ],
+        "seed_index": 21, "loss": {"kind": "sum-over-time-ce"}}),
+    "l-delay-conv": ("conv-lif with feed-forward delay 2 and a conv recurrence with delay 3 (erf escape noise, "
+                     "next-step, bp_reset), dense lif behind delay 4, readout, mean-membrane CE", {
+        "input": [2, 30], "batch": 2, "steps": 25, "dt": 2e-3, "rate": 0.2,
+        "layers": [
+            {"kind": "conv-lif", "channels": 3, "kernel": 5, "stride": 2, "padding": 1, "tau_mem": 0.02,
+             "tau_syn": 0.01, "reset": "next-step", "gain": 4.0, "delay": 2,
+             "spike": fn({"kind": "erf", "sigma": 0.3}, {"kind": "gaussian", "sigma": 0.3}, True),
+             "recurrent": {"kind": "conv", "kernel": 3, "padding": 1, "delay": 3}},
+            {"kind": "lif", "units": 7, "tau_mem": 0.02, "tau_syn": 0.01, "reset": "same-step", "gain": 2.5,
+             "delay": 4, "spike": fn(SIG, SUPER, False)},
+            {"kind": "readout", "units": 3, "tau_mem": 0.05, "tau_syn": 0.01},
+        ],
+        "seed_index": 22, "loss": {"kind": "mean-membrane-ce"}}),
+    "l-delay-stochastic-stork": ("stork timing (delay 2 on every connection): stochastic sigmoid lif with dense "
+                                 "recurrence, dropout, a second lif, L2 spike loss", {
+        "input": [12], "batch": 2, "steps": 40, "dt": 1e-3, "rate": 0.12,
+        "layers": [
+            {"kind": "lif", "units": 10, "tau_mem": 0.01, "tau_syn": 0.005, "reset": "same-step", "gain": 2.5,
+             "delay": 2, "dropout": 0.2, "spike": fn(SIG, {"kind": "sigmoid", "beta": 8.0}, False),
+             "recurrent": {"kind": "dense", "delay": 2}},
+            {"kind": "lif", "units": 6, "tau_mem": 0.01, "tau_syn": 0.005, "reset": "next-step", "gain": 2.5,
+             "delay": 2, "spike": fn(SIG, SUPER, True), "recurrent": {"kind": "dense", "delay": 2}},
+        ],
+        "seed_index": 23, "loss": {"kind": "l2-spikes", "target_rate": 0.2}}),
+    "l-loss-van-rossum-det": ("van Rossum loss (tau_vr 5 ms) on a deterministic dense recurrent network", {
+        "input": [12], "batch": 2, "steps": 40, "dt": 1e-3, "rate": 0.1,
+        "layers": [
+            {"kind": "lif", "units": 10, "tau_mem": 0.01, "tau_syn": 0.005, "reset": "same-step", "gain": 2.5,
+             "spike": fn(STEP, SUPER, False), "recurrent": {"kind": "dense"}},
+            {"kind": "lif", "units": 5, "tau_mem": 0.01, "tau_syn": 0.005, "reset": "same-step", "gain": 2.5,
+             "spike": fn(STEP, SUPER, False)},
+        ],
+        "seed_index": 40, "loss": {"kind": "van-rossum", "tau_vr": 0.005, "target_rate": 0.15}}),
+    "l-loss-van-rossum-stoch": ("van Rossum loss (tau_vr 10 ms) on a stochastic dense recurrent network, bp_reset on", {
+        "input": [10], "batch": 3, "steps": 30, "dt": 1e-3, "rate": 0.12,
+        "layers": [
+            {"kind": "lif", "units": 8, "tau_mem": 0.01, "tau_syn": 0.005, "reset": "next-step", "gain": 2.0,
+             "spike": fn(SIG, {"kind": "superspike", "beta": 10.0}, True), "recurrent": {"kind": "dense"}},
+            {"kind": "lif", "units": 4, "tau_mem": 0.01, "tau_syn": 0.005, "reset": "next-step", "gain": 2.0,
+             "spike": fn(SIG, {"kind": "sigmoid", "beta": 8.0}, False), "recurrent": {"kind": "dense"}},
+        ],
+        "seed_index": 41, "loss": {"kind": "van-rossum", "tau_vr": 0.01, "target_rate": 0.2}}),
+    "l-analog-dense-det": ("real-valued input currents into a dense lif layer with bias (step, superspike), readout, CE", {
+        "input": [8], "batch": 3, "steps": 30, "dt": 2e-3, "current_std": 1.0,
+        "layers": [
+            {"kind": "lif", "units": 10, "tau_mem": 0.02, "tau_syn": 0.01, "reset": "next-step", "gain": 0.15,
+             "with_bias": True, "bias_std": 0.3, "spike": fn(STEP, SUPER, False)},
+            {"kind": "readout", "units": 3, "tau_mem": 0.05, "tau_syn": 0.01},
+        ],
+        "seed_index": 40, "loss": {"kind": "max-over-time-ce"}}),
+    "l-analog-stochastic": ("real-valued input currents, stochastic lif (sigmoid escape, sigmoid surrogate, bp_reset), two layers, L2", {
+        "input": [6], "batch": 2, "steps": 30, "dt": 1e-3, "current_std": 1.5,
+        "layers": [
+            {"kind": "lif", "units": 9, "tau_mem": 0.01, "tau_syn": 0.005, "reset": "same-step", "gain": 0.2,
+             "spike": fn(SIG, {"kind": "sigmoid", "beta": 5.0}, True)},
+            {"kind": "lif", "units": 4, "tau_mem": 0.01, "tau_syn": 0.005, "reset": "same-step", "gain": 2.5,
+             "spike": fn(SIG, SUPER, False)},
+        ],
+        "seed_index": 41, "loss": {"kind": "l2-spikes", "target_rate": 0.2}}),
+    "l-analog-recurrent": ("real-valued input currents, recurrent dense lif (subtract reset), readout, sum-over-time CE", {
+        "input": [7], "batch": 2, "steps": 35, "dt": 2e-3, "current_std": 1.0,
+        "layers": [
+            {"kind": "lif", "units": 11, "tau_mem": 0.02, "tau_syn": 0.01, "reset": "subtract", "gain": 0.3,
+             "spike": fn(STEP, {"kind": "piecewise-linear", "beta": 2.0}, True), "recurrent": {"kind": "dense"}},
+            {"kind": "readout", "units": 3, "tau_mem": 0.05, "tau_syn": 0.01, "with_bias": True, "bias_std": 0.2},
+        ],
+        "seed_index": 42, "loss": {"kind": "sum-over-time-ce"}}),
+    "l-analog-conv": ("real-valued input currents [channels, positions] into conv-lif (conv recurrence), readout", {
+        "input": [2, 12], "batch": 2, "steps": 25, "dt": 2e-3, "current_std": 1.0,
+        "layers": [
+            {"kind": "conv-lif", "channels": 3, "kernel": 3, "stride": 1, "padding": 1, "tau_mem": 0.02,
+             "tau_syn": 0.01, "reset": "next-step", "gain": 0.4, "spike": fn(STEP, SUPER, False),
+             "recurrent": {"kind": "conv", "kernel": 3, "padding": 1}},
+            {"kind": "readout", "units": 3, "tau_mem": 0.05, "tau_syn": 0.01},
+        ],
+        "seed_index": 43, "loss": {"kind": "max-over-time-ce"}}),
 }
 
 
@@ -495,8 +716,8 @@ def main():
         d = os.path.join(out, name)
         os.makedirs(d, exist_ok=True)
         for k, v in A.items():
-            if ".log_tau_" in k and not k.startswith("grad."):
-                continue  # the initial ρ is ln of the description's τ: no file
+            if (".log_tau_" in k or k.endswith(".threshold")) and not k.startswith("grad."):
+                continue  # the initial ρ is ln of the description's τ, the initial θ the case's threshold: no file
             np.save(os.path.join(d, k), v, allow_pickle=False)
         with open(os.path.join(d, "case.json"), "w") as f:
             json.dump(case, f, indent=1)

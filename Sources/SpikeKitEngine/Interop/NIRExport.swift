@@ -23,8 +23,17 @@ extension NIRMapping {
                 throw SpikeKitError.invalidConfiguration(
                     "layer \(i) (\(l.kind.rawValue)) has the subtract reset, which NIR cannot express (CubaLIF resets to v_reset); use next-step or same-step to export")
             }
+            if l.kind == .alif {
+                throw SpikeKitError.invalidConfiguration("layer \(i) is an adaptive LIF (alif) layer, which NIR cannot express (it has no threshold adaptation)")
+            }
+            if l.learnsThreshold {
+                throw SpikeKitError.invalidConfiguration("layer \(i) learns its threshold; NIR export of per-neuron thresholds is not supported yet")
+            }
             if l.hasNeuronTimeConstants {
                 throw SpikeKitError.invalidConfiguration("layer \(i) has per-neuron time constants; NIR export of them is not supported yet")
+            }
+            if l.hasDelay {
+                throw SpikeKitError.invalidConfiguration("layer \(i) has a synaptic delay of more than one step; NIR export of delays is not supported yet")
             }
             let n = names(i)
             let delay: [String: NIRValue] = [Key.delaySteps: .array(.scalar(1, .int64))]
@@ -69,6 +78,10 @@ extension NIRMapping {
                 Key.discretisation: .string(discretisation(l.kind, reset: l.reset)),
             ]
             if let spike = l.spike {
+                if spike.escape.kindName == "user" || spike.surrogate.kindName == "user" {
+                    throw SpikeKitError.invalidConfiguration(
+                        "layer \(i) has a user-defined spike function, which a NIR file cannot hold (it is code); export a built-in one")
+                }
                 fields["v_threshold"] = filled(a.threshold)
                 fields["v_reset"] = filled(0)
                 meta[Key.reset] = .string(l.reset.rawValue)
@@ -125,6 +138,7 @@ extension NIRMapping {
         case .sigmoid(let b): return "sigmoid(beta=\(b))"
         case .exponential(let p0, let du): return "exponential(p0=\(p0), du=\(du))"
         case .erf(let s): return "erf(sigma=\(s))"
+        case .user(let u): return "user(\(u.function.name))"
         }
     }
 }

@@ -17,9 +17,30 @@ import Foundation
 /// shared by the channel's positions): λ_m,k = e^{-Δt/τ_mem,k}. A learnable τ is the parameter ρ = ln(τ / 1 s)
 /// (`layer<i>.log_tau_mem`, `layer<i>.log_tau_syn`), so τ = e^ρ > 0 and λ ∈ (0, 1) for every finite ρ.
 ///
+/// Adaptive LIF (`alif`, Bellec et al. 2018) and learnable thresholds: the threshold is θ_k + β a_k[n], with θ_k the
+/// network's θ or the learned per-neuron `layer<i>.threshold` (per channel for `conv-lif`) and a[n] the adaptation
+/// variable of an `alif` layer (β = 0 and no a otherwise), ρ_a = e^{-Δt/τ_a}, a[0] = 0:
+/// ```
+/// ϑ[n]   = θ + β a[n]
+/// S[n]   = spike(U[n] - ϑ[n])                      (escape noise and surrogate on the same argument)
+/// a[n+1] = ρ_a a[n] + S[n]
+/// subtract reset: U[n+1] = λ_m U[n] + (1-λ_m) I[n] - ϑ[n] S[n]   (next-step and same-step reset as above)
+/// ```
+/// In BPTT a carries dL/da[n] = ρ_a dL/da[n+1] - β dL/dx[n] (- β S[n] dL/dU[n+1] with the subtract reset), with
+/// x[n] = U[n] - ϑ[n]; dL/dS[n] gets dL/da[n+1]. dL/dθ = -Σ_n dL/dx[n] (- Σ_n S[n] dL/dU[n+1] with subtract).
+/// `bpReset` decides only whether S[n] in the reset term carries a gradient (subtract: -ϑ[n] dL/dU[n+1]).
+///
 /// Dropout p on a spiking layer (training only): the next layer's S_in[n] is S̃[n] = m[n] ⊙ S[n] / (1 - p) with
 /// keep masks m[n] ∈ {0, 1}, P(m = 1) = 1 - p; the layer's own equations above use S[n]. In BPTT the next layer's
 /// dL/dS̃[n] reaches dL/dS[n] as m[n] ⊙ dL/dS̃[n] / (1 - p), and its weight gradient Σ_n S̃[n] ⊗ dL/dI[n+1] uses S̃.
+///
+/// Synaptic delays: the feed-forward connection has a delay d_ff ≥ 1 and the recurrent one d_rec ≥ 1 (steps);
+/// d = 1 is the one-step delay of the equations above, and in general
+/// ```
+/// I[n+1] = λ_s I[n] + W·S_in[n - (d_ff - 1)] + V·S[n - (d_rec - 1)] + b      (S_in[m] = S[m] = 0 for m < 0)
+/// ```
+/// In BPTT the gradient reaches the presynaptic spikes d steps later in reverse time:
+/// dL/dS_in[m] = Wᵀ dL/dI[m + d_ff], dL/dS[m] ∋ Vᵀ dL/dI[m + d_rec] (zero when m + d ≥ T).
 public struct LayerArchitecture: Equatable, Sendable {
     public var kind: LayerKind
     public var feedForward: ConnectionGeometry
@@ -40,10 +61,29 @@ public struct LayerArchitecture: Equatable, Sendable {
     public var learnsTauMem: Bool
     public var learnsTauSyn: Bool
 
+    /// `alif`: the adaptation time constant τ_a in seconds (nil for other kinds) and the strength β (0 otherwise).
+    public var tauAdapt: Double?
+    public var adaptStrength: Double
+    /// Whether the threshold is a trained per-neuron (per-channel) parameter `layer<i>.threshold`.
+    public var learnsThreshold: Bool
+    /// Whether the layer runs the general spiking loop of `LayerPass+Adaptive` (an `alif` layer or a learned
+    /// threshold); every other spiking layer runs the unchanged LIF loops.
+    public var usesAdaptivePass: Bool { kind == .alif || learnsThreshold }
+    /// ρ_a = e^{-Δt/τ_a} (0 without adaptation).
+    public func adaptDecay(dt: Double) -> Double { tauAdapt.map { exp(-dt / $0) } ?? 0 }
+
     /// Whether λ_m, λ_s are vectors (heterogeneous or learnable τ); otherwise the scalar kernels run.
     public var hasNeuronTimeConstants: Bool { tauMemValues != nil || tauSynValues != nil }
     /// Dropout probability p on the output spikes during training (0: none).
     public var dropout: Double
+    /// Delays in steps of the feed-forward and the recurrent connection (1: the default one-step delay; 1 for a
+    /// layer without recurrence).
+    public var feedForwardDelay: Int
+    public var recurrentDelay: Int
+    /// Whether a connection of the layer has a delay of more than one step (the delayed time loops run).
+    public var hasDelay: Bool { feedForwardDelay > 1 || recurrentDelay > 1 }
+    /// The largest delay a model file may give, in steps (a run also needs d ≤ its number of steps).
+    public static let maximumDelay = 1_000_000
 
     /// The canonical bias shape: `[units]` for dense layers and readouts, `[channels]` for conv layers.
     public var biasShape: [Int] { [shape.channels] }
@@ -72,12 +112,42 @@ public struct LayerArchitecture: Equatable, Sendable {
         learnsTauSyn = d.learnTauSyn ?? false
         tauMemValues = nil
         tauSynValues = nil
+        learnsThreshold = d.learnThreshold ?? false
+        if learnsThreshold, d.kind == .readout {
+            throw bad("a readout has no threshold to learn (learn_threshold is for spiking layers)")
+        }
+        if d.kind == .alif {
+            guard let ta = d.tauAdapt else { throw bad("an alif layer needs 'tau_adapt' (seconds)") }
+            guard ta.isFinite, ta > 0 else { throw bad("tau_adapt must be positive and finite, got \(ta)") }
+            guard let beta = d.adaptStrength else { throw bad("an alif layer needs 'adapt_strength'") }
+            guard beta.isFinite, beta >= 0 else { throw bad("adapt_strength must be finite and non-negative, got \(beta)") }
+            tauAdapt = ta
+            adaptStrength = beta
+        } else {
+            guard d.tauAdapt == nil, d.adaptStrength == nil else {
+                throw bad("tau_adapt and adapt_strength belong to an alif layer")
+            }
+            tauAdapt = nil
+            adaptStrength = 0
+        }
         guard initialMem.isFinite else { throw bad("initial_mem must be finite") }
         dropout = d.dropout ?? 0
         guard dropout.isFinite, dropout >= 0, dropout < 1 else { throw bad("dropout must be in [0, 1), got \(dropout)") }
         if dropout > 0, d.kind == .readout { throw bad("a readout has no dropout (dropout acts on a spiking layer's output spikes)") }
+        func delay(_ v: Int?, _ name: String) throws -> Int {
+            guard let v else { return 1 }
+            guard v >= 1, v <= LayerArchitecture.maximumDelay else {
+                throw bad("\(name) must be a whole number of steps from 1 to \(LayerArchitecture.maximumDelay), got \(v)")
+            }
+            return v
+        }
+        feedForwardDelay = try delay(d.delay, "delay")
+        recurrentDelay = try delay(d.recurrent?.delay, "recurrent delay")
+        if recurrentDelay > 1, d.kind == .alif || learnsThreshold {
+            throw bad("a recurrent delay above 1 step is not supported on an alif layer or one that learns its threshold")
+        }
         switch d.kind {
-        case .lif, .readout:
+        case .lif, .alif, .readout:
             guard let n = d.units, n > 0 else { throw bad("needs a positive 'units'") }
             feedForward = .dense(input: input, outputs: n)
         case .convLIF:
@@ -131,6 +201,12 @@ public struct LayerArchitecture: Equatable, Sendable {
         return try! Tensor(shape: biasShape, scalars: v.map { Float(Foundation.log($0)) })
     }
 
+    /// The initial learnable threshold, `threshold` for every neuron (channel), nil when the threshold is not learned.
+    public func initialThreshold(_ threshold: Double) -> Tensor? {
+        guard learnsThreshold else { return nil }
+        return try! Tensor(shape: biasShape, scalars: [Float](repeating: Float(threshold), count: shape.channels))
+    }
+
     /// The initial ρ = ln(τ_syn / 1 s) of a learnable τ_syn (nil when τ_syn is not learned).
     public var initialLogTauSyn: Tensor? {
         guard learnsTauSyn, let v = tauSynValues else { return nil }
@@ -144,6 +220,8 @@ public struct NetworkArchitecture: Equatable, Sendable {
     public var threshold: Double
     public var input: ActivityShape
     public var layers: [LayerArchitecture]
+    /// The input is real-valued currents `[T, units]` per sample (`Simulator.run(currents:)`), not spikes.
+    public var realValuedInput = false
 
     /// Resolves and validates a description.
     /// - Throws: `SpikeKitError.invalidConfiguration` naming the layer and the problem.
@@ -152,6 +230,7 @@ public struct NetworkArchitecture: Equatable, Sendable {
         guard d.threshold.isFinite else { throw SpikeKitError.invalidConfiguration("threshold must be finite") }
         dt = d.dt
         threshold = d.threshold
+        realValuedInput = d.input.isRealValued
         switch d.input.shape.count {
         case 1 where d.input.shape[0] > 0: input = ActivityShape(units: d.input.shape[0])
         case 2 where d.input.shape[0] > 0 && d.input.shape[1] > 0:
@@ -175,6 +254,9 @@ public struct NetworkArchitecture: Equatable, Sendable {
         }
         self.layers = layers
     }
+
+    /// The initial learnable thresholds per layer (θ for every neuron or channel; nil where not learned).
+    public var initialThresholds: [Tensor?] { layers.map { $0.initialThreshold(threshold) } }
 
     /// The output shape of the last layer.
     public var outputShape: ActivityShape { layers[layers.count - 1].shape }

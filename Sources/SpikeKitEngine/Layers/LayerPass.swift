@@ -23,9 +23,17 @@ struct LayerPass: @unchecked Sendable {
     let decays: UnsafePointer<Float>?
     /// Record U[n], I[n] for dL/dλ (the layer learns a time constant).
     let recordsState: Bool
+    /// Connection delays in steps (1: the default one-step delay). A feed-forward delay shifts the input's spike
+    /// lists (`DelayLine`); a recurrent delay of more than one step runs the delayed time loops (LayerPass+Delay).
+    let feedForwardDelay: Int
+    let recurrentDelay: Int
+    /// An `alif` layer or a learned threshold: the general loops of `LayerPass+Adaptive` run instead (`decays` is
+    /// then always given). Nil: the LIF loops below, unchanged.
+    let adaptive: AdaptiveNeurons?
 
     init(_ a: LayerArchitecture, dt: Double, threshold: Double, feedForward: ConnectionKernel, recurrent: ConnectionKernel?,
-         bias: UnsafePointer<Float>? = nil, decays: UnsafePointer<Float>? = nil) {
+         bias: UnsafePointer<Float>? = nil, decays: UnsafePointer<Float>? = nil, adaptive: AdaptiveNeurons? = nil) {
+        self.adaptive = adaptive
         self.bias = bias
         self.decays = decays
         recordsState = a.learnsTauMem || a.learnsTauSyn
@@ -40,6 +48,8 @@ struct LayerPass: @unchecked Sendable {
         nextStep = a.reset == .nextStep
         subtract = a.reset == .subtract
         bpReset = a.spike?.bpReset ?? false
+        feedForwardDelay = a.feedForwardDelay
+        recurrentDelay = a.recurrent == nil ? 1 : a.recurrentDelay
     }
 
     /// Fills `L.drive[n] = W · S_in[n] + b` from the input's spike lists. Behind a layer with dropout the lists hold
@@ -73,6 +83,11 @@ struct LayerPass: @unchecked Sendable {
     @inline(__always)
     func forwardSpiking(_ L: LayerScratch, drive sharedDrive: UnsafePointer<Float>? = nil, steps T: Int, training: Bool,
                         noise: (Int, UnsafeMutablePointer<Float>) -> Void) {
+        if let adaptive {
+            forwardAdaptive(L, drive: sharedDrive, steps: T, training: training, adaptive: adaptive, noise: noise)
+            return
+        }
+        if recurrentDelay > 1 { return forwardSpikingDelayed(L, drive: sharedDrive, steps: T, training: training, noise: noise) }
         let driveBase = sharedDrive ?? UnsafePointer(L.drive)
         let spike = architecture.spike!
         let stochastic = spike.escape.isStochastic
@@ -198,7 +213,18 @@ struct LayerPass: @unchecked Sendable {
     func backwardSpiking(_ L: LayerScratch, steps T: Int, inputIndex: UnsafePointer<Int32>, inputStart: UnsafePointer<Int32>,
                          gradFF: UnsafeMutablePointer<Float>?, gradRec: UnsafeMutablePointer<Float>?,
                          gradBias: UnsafeMutablePointer<Float>? = nil, gradDecay: DecayGradients = DecayGradients(),
+                         gradThreshold: UnsafeMutablePointer<Float>? = nil,
                          inputGrad: UnsafeMutablePointer<Float>?, inputCount: Int) {
+        if let adaptive {
+            backwardAdaptive(L, steps: T, inputIndex: inputIndex, inputStart: inputStart, gradFF: gradFF, gradRec: gradRec,
+                             gradBias: gradBias, gradDecay: gradDecay, gradThreshold: gradThreshold, adaptive: adaptive,
+                             inputGrad: inputGrad)
+            return
+        }
+        if recurrentDelay > 1 {
+            return backwardSpikingDelayed(L, steps: T, inputIndex: inputIndex, inputStart: inputStart, gradFF: gradFF, gradRec: gradRec,
+                                          gradBias: gradBias, gradDecay: gradDecay, inputGrad: inputGrad, inputCount: inputCount)
+        }
         let lm = lambdaMem, ls = lambdaSyn, cm = 1 - lambdaMem
         // gu, gi: dL/dU[t+1], dL/dI[t+1]; zero beyond the last step.
         L.gu.update(repeating: 0, count: n)
@@ -258,7 +284,7 @@ struct LayerPass: @unchecked Sendable {
                 }
             }
         }
-        if let g = inputGrad { feedForward.backpropagateSequence(deltas: L.drive, steps: T, into: g) }
+        if let g = inputGrad { backpropagateInput(deltas: L.drive, steps: T, into: g) }
     }
 
     /// BPTT through a readout. On entry `L.drive[n]` holds dL/dU[n].
@@ -300,12 +326,12 @@ struct LayerPass: @unchecked Sendable {
                 L.gi[k] = ls * g + cm * gu1
             }
         }
-        if let g = inputGrad { feedForward.backpropagateSequence(deltas: L.drive, steps: T, into: g) }
+        if let g = inputGrad { backpropagateInput(deltas: L.drive, steps: T, into: g) }
     }
 
     /// One forward step of the neuron dynamics with per-neuron decays `dv` (layout of `decays`).
     @inline(__always)
-    private func stepNeuronDecays(_ L: LayerScratch, spikes s: UnsafePointer<UInt8>, drive: UnsafePointer<Float>,
+    func stepNeuronDecays(_ L: LayerScratch, spikes s: UnsafePointer<UInt8>, drive: UnsafePointer<Float>,
                                   decays dv: UnsafePointer<Float>) {
         let cmv = dv + n, lsv = dv + 2 * n, th = threshold
         if subtract {
@@ -334,7 +360,7 @@ struct LayerPass: @unchecked Sendable {
     /// dL/dλ_m += dL/dU[t+1] · ∂U[t+1]/∂λ_m, with ∂U[t+1]/∂λ_m = (U[t] - I[t]) (1 - S[t]) (next-step),
     /// U[t] (1 - S[t]) - I[t] (same-step), U[t] - I[t] (subtract), and dL/dλ_s += dL/dI[t+1] · I[t].
     @inline(__always)
-    private func backstepNeuronDecays(_ L: LayerScratch, step t: Int, spikes s: UnsafePointer<UInt8>,
+    func backstepNeuronDecays(_ L: LayerScratch, step t: Int, spikes s: UnsafePointer<UInt8>,
                                       surrogate sd: UnsafePointer<Float>, decays dv: UnsafePointer<Float>,
                                       gradDecay: DecayGradients) {
         let cmv = dv + n, lsv = dv + 2 * n, gs = L.gs

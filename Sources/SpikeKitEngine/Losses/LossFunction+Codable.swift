@@ -4,12 +4,18 @@ import SpikeKitKernels
 /// The JSON form of a loss, as a checkpoint records it (`trainer.loss`):
 /// `{"kind": "l2-spikes"}`, `{"kind": "cross-entropy", "regularizer": {"threshold": 7, "strength": 0.01}}`
 /// (`regularizer` absent or null: none), or
-/// `{"kind": "spike-count-mse", "correct_rate": 0.8, "incorrect_rate": 0.2}`.
+/// `{"kind": "spike-count-mse", "correct_rate": 0.8, "incorrect_rate": 0.2}`, `{"kind": "van-rossum", "tau_vr": 0.01}`,
+/// or `{"kind": "user", "name": ...}` for a user loss, which is written but cannot be read back (a resumed trainer
+/// is given the loss again, `Trainer(resuming:loss:...)`).
 extension LossFunction: Codable {
-    private enum CodingKeys: String, CodingKey { case kind, regularizer, correctRate = "correct_rate", incorrectRate = "incorrect_rate" }
+    private enum CodingKeys: String, CodingKey { case kind, regularizer, correctRate = "correct_rate", incorrectRate = "incorrect_rate", tauVR = "tau_vr", name }
 
     /// The names `init(name:)` accepts.
-    public static let names = ["cross-entropy", "sum-over-time-ce", "mean-membrane-ce", "last-step-ce", "spike-count-mse", "l2-spikes"]
+    public static let names = ["cross-entropy", "sum-over-time-ce", "mean-membrane-ce", "last-step-ce", "spike-count-mse", "l2-spikes",
+                               "van-rossum"]
+
+    /// τ_vr of `van-rossum` when none is given: 10 ms (the output neurons' τ_mem in the paper's Fig. 6).
+    public static let defaultTauVR = 0.01
 
     /// The loss's name in progress lines, metrics files and on the command line.
     public var name: String {
@@ -20,19 +26,33 @@ extension LossFunction: Codable {
         case .meanMembraneCrossEntropy: return "mean-membrane-ce"
         case .lastStepCrossEntropy: return "last-step-ce"
         case .spikeCountMSE: return "spike-count-mse"
+        case .vanRossum: return "van-rossum"
+        case .user(let u): return u.loss.name
         }
     }
 
     /// A loss from its name (one of `names`; `cross-entropy` is the paper's max-over-time cross-entropy), an
     /// optional activity regularizer and, for `spike-count-mse`, the target rates (spikes per step) of the labelled
-    /// and of every other output neuron (defaults 0.8 and 0.2, snnTorch's).
-    /// - Throws: `SpikeKitError.invalidConfiguration` for another name, a regularizer with the L2 loss, or rates
-    ///   outside [0, 1].
-    public init(name: String, regularizer: ActivityRegularizer? = nil, correctRate: Double? = nil, incorrectRate: Double? = nil) throws {
+    /// and of every other output neuron (defaults 0.8 and 0.2, snnTorch's); for `van-rossum` the kernel's τ_vr in
+    /// seconds (default `defaultTauVR`).
+    /// - Throws: `SpikeKitError.invalidConfiguration` for another name, a regularizer with a spike-train loss, rates
+    ///   outside [0, 1], or τ_vr ≤ 0.
+    public init(name: String, regularizer: ActivityRegularizer? = nil, correctRate: Double? = nil, incorrectRate: Double? = nil,
+                tauVR: Double? = nil) throws {
         if name != "spike-count-mse", correctRate != nil || incorrectRate != nil {
             throw SpikeKitError.invalidConfiguration("target rates go with the spike-count-mse loss, not \(name)")
         }
+        if name != "van-rossum", tauVR != nil {
+            throw SpikeKitError.invalidConfiguration("tau_vr goes with the van-rossum loss, not \(name)")
+        }
         switch name {
+        case "van-rossum":
+            guard regularizer == nil else {
+                throw SpikeKitError.invalidConfiguration("the activity regularizer goes with the cross-entropy loss, not van-rossum")
+            }
+            let tau = tauVR ?? Self.defaultTauVR
+            try VanRossumLoss.validate(tau: tau)
+            self = .vanRossum(tau: tau)
         case "l2-spikes":
             guard regularizer == nil else {
                 throw SpikeKitError.invalidConfiguration("the activity regularizer goes with the cross-entropy loss, not l2-spikes")
@@ -55,10 +75,16 @@ extension LossFunction: Codable {
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let kind = try c.decode(String.self, forKey: .kind)
+        if kind == "user" {
+            let n = try c.decodeIfPresent(String.self, forKey: .name) ?? "?"
+            throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription:
+                "the user loss '\(n)' cannot be read from JSON; give the loss again (Trainer(resuming:loss:...))")
+        }
         do {
             try self.init(name: kind, regularizer: try c.decodeIfPresent(ActivityRegularizer.self, forKey: .regularizer),
                           correctRate: try c.decodeIfPresent(Double.self, forKey: .correctRate),
-                          incorrectRate: try c.decodeIfPresent(Double.self, forKey: .incorrectRate))
+                          incorrectRate: try c.decodeIfPresent(Double.self, forKey: .incorrectRate),
+                          tauVR: try c.decodeIfPresent(Double.self, forKey: .tauVR))
         } catch let e as SpikeKitError {
             throw DecodingError.dataCorruptedError(forKey: .kind, in: c, debugDescription: e.description)
         }
@@ -66,7 +92,13 @@ extension LossFunction: Codable {
 
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
+        if case .user(let u) = self {
+            try c.encode("user", forKey: .kind)
+            try c.encode(u.loss.name, forKey: .name)
+            return
+        }
         try c.encode(name, forKey: .kind)
+        if case .vanRossum(let tau) = self { try c.encode(tau, forKey: .tauVR) }
         if let r = activityRegularizer { try c.encode(r, forKey: .regularizer) }
         if case .spikeCountMSE(let correct, let incorrect, _) = self {
             try c.encode(correct, forKey: .correctRate)
@@ -78,12 +110,13 @@ extension LossFunction: Codable {
 extension LossFunction {
     /// The class each sample of a batch's last-layer output `[B, T, C]` predicts, as the loss reads it (first on
     /// ties): argmax_c max_n U_c[n] (`cross-entropy`), argmax_c Σ_n U_c[n] (sum-over-time and mean-membrane),
-    /// argmax_c U_c[T-1] (last-step), argmax_c Σ_n S_c[n] (spike-count-mse). Nil for `l2Spikes`.
+    /// argmax_c U_c[T-1] (last-step), argmax_c Σ_n S_c[n] (spike-count-mse). Nil for `l2Spikes`, `vanRossum` and
+    /// user losses.
     public func predictedClasses(output: Tensor) -> [Int]? {
         enum Reduction { case max, sum, last }
         let reduction: Reduction
         switch self {
-        case .l2Spikes: return nil
+        case .l2Spikes, .vanRossum, .user: return nil
         case .maxOverTimeCrossEntropy: reduction = .max
         case .sumOverTimeCrossEntropy, .meanMembraneCrossEntropy, .spikeCountMSE: reduction = .sum
         case .lastStepCrossEntropy: reduction = .last

@@ -39,24 +39,45 @@ public enum LossFunction: Equatable, Sendable {
     /// snnTorch's `mse_count_loss` on a spiking output: `(1/N) Σ_c (Σ_n S_c[n] - T·r_c)²` with `r_c = correctRate`
     /// for the label and `incorrectRate` for every other output neuron (spikes per step).
     case spikeCountMSE(correctRate: Double, incorrectRate: Double, activityRegularizer: ActivityRegularizer?)
+    /// The van Rossum loss on the last layer's spikes against target spike trains: both filtered with the causal
+    /// kernel e^{-t/τ_vr} (`F[n] = λ F[n-1] + S[n]`, λ = e^{-Δt/τ_vr}), `½ Σ_n Σ_i (F_i[n] - F*_i[n])²`
+    /// (`VanRossumLoss`). `tau` is τ_vr in seconds.
+    case vanRossum(tau: Double)
+    /// A loss written outside the library (`SampleLoss`): it returns each sample's loss and dL/d(output) at every
+    /// step, which the engine back-propagates.
+    case user(UserLoss)
 
     /// The regularizer, if any.
     public var activityRegularizer: ActivityRegularizer? {
         switch self {
-        case .l2Spikes: return nil
+        case .l2Spikes, .vanRossum, .user: return nil
         case .maxOverTimeCrossEntropy(let r), .sumOverTimeCrossEntropy(let r), .meanMembraneCrossEntropy(let r),
              .lastStepCrossEntropy(let r), .spikeCountMSE(_, _, let r):
             return r
         }
     }
 
-    /// Whether the loss reads class labels (every loss but `l2Spikes`).
-    public var usesLabels: Bool { self != .l2Spikes }
+    /// Whether the loss reads class labels (every built-in loss but `l2Spikes` and `vanRossum`; a user loss says).
+    public var usesLabels: Bool {
+        switch self {
+        case .l2Spikes, .vanRossum: return false
+        case .user(let u): return u.loss.usesLabels
+        default: return true
+        }
+    }
+
+    /// Whether the loss compares the last layer's spikes with target spike trains (`l2Spikes`, `vanRossum`).
+    public var comparesSpikeTrains: Bool {
+        switch self {
+        case .l2Spikes, .vanRossum: return true
+        default: return false
+        }
+    }
 
     /// Whether the loss reads a readout's membrane (the cross-entropies) rather than spikes.
     public var needsReadout: Bool {
         switch self {
-        case .l2Spikes, .spikeCountMSE: return false
+        case .l2Spikes, .spikeCountMSE, .vanRossum, .user: return false
         default: return true
         }
     }
@@ -64,7 +85,7 @@ public enum LossFunction: Equatable, Sendable {
 
 /// What the loss compares against, one entry per sample.
 public enum Targets: Sendable, Equatable {
-    /// Target spike rasters `[T][N]` (canonical order) for `l2Spikes`.
+    /// Target spike rasters `[T][N]` (canonical order) for `l2Spikes` and `vanRossum`.
     case spikes([[Float]])
     /// Class labels for cross-entropy.
     case labels([Int])

@@ -37,16 +37,35 @@ public struct NetworkDescription: Codable, Equatable, Sendable {
     }
 }
 
-/// The input layer: its shape, `[units]` or `[channels, positions]`, and (in a verification case) the file of
-/// input spikes `[B, T, *shape]`.
+/// The input layer: its shape, `[units]` or `[channels, positions]`, what it carries (`kind`: spikes, the
+/// default, or real-valued currents) and (in a verification case) the file of input spikes or currents
+/// `[B, T, *shape]`.
 public struct InputDescription: Codable, Equatable, Sendable {
     public var shape: [Int]
     public var spikes: String?
+    /// What the input carries; nil means spikes.
+    public var kind: InputKind?
+    /// In a verification case with `kind` current: the file of float currents `[B, T, *shape]`.
+    public var currents: String?
 
-    public init(shape: [Int], spikes: String? = nil) {
+    public init(shape: [Int], spikes: String? = nil, kind: InputKind? = nil, currents: String? = nil) {
         self.shape = shape
         self.spikes = spikes
+        self.kind = kind
+        self.currents = currents
     }
+
+    /// Whether the input is real-valued (`kind` current).
+    public var isRealValued: Bool { kind == .current }
+}
+
+/// What a network's input carries.
+public enum InputKind: String, Codable, Sendable {
+    /// Binary spikes S_in[n] ∈ {0, 1} (event-driven first layer).
+    case spikes
+    /// Real-valued currents x[n] ∈ ℝ (analog features, pixel intensities): they enter the first layer's synaptic
+    /// input through its weights exactly as spikes do, I[n+1] = λ_s I[n] + W·x[n] (+ V·S[n] + b).
+    case current
 }
 
 /// The kinds of layer SpikeKit builds (SPEC section 2).
@@ -57,6 +76,9 @@ public enum LayerKind: String, Codable, Sendable {
     case convLIF = "conv-lif"
     /// Dense connection into non-spiking leaky integrators.
     case readout
+    /// Dense connection into adaptive LIF neurons (Bellec et al. 2018): the threshold θ + β a[n] rises with every
+    /// spike and relaxes with its own time constant (`tau_adapt`, `adapt_strength`; see `LayerArchitecture`).
+    case alif
 }
 
 /// When the reset acts (SPEC section 2).
@@ -80,13 +102,17 @@ public struct RecurrentDescription: Codable, Equatable, Sendable {
     public var stride: Int?
     /// The weight array's name (a file name in a verification case).
     public var weights: String?
+    /// The connection's delay d ≥ 1 in steps (nil: 1, the default one-step delay): I[n+1] gets V·S[n-(d-1)].
+    public var delay: Int?
 
-    public init(kind: Kind, kernel: Int? = nil, padding: Int? = nil, stride: Int? = nil, weights: String? = nil) {
+    public init(kind: Kind, kernel: Int? = nil, padding: Int? = nil, stride: Int? = nil, weights: String? = nil,
+                delay: Int? = nil) {
         self.kind = kind
         self.kernel = kernel
         self.padding = padding
         self.stride = stride
         self.weights = weights
+        self.delay = delay
     }
 }
 
@@ -136,13 +162,25 @@ public struct LayerDescription: Codable, Equatable, Sendable {
     public var dropout: Double?
     /// In a verification case: the file of keep masks m [B, T, *layer shape] (0 or 1) for a layer with dropout.
     public var dropoutMask: String?
+    /// The feed-forward connection's delay d ≥ 1 in steps (nil: 1, the default one-step delay): I[n+1] gets
+    /// W·S_in[n-(d-1)] (zero for n < d-1). See `LayerArchitecture`.
+    public var delay: Int?
+    /// `alif` only: the adaptation time constant τ_a in seconds (> 0), a[n+1] = e^{-Δt/τ_a} a[n] + S[n].
+    /// JSON `tau_adapt`.
+    public var tauAdapt: Double?
+    /// `alif` only: the adaptation strength β ≥ 0 (threshold θ + β a[n]). JSON `adapt_strength`.
+    public var adaptStrength: Double?
+    /// Train a threshold per neuron (`lif`, `alif`) or per channel (`conv-lif`), the parameter `layer<i>.threshold`,
+    /// starting from the network's `threshold`. Not on a readout. JSON `learn_threshold`.
+    public var learnThreshold: Bool?
 
     public init(kind: LayerKind, units: Int? = nil, channels: Int? = nil, kernel: Int? = nil, stride: Int? = nil,
                 padding: Int? = nil, tauMem: Double, tauSyn: Double, reset: ResetMode? = nil,
                 initialMem: Double? = nil, weights: String? = nil, recurrent: RecurrentDescription? = nil,
                 spike: SpikeFunction? = nil, noise: String? = nil, bias: String? = nil,
                 tauMemInit: TimeConstantInit? = nil, tauSynInit: TimeConstantInit? = nil, learnTauMem: Bool? = nil,
-                learnTauSyn: Bool? = nil, dropout: Double? = nil, dropoutMask: String? = nil) {
+                learnTauSyn: Bool? = nil, dropout: Double? = nil, dropoutMask: String? = nil, delay: Int? = nil,
+                tauAdapt: Double? = nil, adaptStrength: Double? = nil, learnThreshold: Bool? = nil) {
         self.kind = kind
         self.units = units
         self.channels = channels
@@ -164,12 +202,17 @@ public struct LayerDescription: Codable, Equatable, Sendable {
         self.learnTauSyn = learnTauSyn
         self.dropout = dropout
         self.dropoutMask = dropoutMask
+        self.delay = delay
+        self.tauAdapt = tauAdapt
+        self.adaptStrength = adaptStrength
+        self.learnThreshold = learnThreshold
     }
 
     private enum CodingKeys: String, CodingKey {
-        case kind, units, channels, kernel, stride, padding, reset, weights, recurrent, spike, noise, bias, dropout
+        case kind, units, channels, kernel, stride, padding, reset, weights, recurrent, spike, noise, bias, dropout, delay
         case dropoutMask = "dropout_mask", tauMem = "tau_mem", tauSyn = "tau_syn", initialMem = "initial_mem"
         case tauMemInit = "tau_mem_init", tauSynInit = "tau_syn_init", learnTauMem = "learn_tau_mem", learnTauSyn = "learn_tau_syn"
+        case tauAdapt = "tau_adapt", adaptStrength = "adapt_strength", learnThreshold = "learn_threshold"
     }
 }
 

@@ -4,7 +4,7 @@ import Foundation
 /// The trainable arrays of a network in canonical (PyTorch) layout: per layer the feed-forward weights
 /// (dense `(out, in)`, conv `(out_channels, in_channels, kernel)`), the optional recurrent weights and the optional
 /// bias (`[units]`, or `[channels]` for conv layers), and the optional learnable time constants as ρ = ln(τ / 1 s)
-/// (shape of the bias). Gradients have the same type (dL/dρ for the time constants).
+/// (shape of the bias), and the optional learned thresholds θ (shape of the bias). Gradients have the same type (dL/dρ for the time constants).
 public struct NetworkParameters: Equatable, Sendable {
     public var feedForward: [Tensor]
     public var recurrent: [Tensor?]
@@ -15,15 +15,19 @@ public struct NetworkParameters: Equatable, Sendable {
     /// One entry per layer: ρ_s = ln(τ_syn / 1 s) when the layer learns τ_syn, else nil.
     public var logTauSyn: [Tensor?]
 
-    /// Parameters from their arrays; `biases`, `logTauMem` or `logTauSyn` empty means no layer has one.
+    /// One entry per layer: the learned threshold θ per neuron or channel (`layer<i>.threshold`), else nil.
+    public var thresholds: [Tensor?]
+
+    /// Parameters from their arrays; `biases`, `logTauMem`, `logTauSyn` or `thresholds` empty means no layer has one.
     public init(feedForward: [Tensor], recurrent: [Tensor?], biases: [Tensor?] = [], logTauMem: [Tensor?] = [],
-                logTauSyn: [Tensor?] = []) {
+                logTauSyn: [Tensor?] = [], thresholds: [Tensor?] = []) {
         self.feedForward = feedForward
         self.recurrent = recurrent
         let none = [Tensor?](repeating: nil, count: feedForward.count)
         self.biases = biases.isEmpty ? none : biases
         self.logTauMem = logTauMem.isEmpty ? none : logTauMem
         self.logTauSyn = logTauSyn.isEmpty ? none : logTauSyn
+        self.thresholds = thresholds.isEmpty ? none : thresholds
     }
 
     /// Zero weights and biases shaped for `architecture`; learnable time constants at their initial values
@@ -34,10 +38,11 @@ public struct NetworkParameters: Equatable, Sendable {
         biases = architecture.layers.map { $0.hasBias ? Tensor(zeros: $0.biasShape) : nil }
         logTauMem = architecture.layers.map(\.initialLogTauMem)
         logTauSyn = architecture.layers.map(\.initialLogTauSyn)
+        thresholds = architecture.initialThresholds
     }
 
     /// Every array with a stable name: `layer<i>.weight`, `layer<i>.recurrent`, `layer<i>.bias`,
-    /// `layer<i>.log_tau_mem` and `layer<i>.log_tau_syn`.
+    /// `layer<i>.log_tau_mem`, `layer<i>.log_tau_syn` and `layer<i>.threshold`.
     public var named: [(name: String, tensor: Tensor)] {
         var out: [(String, Tensor)] = []
         for (i, w) in feedForward.enumerated() {
@@ -46,6 +51,7 @@ public struct NetworkParameters: Equatable, Sendable {
             if i < biases.count, let b = biases[i] { out.append(("layer\(i).bias", b)) }
             if i < logTauMem.count, let t = logTauMem[i] { out.append(("layer\(i).log_tau_mem", t)) }
             if i < logTauSyn.count, let t = logTauSyn[i] { out.append(("layer\(i).log_tau_syn", t)) }
+            if i < thresholds.count, let t = thresholds[i] { out.append(("layer\(i).threshold", t)) }
         }
         return out
     }
@@ -60,7 +66,7 @@ public struct NetworkParameters: Equatable, Sendable {
     public func validate(for architecture: NetworkArchitecture) throws {
         guard feedForward.count == architecture.layers.count, recurrent.count == architecture.layers.count,
               biases.count == architecture.layers.count, logTauMem.count == architecture.layers.count,
-              logTauSyn.count == architecture.layers.count else {
+              logTauSyn.count == architecture.layers.count, thresholds.count == architecture.layers.count else {
             throw SpikeKitError.shapeMismatch("parameters for \(feedForward.count) layers, network has \(architecture.layers.count)")
         }
         for (i, l) in architecture.layers.enumerated() {
@@ -99,6 +105,16 @@ public struct NetworkParameters: Equatable, Sendable {
                 case (false, _?): throw SpikeKitError.shapeMismatch("layer\(i) does not learn its time constant but layer\(i).\(name) was given")
                 case (true, nil): throw SpikeKitError.shapeMismatch("layer\(i) learns its time constant and needs layer\(i).\(name)")
                 }
+            }
+            switch (l.learnsThreshold, thresholds[i]) {
+            case (false, nil): break
+            case (true, let t?):
+                guard t.shape == l.biasShape else {
+                    throw SpikeKitError.shapeMismatch("layer\(i).threshold has shape \(t.shape), expected \(l.biasShape)")
+                }
+                guard t.isFinite else { throw SpikeKitError.nonFiniteValues("layer\(i).threshold holds NaN or infinite values") }
+            case (false, _?): throw SpikeKitError.shapeMismatch("layer\(i) does not learn its threshold but layer\(i).threshold was given")
+            case (true, nil): throw SpikeKitError.shapeMismatch("layer\(i) learns its threshold and needs layer\(i).threshold")
             }
         }
     }

@@ -29,6 +29,8 @@ struct RunContext: @unchecked Sendable {
     /// Where each layer's dL/dλ_m and dL/dλ_s (one per neuron, internal order) start; -1 when not learned.
     let tauMemGradOffset: [Int]
     let tauSynGradOffset: [Int]
+    /// Where each layer's dL/dθ (one per neuron, internal order) starts; -1 when the threshold is not learned.
+    let thresholdGradOffset: [Int]
     let lossOut: UnsafeMutablePointer<Double>
     let countOut: UnsafeMutablePointer<Int>
     let outputOut: UnsafeMutablePointer<Float>?
@@ -48,6 +50,10 @@ struct RunContext: @unchecked Sendable {
     let dropoutIteration: UInt32
     /// When recording: every dropout layer's keep masks `[B, T, *shape]` (canonical order).
     let masksOut: [UnsafeMutablePointer<Float>?]
+    /// Real-valued input: every sample's first-layer drive `[B][T][N]` (W·x[n] + b), read in place.
+    var currentDrives: UnsafePointer<Float>? = nil
+    /// Real-valued input with gradients: where each sample leaves its first layer's dL/dI[n+1] `[B][T][N]`.
+    var currentFactors: UnsafeMutablePointer<Float>? = nil
 
     /// 1/(1-p) for a layer whose dropout acts in this run, else 1.
     func dropoutScale(_ l: Int) -> Float { dropoutRate[l] > 0 ? 1 / (1 - dropoutRate[l]) : 1 }
@@ -55,6 +61,7 @@ struct RunContext: @unchecked Sendable {
     /// The spike lists layer `l` (> 0) reads: the previous layer's kept spikes when its dropout acts, else all.
     @inline(__always)
     func inputLists(of l: Int, _ W: SampleWorkspace) -> (UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>) {
+        if passes[l].feedForwardDelay > 1 { return delayedInputLists(of: l, W) }
         if l == 0 { return (W.inputIndex, W.inputStart) }
         let p = W.layers[l - 1]
         return dropoutRate[l - 1] > 0 ? (p.keptIndex, p.keptStart) : (p.index, p.start)
@@ -131,7 +138,7 @@ struct RunContext: @unchecked Sendable {
             let S = W.layers[l], pass = passes[l]
             let (idx, st) = inputLists(of: l, W)
             // The first layer's drive, when shared by every sample, is read in place.
-            let shared = l == 0 ? sharedFirstDrive : nil
+            let shared = l == 0 ? (currentDrives.map { $0 + b * T * S.n } ?? sharedFirstDrive) : nil
             if shared == nil {
                 pass.computeDrive(S, steps: T, inputIndex: idx, inputStart: st, inputScale: l == 0 ? 1 : dropoutScale(l - 1))
             } else if !layers[l].isSpiking {
@@ -280,6 +287,19 @@ struct RunContext: @unchecked Sendable {
                 let p = exp(peak[q] - logZ) - (q == label ? 1 : 0)
                 last.drive[at[q] * N + q] = Float(p) * invB
             }
+        case (.vanRossum(let tau), .spikes(let tg)?):
+            sampleLoss = VanRossumLoss.sample(spikes: last.spikes, target: tg[b], steps: T, units: N,
+                                              decay: VanRossumLoss.decay(tau: tau, dt: architecture.dt),
+                                              canonical: lastShape.canonicalIndex(internal:), invB: invB, gradient: last.drive)
+        case (.user(let u), let tg?):
+            let target: SampleTarget
+            switch tg {
+            case .labels(let l): target = .label(l[b])
+            case .spikes(let s): target = .spikes(s[b])
+            }
+            sampleLoss = try u.evaluate(steps: T, units: N, isSpiking: layers[L - 1].isSpiking, spikes: last.spikes,
+                                        trace: last.trace, canonical: lastShape.canonicalIndex(internal:), target: target,
+                                        invB: invB, drive: last.drive)
         default:
             throw SpikeKitError.invalidConfiguration("loss and targets do not match")
         }
@@ -338,16 +358,24 @@ struct RunContext: @unchecked Sendable {
             }
             let (idx, st) = inputLists(of: l, W)
             if layers[l].isSpiking {
-                let shareFF = l == 0 && sharedInputGradient
+                let shareFF = l == 0 && (sharedInputGradient || currentFactors != nil)
                 pass.backwardSpiking(S, steps: T, inputIndex: idx, inputStart: st, gradFF: shareFF ? nil : grads + ffGradOffset[l],
                                      gradRec: layers[l].recurrent == nil ? nil : grads + recGradOffset[l],
                                      gradBias: biasGradOffset[l] < 0 ? nil : grads + biasGradOffset[l],
-                                     gradDecay: decayGradients(l, grads), inputGrad: inputGrad, inputCount: inputCount)
-                if shareFF { VectorKernels.add(S.drive, into: grads + gradientSize, count: T * S.n) }
+                                     gradDecay: decayGradients(l, grads),
+                                     gradThreshold: thresholdGradOffset[l] < 0 ? nil : grads + thresholdGradOffset[l],
+                                     inputGrad: inputGrad, inputCount: inputCount)
+                if shareFF, let f = currentFactors {
+                    (f + b * T * S.n).update(from: S.drive, count: T * S.n)
+                } else if shareFF {
+                    VectorKernels.add(S.drive, into: grads + gradientSize, count: T * S.n)
+                }
             } else {
                 pass.backwardReadout(S, steps: T, inputIndex: idx, inputStart: st, gradFF: grads + ffGradOffset[l],
                                      gradBias: biasGradOffset[l] < 0 ? nil : grads + biasGradOffset[l],
                                      gradDecay: decayGradients(l, grads), inputGrad: inputGrad, inputCount: inputCount)
+                // The readout leaves dL/dI[n+1] in its drive buffer.
+                if l == 0, let f = currentFactors { (f + b * T * S.n).update(from: S.drive, count: T * S.n) }
             }
             if dropped {
                 // dL/dS[n] = m[n] ⊙ dL/dS̃[n] / (1-p), plus the regularizers' terms (they see S undropped).

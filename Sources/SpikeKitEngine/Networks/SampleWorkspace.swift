@@ -58,6 +58,12 @@ struct LayerScratch: @unchecked Sendable {
     let keep: UnsafeMutablePointer<UInt8>
     let keptIndex: UnsafeMutablePointer<Int32>
     let keptStart: UnsafeMutablePointer<Int32>
+    /// Delays (LayerPass+Delay): the ring of dL/dI vectors `[d_rec][N]` of a recurrent delay d_rec > 1, and the step
+    /// offsets `[T + 1]` of the input's spike lists shifted by a feed-forward delay d_ff > 1.
+    let delayRing: UnsafeMutablePointer<Float>
+    let delayedStart: UnsafeMutablePointer<Int32>
+    /// `alif` layers: the adaptation a[n] (forward) and dL/da[n+1] (backward), N each.
+    let adapt, gAdapt: UnsafeMutablePointer<Float>
 }
 
 /// Per-thread scratch for one sample's forward and backward pass through every layer, reused across samples and
@@ -89,6 +95,7 @@ final class SampleWorkspace: @unchecked Sendable {
             let bp = l.spike?.bpReset ?? false
             let learns = l.learnsTauMem || l.learnsTauSyn
             let drop = spiking && l.dropout > 0
+            let adapts = l.kind == .alif
             ls.append(LayerScratch(
                 n: n, drive: arena.floats(tn), sd: arena.floats(spiking ? tn : 0), spikes: arena.bytes(spiking ? tn : 0),
                 index: arena.int32s(spiking ? tn : 0), start: arena.int32s(steps + 1),
@@ -96,7 +103,10 @@ final class SampleWorkspace: @unchecked Sendable {
                 uTrace: arena.floats(learns && spiking ? tn : 0), iTrace: arena.floats(learns ? tn : 0),
                 u: arena.floats(n), i: arena.floats(n), gu: arena.floats(n), gi: arena.floats(n), gs: arena.floats(n),
                 x: arena.floats(n), xi: arena.floats(n), keep: arena.bytes(drop ? tn : 0),
-                keptIndex: arena.int32s(drop ? tn : 0), keptStart: arena.int32s(drop ? steps + 1 : 0)))
+                keptIndex: arena.int32s(drop ? tn : 0), keptStart: arena.int32s(drop ? steps + 1 : 0),
+                delayRing: arena.floats(l.recurrent != nil && l.recurrentDelay > 1 ? l.recurrentDelay * n : 0),
+                delayedStart: arena.int32s(l.feedForwardDelay > 1 ? steps + 1 : 0),
+                adapt: arena.floats(adapts ? n : 0), gAdapt: arena.floats(adapts ? n : 0)))
         }
         layers = ls
     }

@@ -37,7 +37,7 @@ public final class Simulator: @unchecked Sendable {
     public let threads: Int
     /// The processes sharing each batch (`SingleProcess` unless built for a cluster run).
     public let exchange: any BatchExchange
-    private let feedForward: [PackedConnection]
+    let feedForward: [PackedConnection]
     private let recurrent: [PackedConnection?]
     private let passes: [LayerPass]
     private var workspaces: [SampleWorkspace] = []
@@ -47,11 +47,16 @@ public final class Simulator: @unchecked Sendable {
     /// Where each layer's bias gradient (internal neuron order, one value per neuron) starts; -1 without a bias.
     private let biasGradOffset: [Int]
     /// Each layer's bias expanded to its neurons in internal order (nil without a bias), read by the time loops.
-    private let biasBuffers: [UnsafeMutablePointer<Float>?]
+    let biasBuffers: [UnsafeMutablePointer<Float>?]
     /// Where each layer's dL/dλ_m, dL/dλ_s (internal order, one per neuron) start; -1 when the τ is not learned.
     private let tauMemGradOffset: [Int]
     private let tauSynGradOffset: [Int]
-    /// Per-neuron decays `[λ_m][1 - λ_m][λ_s]` (internal order) of layers with heterogeneous or learnable τ.
+    /// Where each layer's dL/dθ (internal order, one per neuron) starts; -1 when the threshold is not learned.
+    private let thresholdGradOffset: [Int]
+    /// The threshold θ_k of every neuron (internal order) of layers on the general loop (`usesAdaptivePass`).
+    private let thresholdBuffers: [UnsafeMutablePointer<Float>?]
+    /// Per-neuron decays `[λ_m][1 - λ_m][λ_s]` (internal order) of layers with heterogeneous or learnable τ (and of
+    /// layers on the general loop, which always reads per-neuron decays).
     private let decayBuffers: [UnsafeMutablePointer<Float>?]
     /// The current time constants per channel (seconds) of those layers, for dλ/dρ = λ Δt / τ.
     private var channelTaus: [(mem: [Double], syn: [Double])?]
@@ -64,6 +69,7 @@ public final class Simulator: @unchecked Sendable {
         slotGradientBuffer?.deallocate()
         for b in biasBuffers { b?.deallocate() }
         for b in decayBuffers { b?.deallocate() }
+        for b in thresholdBuffers { b?.deallocate() }
     }
 
     /// Upper bound on gradient slots (fixed, independent of the thread count).
@@ -79,7 +85,7 @@ public final class Simulator: @unchecked Sendable {
         feedForward = architecture.layers.map { PackedConnection(geometry: $0.feedForward) }
         recurrent = architecture.layers.map { $0.recurrent.map(PackedConnection.init(geometry:)) }
         var off = 0
-        var ffo: [Int] = [], reco: [Int] = [], bo: [Int] = [], tmo: [Int] = [], tso: [Int] = []
+        var ffo: [Int] = [], reco: [Int] = [], bo: [Int] = [], tmo: [Int] = [], tso: [Int] = [], tho: [Int] = []
         for (i, l) in architecture.layers.enumerated() {
             ffo.append(off)
             off += feedForward[i].weightCount
@@ -91,7 +97,10 @@ public final class Simulator: @unchecked Sendable {
             off += l.learnsTauMem ? l.shape.count : 0
             tso.append(l.learnsTauSyn ? off : -1)
             off += l.learnsTauSyn ? l.shape.count : 0
+            tho.append(l.learnsThreshold ? off : -1)
+            off += l.learnsThreshold ? l.shape.count : 0
         }
+        thresholdGradOffset = tho
         tauMemGradOffset = tmo
         tauSynGradOffset = tso
         ffGradOffset = ffo
@@ -105,15 +114,22 @@ public final class Simulator: @unchecked Sendable {
             return p
         }
         biasBuffers = buffers
+        let thresholds: [UnsafeMutablePointer<Float>?] = architecture.layers.map { l in
+            guard l.usesAdaptivePass else { return nil }
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: l.shape.count)
+            p.initialize(repeating: Float(architecture.threshold), count: l.shape.count)
+            return p
+        }
+        thresholdBuffers = thresholds
         let decays: [UnsafeMutablePointer<Float>?] = architecture.layers.map { l in
-            guard l.hasNeuronTimeConstants else { return nil }
+            guard l.hasNeuronTimeConstants || l.usesAdaptivePass else { return nil }
             let p = UnsafeMutablePointer<Float>.allocate(capacity: 3 * l.shape.count)
             p.initialize(repeating: 0, count: 3 * l.shape.count)
             return p
         }
         decayBuffers = decays
         channelTaus = architecture.layers.map { l in
-            guard l.hasNeuronTimeConstants else { return nil }
+            guard l.hasNeuronTimeConstants || l.usesAdaptivePass else { return nil }
             let c = l.shape.channels
             return (l.tauMemValues ?? Array(repeating: l.tauMem, count: c), l.tauSynValues ?? Array(repeating: l.tauSyn, count: c))
         }
@@ -121,7 +137,9 @@ public final class Simulator: @unchecked Sendable {
         passes = architecture.layers.enumerated().map { i, l in
             LayerPass(l, dt: architecture.dt, threshold: architecture.threshold, feedForward: ffc[i].kernel,
                       recurrent: recc[i]?.kernel, bias: buffers[i].map { UnsafePointer($0) },
-                      decays: decays[i].map { UnsafePointer($0) })
+                      decays: decays[i].map { UnsafePointer($0) },
+                      adaptive: thresholds[i].map { AdaptiveNeurons(thresholds: UnsafePointer($0), rho: Float(l.adaptDecay(dt: architecture.dt)),
+                                                                    beta: Float(l.adaptStrength), adapts: l.kind == .alif) })
         }
         for i in architecture.layers.indices { fillDecays(layer: i) }
     }
@@ -157,6 +175,10 @@ public final class Simulator: @unchecked Sendable {
             if let s = taus.syn { channelTaus[i]!.syn = s }
             fillDecays(layer: i)
         }
+        for (i, l) in architecture.layers.enumerated() where l.learnsThreshold {
+            let buffer = thresholdBuffers[i]!, v = parameters.thresholds[i]!.scalars, shape = l.shape
+            for q in 0 ..< shape.count { buffer[q] = v[q % shape.channels] }
+        }
     }
 
     /// Simulates a batch.
@@ -175,10 +197,20 @@ public final class Simulator: @unchecked Sendable {
     public func run(inputs: [SpikeTrains], loss: LossFunction? = nil, targets: Targets? = nil,
                     noise: NoiseSource = .philox(seed: 0, iteration: 0), dropout: DropoutSource = .off, gradients: Bool = false,
                     record: Bool = false, recordSurrogates: Bool = false, recordOutput: Bool = false) throws -> SimulationResult {
+        try runBatch(inputs: inputs, loss: loss, targets: targets, noise: noise, dropout: dropout, gradients: gradients,
+                     record: record, recordSurrogates: recordSurrogates, recordOutput: recordOutput, currents: nil)
+    }
+
+    /// `run(inputs:...)`, or with `currents` (`[B][T][input units]` in internal order, the `inputs` then empty
+    /// trains of T steps) the real-valued input path of `run(currents:...)`.
+    func runBatch(inputs: [SpikeTrains], loss: LossFunction?, targets: Targets?, noise: NoiseSource, dropout: DropoutSource,
+                  gradients: Bool, record: Bool, recordSurrogates: Bool, recordOutput: Bool,
+                  currents: UnsafePointer<Float>?) throws -> SimulationResult {
         let B = inputs.count
         guard B > 0 else { throw SpikeKitError.invalidConfiguration("a batch needs at least one sample") }
         let T = inputs[0].steps
         guard T > 0 else { throw SpikeKitError.invalidConfiguration("a simulation needs at least one step") }
+        try architecture.validateDelays(steps: T)
         for (b, x) in inputs.enumerated() {
             guard x.steps == T, x.units == architecture.input.count else {
                 throw SpikeKitError.shapeMismatch("sample \(b) has \(x.steps) steps × \(x.units) units, expected \(T) × \(architecture.input.count)")
@@ -232,7 +264,7 @@ public final class Simulator: @unchecked Sendable {
         let slots = min(B, Simulator.maxSlots)
         // Trials of one stimulus (every input the same) share the first layer's drive and the factors of its
         // weight gradient.
-        let sameInput = B > 1 && inputs.dropFirst().allSatisfy({ $0 == inputs[0] })
+        let sameInput = currents == nil && B > 1 && inputs.dropFirst().allSatisfy({ $0 == inputs[0] })
         let sharedInputGradient = gradients && sameInput && architecture.layers[0].isSpiking
         let slotStride = gradientSize + (sharedInputGradient ? T * architecture.layers[0].shape.count : 0)
         var slotGrads: UnsafeMutablePointer<Float>? = nil
@@ -287,19 +319,34 @@ public final class Simulator: @unchecked Sendable {
         if sameInput {
             let W = workspaces[0], first = W.layers[0]
             RunContext.buildInputLists(inputs[0], shape: architecture.input, steps: T, workspace: W)
-            passes[0].computeDrive(first, steps: T, inputIndex: W.inputIndex, inputStart: W.inputStart)
+            passes[0].computeDrive(first, steps: T, inputIndex: W.inputIndex, inputStart: W.firstLayerInputStart(passes[0]))
             sharedDrive = .allocate(capacity: T * first.n)
             sharedDrive!.update(from: first.drive, count: T * first.n)
         }
-        let context = RunContext(
+        // Real-valued input: every sample's first-layer drive W·x[n] + b in one matrix product, and room for the
+        // factors dL/dI[n+1] of its weight gradient.
+        var currentDrives: UnsafeMutablePointer<Float>? = nil, currentFactors: UnsafeMutablePointer<Float>? = nil
+        defer { currentDrives?.deallocate(); currentFactors?.deallocate() }
+        if let currents {
+            currentDrives = currentDrive(currents, batch: B, steps: T)
+            if gradients {
+                let count = B * T * layers[0].shape.count
+                currentFactors = .allocate(capacity: count)
+                currentFactors!.initialize(repeating: 0, count: count)
+            }
+        }
+        var setup = RunContext(
             architecture: architecture, passes: passes, inputs: inputs, loss: loss, targets: targets, batch: B, steps: T,
             gradients: gradients, slotGrads: slotGrads, gradientSize: gradientSize, slotStride: slotStride,
             sharedInputGradient: sharedInputGradient, ffGradOffset: ffGradOffset,
             recGradOffset: recGradOffset, biasGradOffset: biasGradOffset, tauMemGradOffset: tauMemGradOffset,
-            tauSynGradOffset: tauSynGradOffset, lossOut: lossBuf, countOut: countBuf, outputOut: outputBuf,
+            tauSynGradOffset: tauSynGradOffset, thresholdGradOffset: thresholdGradOffset, lossOut: lossBuf, countOut: countBuf, outputOut: outputBuf,
             spikesOut: spikeBufs, surrogatesOut: sdBufs, supplied: suppliedNoise, philox: Philox(seed: seed), iteration: iteration,
             sharedFirstDrive: sharedDrive, dropoutRate: dropoutRate, suppliedMasks: suppliedMasks,
             dropoutPhilox: Philox(seed: dropoutSeed), dropoutIteration: dropoutIteration, masksOut: maskBufs)
+        setup.currentDrives = currentDrives.map { UnsafePointer($0) }
+        setup.currentFactors = currentFactors
+        let context = setup
         // This process's block of slots and the samples in them (slot s starts at sample B·s/S).
         let P = exchange.size, rank = exchange.rank
         let slotOffsets = (0 ... P).map { slots * $0 / P }
@@ -348,6 +395,12 @@ public final class Simulator: @unchecked Sendable {
                     for k in r { t.pointer[k] += src[k] }
                 }
             }
+            if let currents, let currentFactors {
+                if P > 1 {
+                    try exchange.allGather(currentFactors, itemOffsets: sampleOffsets, valuesPerItem: T * layers[0].shape.count)
+                }
+                accumulateCurrentGradient(currents, factors: currentFactors, batch: B, steps: T, into: total + ffGradOffset[0])
+            }
             if sharedInputGradient {
                 // Σ over slots (in slot order) of the first layer's factors, then one event-driven pass over the
                 // shared input spikes.
@@ -357,7 +410,7 @@ public final class Simulator: @unchecked Sendable {
                 let W = workspaces[0]
                 RunContext.buildInputLists(inputs[0], shape: architecture.input, steps: T, workspace: W)
                 passes[0].accumulateFeedForwardGradient(factors: factors, steps: T, inputIndex: W.inputIndex,
-                                                        inputStart: W.inputStart, into: total + ffGradOffset[0])
+                                                        inputStart: W.firstLayerInputStart(passes[0]), into: total + ffGradOffset[0])
             }
             // Behind a layer with dropout the weight gradient is Σ_n S̃[n] ⊗ dL/dI[n+1] with S̃ = m ⊙ S / (1-p): the
             // slots summed the kept spikes, so scale by 1/(1-p).
@@ -366,6 +419,7 @@ public final class Simulator: @unchecked Sendable {
                 for k in 0 ..< feedForward[i].weightCount { g[k] *= scale }
             }
             var ff: [Tensor] = [], rec: [Tensor?] = [], bias: [Tensor?] = [], logTauMem: [Tensor?] = [], logTauSyn: [Tensor?] = []
+            var thresholdGrads: [Tensor?] = []
             for i in 0 ..< L {
                 // dL/dρ = Σ_positions dL/dλ · dλ/dρ, with λ = exp(-Δt e^{-ρ}) and dλ/dρ = λ Δt / τ (in Double).
                 func logTauGradient(_ offset: Int, _ taus: [Double]) throws -> Tensor? {
@@ -380,6 +434,15 @@ public final class Simulator: @unchecked Sendable {
                 }
                 logTauMem.append(try logTauGradient(tauMemGradOffset[i], channelTaus[i]?.mem ?? []))
                 logTauSyn.append(try logTauGradient(tauSynGradOffset[i], channelTaus[i]?.syn ?? []))
+                if thresholdGradOffset[i] >= 0 {
+                    // Per channel: the sum over its positions (internal order j·C + c), like the bias.
+                    let shape = layers[i].shape, g = total + thresholdGradOffset[i]
+                    var v = [Float](repeating: 0, count: shape.channels)
+                    for q in 0 ..< shape.count { v[q % shape.channels] += g[q] }
+                    thresholdGrads.append(try Tensor(shape: layers[i].biasShape, scalars: v))
+                } else {
+                    thresholdGrads.append(nil)
+                }
                 if biasGradOffset[i] >= 0 {
                     // Internal order j·C + c: a channel's gradient is the sum over its positions, in position order.
                     let shape = layers[i].shape, g = total + biasGradOffset[i]
@@ -397,7 +460,8 @@ public final class Simulator: @unchecked Sendable {
                     rec.append(nil)
                 }
             }
-            grads = NetworkParameters(feedForward: ff, recurrent: rec, biases: bias, logTauMem: logTauMem, logTauSyn: logTauSyn)
+            grads = NetworkParameters(feedForward: ff, recurrent: rec, biases: bias, logTauMem: logTauMem, logTauSyn: logTauSyn,
+                                      thresholds: thresholdGrads)
         }
         var layerCounts = [Int](repeating: 0, count: L)
         for b in 0 ..< B { for l in 0 ..< L { layerCounts[l] += counts[b * L + l] } }
@@ -458,7 +522,17 @@ public final class Simulator: @unchecked Sendable {
 
     private func checkTargets(loss: LossFunction, targets: Targets?, batch B: Int, steps T: Int) throws {
         let last = architecture.layers[architecture.layers.count - 1]
+        if case .vanRossum(let tau) = loss { try VanRossumLoss.validate(tau: tau) }
         switch (loss, targets) {
+        case (.user(let u), .spikes(let s)?) where !u.loss.usesLabels:
+            try checkSpikeTargets(s, batch: B, steps: T, units: last.shape.count)
+        case (.user(let u), .labels(let l)?) where u.loss.usesLabels:
+            guard l.count == B else { throw SpikeKitError.shapeMismatch("\(l.count) labels for \(B) samples") }
+        case (.user(let u), _):
+            throw SpikeKitError.invalidConfiguration("the user loss \(u.loss.name) needs \(u.loss.usesLabels ? "labels" : "target spike rasters")")
+        case (.vanRossum, .spikes(let s)?):
+            guard last.isSpiking else { throw SpikeKitError.invalidConfiguration("the van Rossum loss needs a spiking last layer") }
+            try checkSpikeTargets(s, batch: B, steps: T, units: last.shape.count)
         case (.l2Spikes, .spikes(let s)?):
             guard last.isSpiking else { throw SpikeKitError.invalidConfiguration("the L2 spike loss needs a spiking last layer") }
             guard s.count == B else { throw SpikeKitError.shapeMismatch("\(s.count) targets for \(B) samples") }
@@ -479,7 +553,16 @@ public final class Simulator: @unchecked Sendable {
                 throw SpikeKitError.invalidConfiguration("label \(v) is outside 0..<\(last.shape.count)")
             }
         default:
-            throw SpikeKitError.invalidConfiguration("the loss needs \(loss == .l2Spikes ? "target spike rasters" : "labels")")
+            throw SpikeKitError.invalidConfiguration("the loss needs \(loss.comparesSpikeTrains ? "target spike rasters" : "labels")")
+        }
+    }
+
+    /// One target raster `[T][N]` of finite values per sample.
+    private func checkSpikeTargets(_ s: [[Float]], batch B: Int, steps T: Int, units N: Int) throws {
+        guard s.count == B else { throw SpikeKitError.shapeMismatch("\(s.count) targets for \(B) samples") }
+        for (b, t) in s.enumerated() {
+            guard t.count == T * N else { throw SpikeKitError.shapeMismatch("target \(b) has \(t.count) values, expected \(T) × \(N)") }
+            guard t.withUnsafeBufferPointer(FiniteCheck.allFinite) else { throw SpikeKitError.nonFiniteValues("target \(b) holds NaN or infinite values") }
         }
     }
 

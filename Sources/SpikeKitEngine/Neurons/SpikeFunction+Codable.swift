@@ -4,7 +4,7 @@ import SpikeKitKernels
 /// `{"escape": {"kind": "sigmoid", "beta": 10}, "surrogate": {"kind": "superspike", "beta": 10}, "bp_reset": false}`.
 extension SpikeFunction: Codable {
     private enum Keys: String, CodingKey { case escape, surrogate, bpReset = "bp_reset" }
-    private enum ParamKeys: String, CodingKey { case kind, beta, p0, du, sigma }
+    private enum ParamKeys: String, CodingKey { case kind, beta, p0, du, sigma, name }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
@@ -16,6 +16,9 @@ extension SpikeFunction: Codable {
         case "exponential":
             escape = .exponential(p0: try e.decode(Double.self, forKey: .p0), du: try e.decode(Double.self, forKey: .du))
         case "erf", "probit": escape = .erf(sigma: try e.decode(Double.self, forKey: .sigma))
+        case "user":
+            throw SpikeKitError.invalidConfiguration(
+                "the user escape noise '\((try? e.decode(String.self, forKey: .name)) ?? "?")' cannot be read from JSON; build it in code")
         case let other:
             throw SpikeKitError.invalidConfiguration(
                 "unknown escape noise kind \"\(other)\" (expected step, sigmoid, exponential or erf)")
@@ -35,6 +38,9 @@ extension SpikeFunction: Codable {
         case "gaussian": surrogate = .gaussian(sigma: try s.decode(Double.self, forKey: .sigma))
         case "multilayer-spiker": surrogate = .multilayerSpiker
         case "matched": surrogate = .matched
+        case "user":
+            throw SpikeKitError.invalidConfiguration(
+                "the user surrogate '\((try? s.decode(String.self, forKey: .name)) ?? "?")' cannot be read from JSON; build it in code")
         default:
             throw SpikeKitError.invalidConfiguration(
                 "unknown surrogate kind \"\(kind)\" (expected superspike, superspike-asymptotic, sigmoid, sigmoid-scaled, "
@@ -55,6 +61,7 @@ extension SpikeFunction: Codable {
             try e.encode(p0, forKey: .p0)
             try e.encode(du, forKey: .du)
         case .erf(let sg): try e.encode(sg, forKey: .sigma)
+        case .user(let u): try e.encode(u.function.name, forKey: .name)
         }
         var s = c.nestedContainer(keyedBy: ParamKeys.self, forKey: .surrogate)
         try s.encode(surrogate.kindName, forKey: .kind)
@@ -67,6 +74,7 @@ extension SpikeFunction: Codable {
             try s.encode(du, forKey: .du)
         case .gaussian(let sg): try s.encode(sg, forKey: .sigma)
         case .multilayerSpiker, .matched: break
+        case .user(let u): try s.encode(u.function.name, forKey: .name)
         }
         try c.encode(bpReset, forKey: .bpReset)
     }

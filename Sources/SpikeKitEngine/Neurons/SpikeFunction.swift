@@ -51,6 +51,7 @@ public struct SpikeFunction: Equatable, Hashable, Sendable {
         case .exponential(let p0, let du): return .exponential(p0: p0, du: du)
         case .gaussian(let sg): return .gaussian(sigma: sg)
         case .multilayerSpiker: return .multilayerSpiker
+        case .user(let u): return .user(u)
         case .matched:
             switch e {
             case .step:
@@ -60,6 +61,7 @@ public struct SpikeFunction: Equatable, Hashable, Sendable {
             case .sigmoid(let b): return .sigmoid(beta: b)
             case .exponential(let p0, let du): return .exponentialClipped(p0: p0, du: du)
             case .erf(let sg): return .gaussian(sigma: sg)
+            case .user(let u): return .user(UserSurrogate(matching: u))
             }
         }
     }

@@ -155,13 +155,14 @@ public struct Checkpoint: Equatable, Sendable {
         }
         var feedForward: [Tensor] = []
         var recurrent: [Tensor?] = []
-        var biases: [Tensor?] = [], logTauMem: [Tensor?] = [], logTauSyn: [Tensor?] = []
+        var biases: [Tensor?] = [], logTauMem: [Tensor?] = [], logTauSyn: [Tensor?] = [], thresholds: [Tensor?] = []
         for (i, l) in architecture.layers.enumerated() {
             feedForward.append(try take("layer\(i).weight", shape: l.feedForward.weightShape))
             recurrent.append(try l.recurrent.map { try take("layer\(i).recurrent", shape: $0.weightShape) })
             biases.append(l.hasBias ? try take("layer\(i).bias", shape: l.biasShape) : nil)
             logTauMem.append(l.learnsTauMem ? try take("layer\(i).log_tau_mem", shape: l.biasShape) : nil)
             logTauSyn.append(l.learnsTauSyn ? try take("layer\(i).log_tau_syn", shape: l.biasShape) : nil)
+            thresholds.append(l.learnsThreshold ? try take("layer\(i).threshold", shape: l.biasShape) : nil)
         }
         var state: [String: Tensor] = [:]
         for (name, t) in tensors where name.hasPrefix(optimizerPrefix) {
@@ -171,7 +172,7 @@ public struct Checkpoint: Equatable, Sendable {
         let unknown = Set(tensors.keys).subtracting(used)
         guard unknown.isEmpty else { throw bad("unexpected tensors \(unknown.sorted().joined(separator: ", "))") }
         let checkpoint = Checkpoint(model: model, parameters: NetworkParameters(feedForward: feedForward, recurrent: recurrent, biases: biases,
-                                                                           logTauMem: logTauMem, logTauSyn: logTauSyn),
+                                                                           logTauMem: logTauMem, logTauSyn: logTauSyn, thresholds: thresholds),
                                     optimizer: optimizer, optimizerState: state, seed: seed, epoch: epoch, metadata: metadata)
         if optimizer == nil, !state.isEmpty { throw bad("optimizer state without a 'spikekit.optimizer' configuration") }
         do {

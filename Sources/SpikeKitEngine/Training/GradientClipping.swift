@@ -12,6 +12,7 @@ extension NetworkParameters {
         for case let t? in biases { add(t) }
         for case let t? in logTauMem { add(t) }
         for case let t? in logTauSyn { add(t) }
+        for case let t? in thresholds { add(t) }
         return sum.squareRoot()
     }
 
@@ -23,6 +24,7 @@ extension NetworkParameters {
         for i in biases.indices where biases[i] != nil { mul(&biases[i]!) }
         for i in logTauMem.indices where logTauMem[i] != nil { mul(&logTauMem[i]!) }
         for i in logTauSyn.indices where logTauSyn[i] != nil { mul(&logTauSyn[i]!) }
+        for i in thresholds.indices where thresholds[i] != nil { mul(&thresholds[i]!) }
     }
 
     /// Clips gradients by their global norm with `torch.nn.utils.clip_grad_norm_(parameters, maxNorm)` semantics:

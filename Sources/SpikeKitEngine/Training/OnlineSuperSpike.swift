@@ -31,8 +31,14 @@ public struct OnlineSuperSpike: Sendable {
         guard l.count == 2, l.allSatisfy({ $0.kind == .lif && $0.recurrent == nil }) else {
             throw SpikeKitError.invalidConfiguration("the online SuperSpike rule needs input → lif → lif without recurrence")
         }
+        guard !l.contains(where: \.learnsThreshold) else {
+            throw SpikeKitError.invalidConfiguration("the online SuperSpike rule needs the network's threshold (no learn_threshold)")
+        }
         guard !l.contains(where: \.hasNeuronTimeConstants) else {
             throw SpikeKitError.invalidConfiguration("the online SuperSpike rule needs scalar time constants (no tau_mem_init, tau_syn_init or learned τ)")
+        }
+        guard !l.contains(where: \.hasDelay) else {
+            throw SpikeKitError.invalidConfiguration("the online SuperSpike rule needs the default one-step delays (no delay > 1)")
         }
         guard outputScale.isFinite, outputScale > 0 else {
             throw SpikeKitError.invalidConfiguration("the output scale Δu_o must be positive, got \(outputScale)")

@@ -83,9 +83,10 @@ public struct WeightDecay: Equatable, Sendable {
     public var isValid: Bool { coefficient.isFinite && coefficient >= 0 }
 
     /// λ for the array `name`: 0 for a bias when biases are excluded, and always 0 for learned time constants
-    /// (`layer<i>.log_tau_*` hold ρ = ln(τ / 1 s); decaying ρ would pull every τ towards 1 s).
+    /// (`layer<i>.log_tau_*` hold ρ = ln(τ / 1 s); decaying ρ would pull every τ towards 1 s) and learned
+    /// thresholds (`layer<i>.threshold`; decay would pull θ towards 0).
     func coefficient(for name: String) -> Float {
-        if name.contains(".log_tau_") { return 0 }
+        if name.contains(".log_tau_") || name.hasSuffix(".threshold") { return 0 }
         return !decaysBiases && name.hasSuffix(".bias") ? 0 : coefficient
     }
 }
@@ -230,6 +231,7 @@ extension NetworkParameters {
             Self.updateOptional(&biases, gradients.biases, i, "layer\(i).bias", body)
             Self.updateOptional(&logTauMem, gradients.logTauMem, i, "layer\(i).log_tau_mem", body)
             Self.updateOptional(&logTauSyn, gradients.logTauSyn, i, "layer\(i).log_tau_syn", body)
+            Self.updateOptional(&thresholds, gradients.thresholds, i, "layer\(i).threshold", body)
         }
     }
 

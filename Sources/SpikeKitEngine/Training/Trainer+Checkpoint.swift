@@ -59,10 +59,12 @@ extension Trainer {
     /// - Parameters:
     ///   - epochs: a new total number of epochs (nil: the saved one). A cosine schedule whose period is the run's
     ///     epochs (`cosineEpochs == nil`) cannot change them: the rates already used would not be the new run's.
+    ///   - loss: the loss to continue with instead of the saved one; required for a user loss (`.user`), which a
+    ///     checkpoint records by name only. Its name must be the saved loss's.
     /// - Throws: `SpikeKitError.invalidConfiguration` when the checkpoint is not a trainer checkpoint, has no
     ///   optimizer, the data do not fit the network, or `epochs` would change a cosine schedule.
     public init(resuming checkpoint: Checkpoint, training: any Dataset, validation: (any Dataset)? = nil,
-                test: (any Dataset)? = nil, epochs: Int? = nil, threads: Int? = nil) throws {
+                test: (any Dataset)? = nil, epochs: Int? = nil, threads: Int? = nil, loss givenLoss: LossFunction? = nil) throws {
         let meta = checkpoint.metadata
         func bad(_ m: String) -> SpikeKitError { .invalidConfiguration("checkpoint: \(m)") }
         guard meta[MetadataKey.format] == Self.checkpointFormat else {
@@ -81,7 +83,17 @@ extension Trainer {
             }
             configuration.epochs = epochs
         }
-        let loss = try decode(LossFunction.self, MetadataKey.loss)
+        let loss: LossFunction
+        if let givenLoss {
+            struct Named: Decodable { var kind: String; var name: String? }
+            let saved = try decode(Named.self, MetadataKey.loss)
+            guard (saved.kind == "user" ? saved.name : saved.kind) == givenLoss.name else {
+                throw bad("it was trained with the loss '\(saved.name ?? saved.kind)', not '\(givenLoss.name)'")
+            }
+            loss = givenLoss
+        } else {
+            loss = try decode(LossFunction.self, MetadataKey.loss)
+        }
         let position = try decode(TrainingPosition.self, MetadataKey.position)
         let history = try decode(TrainingHistory.self, MetadataKey.history).metrics()
         guard let optimizer = try checkpoint.restoredOptimizer() else { throw bad("it holds no optimizer") }

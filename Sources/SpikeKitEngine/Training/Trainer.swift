@@ -122,6 +122,7 @@ public struct Trainer: @unchecked Sendable {
                 if l < g.biases.count, g.biases[l] != nil { g.biases[l]!.scalars.withUnsafeMutableBufferPointer { for k in $0.indices { $0[k] *= f } } }
                 if l < g.logTauMem.count, g.logTauMem[l] != nil { g.logTauMem[l]!.scalars.withUnsafeMutableBufferPointer { for k in $0.indices { $0[k] *= f } } }
                 if l < g.logTauSyn.count, g.logTauSyn[l] != nil { g.logTauSyn[l]!.scalars.withUnsafeMutableBufferPointer { for k in $0.indices { $0[k] *= f } } }
+                if l < g.thresholds.count, g.thresholds[l] != nil { g.thresholds[l]!.scalars.withUnsafeMutableBufferPointer { for k in $0.indices { $0[k] *= f } } }
             }
         }
         let norm: Double, clipped: Bool
@@ -283,13 +284,22 @@ public struct Trainer: @unchecked Sendable {
             }
             guard d.count > 0 else { continue }
             switch (loss, d.target(0)) {
-            case (.l2Spikes, .spikes(let s)):
-                guard last.isSpiking else { throw SpikeKitError.invalidConfiguration("the L2 spike loss needs a spiking last layer") }
+            case (.user(let u), let t):
+                var labels = false
+                if case .label = t { labels = true }
+                guard labels == u.loss.usesLabels else {
+                    throw SpikeKitError.invalidConfiguration("the \(name) set has \(labels ? "labels" : "target spikes"); the user loss \(u.loss.name) needs \(u.loss.usesLabels ? "labels" : "target spikes")")
+                }
+                if case .spikes(let s) = t, s.count != d.steps * last.shape.count {
+                    throw SpikeKitError.shapeMismatch("the \(name) set's target spikes have \(s.count / max(d.steps, 1)) outputs per step, the last layer \(last.shape.count) neurons")
+                }
+            case (.l2Spikes, .spikes(let s)), (.vanRossum, .spikes(let s)):
+                guard last.isSpiking else { throw SpikeKitError.invalidConfiguration("the \(loss.name) loss needs a spiking last layer") }
                 guard s.count == d.steps * last.shape.count else {
                     throw SpikeKitError.shapeMismatch("the \(name) set's target spikes have \(s.count / d.steps) outputs per step, the last layer \(last.shape.count) neurons")
                 }
-            case (.l2Spikes, .label):
-                throw SpikeKitError.invalidConfiguration("the \(name) set has labels; the l2-spikes loss needs target spikes (use cross-entropy)")
+            case (.l2Spikes, .label), (.vanRossum, .label):
+                throw SpikeKitError.invalidConfiguration("the \(name) set has labels; the \(loss.name) loss needs target spikes (use cross-entropy)")
             case (_, .label):
                 if loss.needsReadout {
                     guard !last.isSpiking else { throw SpikeKitError.invalidConfiguration("the \(loss.name) loss needs a readout as the last layer") }
@@ -301,7 +311,7 @@ public struct Trainer: @unchecked Sendable {
                     throw SpikeKitError.invalidConfiguration("the \(name) set has \(k) classes, the last layer \(last.shape.count) units")
                 }
             case (_, .spikes):
-                throw SpikeKitError.invalidConfiguration("the \(name) set has target spikes; the \(loss.name) loss needs labels (use the l2-spikes loss)")
+                throw SpikeKitError.invalidConfiguration("the \(name) set has target spikes; the \(loss.name) loss needs labels (use the l2-spikes or van-rossum loss)")
             }
         }
     }

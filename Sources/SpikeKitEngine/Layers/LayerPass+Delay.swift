@@ -1,0 +1,200 @@
+import SpikeKitFormats
+import SpikeKitKernels
+
+/// Synaptic delays of more than one step (`LayerArchitecture.feedForwardDelay`, `.recurrentDelay`):
+/// ```
+/// I[n+1] = λ_s I[n] + W·S_in[n - (d_ff - 1)] + V·S[n - (d_rec - 1)] + b        (S[m] = S_in[m] = 0 for m < 0)
+/// dL/dS_in[m] = Wᵀ dL/dI[m + d_ff],   dL/dS[m] ∋ Vᵀ dL/dI[m + d_rec]           (dL/dI[k] = 0 for k ≥ T)
+/// ```
+/// A feed-forward delay is a shift of the input's spike lists by d_ff - 1 steps (`DelayLine.shift`): step n of
+/// the shifted lists holds the spikes of step n - (d_ff - 1), so the drive, the weight gradient
+/// Σ_n S_in[n - (d_ff - 1)] ⊗ dL/dI[n+1] and the shared-input paths run unchanged, and the input gradient reads the
+/// deltas d_ff - 1 rows later (`backpropagateInput`). A recurrent delay runs the time loops below: forward, step n
+/// adds V·S[n - (d_rec - 1)] from the layer's own stored spike lists (every step's spikes are kept for BPTT, so no
+/// copy is needed); backward, a ring of the last d_rec vectors dL/dI[k] (`LayerScratch.delayRing`, d_rec × N,
+/// allocated with the workspace) hands dL/dI[n + d_rec] to step n. With d = 1 none of this runs: the layer takes
+/// the unchanged one-step loops of `LayerPass`.
+extension LayerPass {
+    /// Adds the input gradient dL/dS_in[m] = Wᵀ dL/dI[m + d_ff] to `g[m]` for m = 0 ..< T - (d_ff - 1), from the
+    /// deltas `[T][N]` with row n = dL/dI[n+1].
+    @inline(__always)
+    func backpropagateInput(deltas: UnsafePointer<Float>, steps T: Int, into g: UnsafeMutablePointer<Float>) {
+        let shift = feedForwardDelay - 1
+        guard T > shift else { return }
+        feedForward.backpropagateSequence(deltas: deltas + shift * n, steps: T - shift, into: g)
+    }
+
+    /// The spiking time loop with a recurrent delay d_rec > 1: as `forwardSpiking`, except that step t adds the
+    /// recurrent term V·S[t - (d_rec - 1)] (from the stored lists of that step) to I[t+1].
+    func forwardSpikingDelayed(_ L: LayerScratch, drive sharedDrive: UnsafePointer<Float>?, steps T: Int, training: Bool,
+                               noise: (Int, UnsafeMutablePointer<Float>) -> Void) {
+        let driveBase = sharedDrive ?? UnsafePointer(L.drive)
+        let spike = architecture.spike!
+        let stochastic = spike.escape.isStochastic
+        let lm = lambdaMem, ls = lambdaSyn, th = threshold, cm = 1 - lambdaMem
+        let lag = recurrentDelay - 1
+        L.u.update(repeating: 0, count: n)
+        L.i.update(repeating: 0, count: n)
+        var count: Int32 = 0
+        L.start[0] = 0
+        for t in 0 ..< T {
+            let s = L.spikes + t * n
+            let drive = driveBase + t * n
+            for k in 0 ..< n { L.x[k] = L.u[k] - th }
+            if stochastic { noise(t, L.xi) }
+            SpikeKernels.decide(spike.escape, x: L.x, xi: L.xi, into: s, count: n)
+            if training {
+                SpikeKernels.surrogate(spike.resolvedSurrogate, x: L.x, s: s, into: L.sd + t * n, count: n)
+                if bpReset && !subtract {
+                    // d U[t+1] / d S[t] without the sign: λ_m U + (1-λ_m) I (next-step) or λ_m U (same-step).
+                    let r = L.resetTerm + t * n
+                    for k in 0 ..< n {
+                        let lmk = decays?[k] ?? lm, cmk = decays?[n + k] ?? cm
+                        r[k] = nextStep ? lmk * L.u[k] + cmk * L.i[k] : lmk * L.u[k]
+                    }
+                }
+                if recordsState {
+                    (L.uTrace + t * n).update(from: L.u, count: n)
+                    (L.iTrace + t * n).update(from: L.i, count: n)
+                }
+            }
+            if let dv = decays {
+                stepNeuronDecays(L, spikes: s, drive: drive, decays: dv)
+            } else {
+                for k in 0 ..< n {
+                    let fired = s[k] != 0
+                    let u = lm * L.u[k], ci = cm * L.i[k]
+                    if subtract {
+                        L.u[k] = u + ci - (fired ? th : 0)
+                    } else if nextStep {
+                        L.u[k] = fired ? 0 : u + ci
+                    } else {
+                        L.u[k] = (fired ? 0 : u) + ci
+                    }
+                    L.i[k] = ls * L.i[k] + drive[k]
+                }
+            }
+            for k in 0 ..< n where s[k] != 0 {
+                L.index[Int(count)] = Int32(k)
+                count += 1
+            }
+            L.start[t + 1] = count
+            // I[t+1] += V·S[t - lag]: that step's spikes are already in the lists.
+            if t >= lag, let rec = recurrent {
+                let a = Int(L.start[t - lag]), b = Int(L.start[t - lag + 1])
+                if b > a { rec.accumulate(active: L.index + a, count: b - a, into: L.i) }
+            }
+        }
+    }
+
+    /// BPTT with a recurrent delay d_rec > 1: as `backwardSpiking`, except that the recurrent input S[t] receives
+    /// Vᵀ dL/dI[t + d_rec] and the recurrent weight gradient is Σ_t S[t] ⊗ dL/dI[t + d_rec], with dL/dI[t + d_rec]
+    /// read from the ring (slot t mod d_rec, written d_rec steps earlier in reverse time; zero while unwritten).
+    func backwardSpikingDelayed(_ L: LayerScratch, steps T: Int, inputIndex: UnsafePointer<Int32>, inputStart: UnsafePointer<Int32>,
+                                gradFF: UnsafeMutablePointer<Float>?, gradRec: UnsafeMutablePointer<Float>?,
+                                gradBias: UnsafeMutablePointer<Float>?, gradDecay: DecayGradients,
+                                inputGrad: UnsafeMutablePointer<Float>?, inputCount: Int) {
+        let lm = lambdaMem, ls = lambdaSyn, cm = 1 - lambdaMem
+        let d = recurrentDelay, ring = L.delayRing
+        ring.update(repeating: 0, count: d * n)
+        L.gu.update(repeating: 0, count: n)
+        L.gi.update(repeating: 0, count: n)
+        for t in stride(from: T - 1, through: 0, by: -1) {
+            let s = L.spikes + t * n
+            let sd = L.sd + t * n
+            let gs = L.gs
+            gs.update(from: L.drive + t * n, count: n)
+            if t + d < T, let rec = recurrent {
+                // dL/dI[t + d] reaches the recurrent input S[t] and the recurrent weights.
+                let delta = UnsafePointer(ring + (t % d) * n)
+                rec.backpropagate(delta: delta, into: gs)
+                let a = Int(L.start[t])
+                rec.accumulateGradient(active: L.index + a, count: Int(L.start[t + 1]) - a, delta: delta, into: gradRec!)
+            }
+            if t < T - 1 {
+                if let gradFF {
+                    let a = Int(inputStart[t])
+                    feedForward.accumulateGradient(active: inputIndex + a, count: Int(inputStart[t + 1]) - a, delta: L.gi, into: gradFF)
+                }
+                if let gradBias { VectorKernels.add(L.gi, into: gradBias, count: n) }
+                if bpReset {
+                    if subtract {
+                        for k in 0 ..< n { gs[k] -= L.gu[k] * threshold }
+                    } else {
+                        let r = L.resetTerm + t * n
+                        for k in 0 ..< n { gs[k] -= L.gu[k] * r[k] }
+                    }
+                }
+            }
+            if inputGrad != nil || gradFF == nil { (L.drive + t * n).update(from: L.gi, count: n) }
+            if let dv = decays {
+                backstepNeuronDecays(L, step: t, spikes: s, surrogate: sd, decays: dv, gradDecay: gradDecay)
+            } else {
+                for k in 0 ..< n {
+                    let keep: Float = subtract || s[k] == 0 ? 1 : 0
+                    let gu1 = L.gu[k]
+                    L.gu[k] = gs[k] * sd[k] + gu1 * lm * keep
+                    L.gi[k] = ls * L.gi[k] + gu1 * cm * (nextStep ? keep : 1)
+                }
+            }
+            // L.gi is now dL/dI[t]; step t - d reads it from this slot.
+            (ring + (t % d) * n).update(from: L.gi, count: n)
+        }
+        if let g = inputGrad { backpropagateInput(deltas: L.drive, steps: T, into: g) }
+    }
+}
+
+/// Spike lists delayed by whole steps.
+enum DelayLine {
+    /// Writes the step offsets `out[0 ... T]` of the lists (index, `start`) delayed by `d` - 1 steps: step t of the
+    /// result holds the spikes of step t - (d - 1) (none for t < d - 1), the same index array read through
+    /// `out[t] = start[max(0, t - (d - 1))]`. The spikes of the last d - 1 steps fall beyond the run.
+    @inline(__always)
+    static func shift(start: UnsafePointer<Int32>, steps T: Int, delay d: Int, into out: UnsafeMutablePointer<Int32>) {
+        let lag = d - 1
+        for t in 0 ... T { out[t] = start[max(0, t - lag)] }
+    }
+}
+
+extension RunContext {
+    /// The spike lists layer `l` reads through a feed-forward delay d_ff > 1: those of `inputLists(of:)` (the input,
+    /// or the previous layer's spikes, kept spikes behind dropout) shifted by d_ff - 1 steps into
+    /// `W.layers[l].delayedStart`.
+    func delayedInputLists(of l: Int, _ W: SampleWorkspace) -> (UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>) {
+        let index: UnsafeMutablePointer<Int32>, start: UnsafeMutablePointer<Int32>
+        if l == 0 {
+            (index, start) = (W.inputIndex, W.inputStart)
+        } else {
+            let p = W.layers[l - 1]
+            (index, start) = dropoutRate[l - 1] > 0 ? (p.keptIndex, p.keptStart) : (p.index, p.start)
+        }
+        let out = W.layers[l].delayedStart
+        DelayLine.shift(start: start, steps: steps, delay: passes[l].feedForwardDelay, into: out)
+        return (index, out)
+    }
+}
+
+extension SampleWorkspace {
+    /// The input's step offsets as layer 0 reads them: `inputStart`, or shifted by the first layer's feed-forward
+    /// delay (into its `delayedStart`).
+    func firstLayerInputStart(_ pass: LayerPass) -> UnsafeMutablePointer<Int32> {
+        guard pass.feedForwardDelay > 1 else { return inputStart }
+        DelayLine.shift(start: inputStart, steps: steps, delay: pass.feedForwardDelay, into: layers[0].delayedStart)
+        return layers[0].delayedStart
+    }
+}
+
+extension NetworkArchitecture {
+    /// Checks that every connection's delay fits a run of `steps` steps (d ≤ T).
+    /// - Throws: `SpikeKitError.invalidConfiguration` naming the layer, the connection and the delay.
+    public func validateDelays(steps T: Int) throws {
+        for (i, l) in layers.enumerated() {
+            if l.feedForwardDelay > T {
+                throw SpikeKitError.invalidConfiguration("layer \(i): delay \(l.feedForwardDelay) exceeds the \(T) steps of the run")
+            }
+            if l.recurrent != nil, l.recurrentDelay > T {
+                throw SpikeKitError.invalidConfiguration("layer \(i): recurrent delay \(l.recurrentDelay) exceeds the \(T) steps of the run")
+            }
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import SpikeKitFormats
+
+/// A cache-blocked single-precision matrix product for the dense products of real-valued inputs:
+/// `C[i, j] += Σ_k A[i, k] · B[k, j]` for `i < m`, `j < n`, `k < depth`, all row-major with leading dimensions
+/// `lda`, `ldb`, `ldc`.
+///
+/// Blocking: the depth is cut into panels of `kc` rows of B and the columns into panels of `nc` (a `kc × nc`
+/// panel of B stays in the L2 cache); within a panel an 8 × 32 register tile of C accumulates over the depth with
+/// 16 SIMD16 accumulators (each load of B serves eight rows of A). Every element of C sums its depth panels in
+/// increasing order and, inside a panel, its terms in increasing k, so the result depends only on the shapes and
+/// never on how the caller splits the rows of C between threads.
+package enum MatrixProduct {
+    /// Depth and column panel sizes (floats): 256 × 512 × 4 bytes = 512 KiB of B per panel.
+    package static let kc = 256
+    package static let nc = 512
+
+    /// `C += A · B` for rows `rows` of C (and of A); see the type's documentation.
+    package static func multiplyAdd(rows: Range<Int>, n: Int, depth: Int, a: UnsafePointer<Float>, lda: Int,
+                                    b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        var k0 = 0
+        while k0 < depth {
+            let kb = min(kc, depth - k0)
+            var j0 = 0
+            while j0 < n {
+                let jb = min(nc, n - j0)
+                var i = rows.lowerBound
+                while i + 8 <= rows.upperBound {
+                    tile8(a + i * lda + k0, lda: lda, b + k0 * ldb + j0, ldb: ldb, depth: kb, columns: jb,
+                          c + i * ldc + j0, ldc: ldc)
+                    i += 8
+                }
+                while i < rows.upperBound {
+                    row1(a + i * lda + k0, b + k0 * ldb + j0, ldb: ldb, depth: kb, columns: jb, c + i * ldc + j0)
+                    i += 1
+                }
+                j0 += jb
+            }
+            k0 += kb
+        }
+    }
+
+    /// Eight rows of C over `columns` columns, one depth panel.
+    @inline(__always)
+    static func tile8(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int, depth: Int, columns: Int,
+                      _ c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let rb = UnsafeRawPointer(b)
+        var col = 0
+        while col + 32 <= columns {
+            var s0 = SIMD16<Float>(), s1 = SIMD16<Float>(), s2 = SIMD16<Float>(), s3 = SIMD16<Float>()
+            var s4 = SIMD16<Float>(), s5 = SIMD16<Float>(), s6 = SIMD16<Float>(), s7 = SIMD16<Float>()
+            var u0 = SIMD16<Float>(), u1 = SIMD16<Float>(), u2 = SIMD16<Float>(), u3 = SIMD16<Float>()
+            var u4 = SIMD16<Float>(), u5 = SIMD16<Float>(), u6 = SIMD16<Float>(), u7 = SIMD16<Float>()
+            for r in 0 ..< depth {
+                let v = rb.loadUnaligned(fromByteOffset: 4 * (r * ldb + col), as: SIMD16<Float>.self)
+                let w = rb.loadUnaligned(fromByteOffset: 4 * (r * ldb + col + 16), as: SIMD16<Float>.self)
+                let b0 = SIMD16(repeating: a[r]), b1 = SIMD16(repeating: a[lda + r])
+                let b2 = SIMD16(repeating: a[2 * lda + r]), b3 = SIMD16(repeating: a[3 * lda + r])
+                let b4 = SIMD16(repeating: a[4 * lda + r]), b5 = SIMD16(repeating: a[5 * lda + r])
+                let b6 = SIMD16(repeating: a[6 * lda + r]), b7 = SIMD16(repeating: a[7 * lda + r])
+                s0 = s0.addingProduct(b0, v); u0 = u0.addingProduct(b0, w)
+                s1 = s1.addingProduct(b1, v); u1 = u1.addingProduct(b1, w)
+                s2 = s2.addingProduct(b2, v); u2 = u2.addingProduct(b2, w)
+                s3 = s3.addingProduct(b3, v); u3 = u3.addingProduct(b3, w)
+                s4 = s4.addingProduct(b4, v); u4 = u4.addingProduct(b4, w)
+                s5 = s5.addingProduct(b5, v); u5 = u5.addingProduct(b5, w)
+                s6 = s6.addingProduct(b6, v); u6 = u6.addingProduct(b6, w)
+                s7 = s7.addingProduct(b7, v); u7 = u7.addingProduct(b7, w)
+            }
+            VectorKernels.add16(s0, c + col); VectorKernels.add16(u0, c + col + 16)
+            VectorKernels.add16(s1, c + ldc + col); VectorKernels.add16(u1, c + ldc + col + 16)
+            VectorKernels.add16(s2, c + 2 * ldc + col); VectorKernels.add16(u2, c + 2 * ldc + col + 16)
+            VectorKernels.add16(s3, c + 3 * ldc + col); VectorKernels.add16(u3, c + 3 * ldc + col + 16)
+            VectorKernels.add16(s4, c + 4 * ldc + col); VectorKernels.add16(u4, c + 4 * ldc + col + 16)
+            VectorKernels.add16(s5, c + 5 * ldc + col); VectorKernels.add16(u5, c + 5 * ldc + col + 16)
+            VectorKernels.add16(s6, c + 6 * ldc + col); VectorKernels.add16(u6, c + 6 * ldc + col + 16)
+            VectorKernels.add16(s7, c + 7 * ldc + col); VectorKernels.add16(u7, c + 7 * ldc + col + 16)
+            col += 32
+        }
+        if col < columns {
+            for i in 0 ..< 8 {
+                row1(a + i * lda, b + col, ldb: ldb, depth: depth, columns: columns - col, c + i * ldc + col)
+            }
+        }
+    }
+
+    /// One row of C over `columns` columns, one depth panel (the remainder rows and columns).
+    @inline(__always)
+    static func row1(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, ldb: Int, depth: Int, columns: Int,
+                     _ c: UnsafeMutablePointer<Float>) {
+        let rb = UnsafeRawPointer(b)
+        var col = 0
+        while col + 16 <= columns {
+            var s = SIMD16<Float>()
+            for r in 0 ..< depth {
+                s = s.addingProduct(SIMD16(repeating: a[r]), rb.loadUnaligned(fromByteOffset: 4 * (r * ldb + col), as: SIMD16<Float>.self))
+            }
+            VectorKernels.add16(s, c + col)
+            col += 16
+        }
+        while col < columns {
+            var s: Float = 0
+            for r in 0 ..< depth { s += a[r] * b[r * ldb + col] }
+            c[col] += s
+            col += 1
+        }
+    }
+}
