@@ -147,8 +147,8 @@ public struct LayerArchitecture: Equatable, Sendable {
         }
         feedForwardDelay = try delay(d.delay, "delay")
         recurrentDelay = try delay(d.recurrent?.delay, "recurrent delay")
-        if recurrentDelay > 1, d.kind == .alif || learnsThreshold {
-            throw bad("a recurrent delay above 1 step is not supported on an alif layer or one that learns its threshold")
+        if recurrentDelay > 1, d.kind == .alif || d.kind == .convALIF || learnsThreshold {
+            throw bad("a recurrent delay above 1 step is not supported on an alif or conv-alif layer or one that learns its threshold")
         }
         switch d.kind {
         case .lif, .alif, .readout:
