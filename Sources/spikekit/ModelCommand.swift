@@ -89,7 +89,7 @@ struct ModelCommand: ParsableCommand {
                 if let s = l.spike { line += "; escape \(s.escape.kindName), surrogate \(s.surrogate.kindName)" }
                 for (name, values, learned) in [("tau_mem", l.tauMemValues, l.learnsTauMem), ("tau_syn", l.tauSynValues, l.learnsTauSyn)] {
                     guard let v = values else { continue }
-                    line += String(format: "; %@ per %@ %.4g–%.4g s", name, l.kind == .convLIF ? "channel" : "neuron", v.min()!, v.max()!)
+                    line += String(format: "; %@ per %@ %.4g–%.4g s", name, l.isConv ? "channel" : "neuron", v.min()!, v.max()!)
                     if learned { line += " (learned: layer\(i).log_\(name) \(l.biasShape))" }
                 }
                 if let ta = l.tauAdapt { line += String(format: "; adaptation tau_adapt %.4g s, adapt_strength %.4g", ta, l.adaptStrength) }

@@ -194,7 +194,7 @@ struct TauStudyCommand: ParsableCommand {
     /// Histograms (fraction of neurons per bin, pooled over seeds) of the learned τ of each learning variant, the
     /// Γ start dashed, and the constant start τ̄ as a vertical line (the fixed variants keep their start).
     static func distributionPlot(runs: [TimeConstantStudy.Run], mem: Bool, label: String, nominal: Double) -> SVGPlot {
-        var plot = SVGPlot(title: "Hidden-layer \(label) per neuron after training (pooled over seeds)", xLabel: "\(label) (ms)",
+        var plot = SVGPlot(title: "Hidden \(label) per neuron after training (all seeds)", xLabel: "\(label) (ms)",
                            yLabel: "fraction of neurons")
         let all = runs.flatMap { mem ? $0.finalTauMem + $0.initialTauMem : $0.finalTauSyn + $0.initialTauSyn }.map { $0 * 1000 }
         let top = max(1e-3, (all.max() ?? 1) * 1.05)
@@ -217,17 +217,17 @@ struct TauStudyCommand: ParsableCommand {
         for (i, v) in variants.enumerated() where v.learns {
             let rs = runs.filter { $0.variant == v }
             let final = outline(rs.flatMap { mem ? $0.finalTauMem : $0.finalTauSyn }.map { $0 * 1000 })
-            plot.add(SVGPlot.Series(name: v.rawValue + " (learned)", x: final.x, y: final.y, style: .line,
+            plot.add(SVGPlot.Series(name: v.rawValue, x: final.x, y: final.y, style: .line,
                                     color: SVGPlot.palette[i % SVGPlot.palette.count]))
         }
         if let het = runs.first(where: { $0.variant.heterogeneousStart }) {
             let start = outline(runs.filter { $0.variant == het.variant }.flatMap { mem ? $0.initialTauMem : $0.initialTauSyn }.map { $0 * 1000 })
-            plot.add(SVGPlot.Series(name: "Γ start (heterogeneous)", x: start.x, y: start.y, style: .dashed, color: "#888888"))
+            plot.add(SVGPlot.Series(name: "Γ start", x: start.x, y: start.y, style: .dashed, color: "#888888"))
         }
         if runs.contains(where: { !$0.variant.heterogeneousStart }) {
             // The constant start: a vertical line at τ̄ (and a legend entry drawn as a point there).
             plot.verticalLines = [nominal * 1000]
-            plot.add(SVGPlot.Series(name: "constant start τ̄ (vertical line)", x: [nominal * 1000], y: [0], style: .points, color: "#444444"))
+            plot.add(SVGPlot.Series(name: "constant start τ̄ (dotted)", x: [nominal * 1000], y: [0], style: .points, color: "#444444"))
         }
         plot.xRange = 0 ... top
         return plot

@@ -25,7 +25,7 @@ Features covered (one case each, see FEATURES below):
   readout) or per channel (conv-lif, shared by the positions); and learnable ones ("learn_tau_mem",
   "learn_tau_syn"): the parameter is ρ = ln(τ / 1 s), stored as float32, τ = exp(ρ); the expected gradients
   dL/dρ are keyed by the parameter names "layer<i>.log_tau_mem" / "layer<i>.log_tau_syn".
-- adaptive LIF ("kind": "alif", dense, "tau_adapt": τ_a, "adapt_strength": β; Bellec et al. 2018), with the
+- adaptive LIF ("kind": "alif", dense, or "conv-alif", conv1d like conv-lif with one a per neuron, "tau_adapt": τ_a, "adapt_strength": β; Bellec et al. 2018), with the
   adaptation a[0] = 0, ρ_a = exp(-Δt/τ_a) and the effective threshold ϑ[n] = θ + β a[n]:
     S[n] = spike(U[n] - ϑ[n]);  a[n+1] = ρ_a a[n] + S[n]  (S carries its surrogate gradient into a)
     subtract reset: U[n+1] = λ_m U[n] + (1-λ_m) I[n] - ϑ[n] S[n]  (ϑ[n] keeps its gradient; S[n] only with
@@ -134,12 +134,12 @@ def decay(L, i, P, dt, which, conv):
 def layer_forward(L, i, x, P, theta, dt):
     """x: [B, T, *in_shape] -> [B, T, *out_shape]."""
     B, T = x.shape[:2]
-    conv = L["kind"] == "conv-lif"
+    conv = L["kind"] in ("conv-lif", "conv-alif")
     lm, ls = decay(L, i, P, dt, "mem", conv), decay(L, i, P, dt, "syn", conv)
     key = f"layer{i}.threshold"
     if key in P:
         theta = P[key][:, None] if conv else P[key]
-    alif = L["kind"] == "alif"
+    alif = L["kind"] in ("alif", "conv-alif")
     if alif:
         rho_a, beta = math.exp(-dt / L["tau_adapt"]), L["adapt_strength"]
     W = P[L["weights"]]
@@ -257,7 +257,7 @@ def build(name, rng, cfg):
         L = json.loads(json.dumps(spec))
         gain = L.pop("gain", 1.0)
         w = f"layer{i}.weight.npy"
-        if L["kind"] == "conv-lif":
+        if L["kind"] in ("conv-lif", "conv-alif"):
             c_in, p_in = shape
             p_out = (p_in - L["kernel"] + 2 * L["padding"]) // L["stride"] + 1
             sd = weight_std(c_in * L["kernel"], L["tau_mem"], L["tau_syn"], gain)
@@ -592,6 +592,16 @@ FEATURES = {
              "spike": fn(SIG, SUPER, True), "recurrent": {"kind": "conv", "kernel": 3, "padding": 1}},
             {"kind": "lif", "units": 7, "tau_mem": 0.02, "tau_syn": 0.01, "reset": "subtract", "gain": 2.5,
              "learn_threshold": True, "spike": fn(SIG, {"kind": "sigmoid", "beta": 8.0}, True)},
+            {"kind": "readout", "units": 3, "tau_mem": 0.05, "tau_syn": 0.01},
+        ],
+        "loss": {"kind": "max-over-time-ce"}}),
+    "l-alif-conv": ("conv-alif (conv recurrence, sigmoid escape noise, subtract reset with bp_reset, learned per-channel "
+                    "threshold), readout, CE", {
+        "input": [2, 30], "batch": 2, "steps": 25, "dt": 2e-3, "rate": 0.2,
+        "layers": [
+            {"kind": "conv-alif", "channels": 3, "kernel": 5, "stride": 2, "padding": 1, "tau_mem": 0.02,
+             "tau_syn": 0.01, "tau_adapt": 0.05, "adapt_strength": 0.3, "reset": "subtract", "gain": 3.5,
+             "learn_threshold": True, "spike": fn(SIG, SUPER, True), "recurrent": {"kind": "conv", "kernel": 3, "padding": 1}},
             {"kind": "readout", "units": 3, "tau_mem": 0.05, "tau_syn": 0.01},
         ],
         "loss": {"kind": "max-over-time-ce"}}),

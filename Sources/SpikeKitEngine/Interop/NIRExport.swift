@@ -23,8 +23,8 @@ extension NIRMapping {
                 throw SpikeKitError.invalidConfiguration(
                     "layer \(i) (\(l.kind.rawValue)) has the subtract reset, which NIR cannot express (CubaLIF resets to v_reset); use next-step or same-step to export")
             }
-            if l.kind == .alif {
-                throw SpikeKitError.invalidConfiguration("layer \(i) is an adaptive LIF (alif) layer, which NIR cannot express (it has no threshold adaptation)")
+            if l.isAdaptive {
+                throw SpikeKitError.invalidConfiguration("layer \(i) is an adaptive LIF (\(l.kind.rawValue)) layer, which NIR cannot express (it has no threshold adaptation)")
             }
             if l.learnsThreshold {
                 throw SpikeKitError.invalidConfiguration("layer \(i) learns its threshold; NIR export of per-neuron thresholds is not supported yet")

@@ -68,7 +68,11 @@ public struct LayerArchitecture: Equatable, Sendable {
     public var learnsThreshold: Bool
     /// Whether the layer runs the general spiking loop of `LayerPass+Adaptive` (an `alif` layer or a learned
     /// threshold); every other spiking layer runs the unchanged LIF loops.
-    public var usesAdaptivePass: Bool { kind == .alif || learnsThreshold }
+    public var usesAdaptivePass: Bool { isAdaptive || learnsThreshold }
+    /// Whether the neurons adapt (`alif`, `conv-alif`).
+    public var isAdaptive: Bool { kind == .alif || kind == .convALIF }
+    /// Whether the feed-forward connection is a conv1d (`conv-lif`, `conv-alif`).
+    public var isConv: Bool { kind == .convLIF || kind == .convALIF }
     /// ρ_a = e^{-Δt/τ_a} (0 without adaptation).
     public func adaptDecay(dt: Double) -> Double { tauAdapt.map { exp(-dt / $0) } ?? 0 }
 
@@ -116,16 +120,16 @@ public struct LayerArchitecture: Equatable, Sendable {
         if learnsThreshold, d.kind == .readout {
             throw bad("a readout has no threshold to learn (learn_threshold is for spiking layers)")
         }
-        if d.kind == .alif {
-            guard let ta = d.tauAdapt else { throw bad("an alif layer needs 'tau_adapt' (seconds)") }
+        if d.kind == .alif || d.kind == .convALIF {
+            guard let ta = d.tauAdapt else { throw bad("an \(d.kind.rawValue) layer needs 'tau_adapt' (seconds)") }
             guard ta.isFinite, ta > 0 else { throw bad("tau_adapt must be positive and finite, got \(ta)") }
-            guard let beta = d.adaptStrength else { throw bad("an alif layer needs 'adapt_strength'") }
+            guard let beta = d.adaptStrength else { throw bad("an \(d.kind.rawValue) layer needs 'adapt_strength'") }
             guard beta.isFinite, beta >= 0 else { throw bad("adapt_strength must be finite and non-negative, got \(beta)") }
             tauAdapt = ta
             adaptStrength = beta
         } else {
             guard d.tauAdapt == nil, d.adaptStrength == nil else {
-                throw bad("tau_adapt and adapt_strength belong to an alif layer")
+                throw bad("tau_adapt and adapt_strength belong to an alif or conv-alif layer")
             }
             tauAdapt = nil
             adaptStrength = 0
@@ -143,14 +147,14 @@ public struct LayerArchitecture: Equatable, Sendable {
         }
         feedForwardDelay = try delay(d.delay, "delay")
         recurrentDelay = try delay(d.recurrent?.delay, "recurrent delay")
-        if recurrentDelay > 1, d.kind == .alif || learnsThreshold {
-            throw bad("a recurrent delay above 1 step is not supported on an alif layer or one that learns its threshold")
+        if recurrentDelay > 1, d.kind == .alif || d.kind == .convALIF || learnsThreshold {
+            throw bad("a recurrent delay above 1 step is not supported on an alif or conv-alif layer or one that learns its threshold")
         }
         switch d.kind {
         case .lif, .alif, .readout:
             guard let n = d.units, n > 0 else { throw bad("needs a positive 'units'") }
             feedForward = .dense(input: input, outputs: n)
-        case .convLIF:
+        case .convLIF, .convALIF:
             guard let c = d.channels, let k = d.kernel else { throw bad("needs 'channels' and 'kernel'") }
             guard input.positions > 1 || (d.padding ?? 0) > 0 || k == 1 else {
                 throw bad("conv-lif needs a [channels, positions] input, got \(input)")
@@ -170,8 +174,8 @@ public struct LayerArchitecture: Equatable, Sendable {
             case nil: recurrent = nil
             case .dense: recurrent = .dense(input: out, outputs: out.count)
             case .conv:
-                guard d.kind == .convLIF, let r = d.recurrent, let k = r.kernel else {
-                    throw bad("a conv recurrent connection needs a conv-lif layer and a 'kernel'")
+                guard d.kind == .convLIF || d.kind == .convALIF, let r = d.recurrent, let k = r.kernel else {
+                    throw bad("a conv recurrent connection needs a conv-lif or conv-alif layer and a 'kernel'")
                 }
                 let g = ConnectionGeometry.conv(input: out, outChannels: out.channels, kernel: k, stride: r.stride ?? 1,
                                                 padding: r.padding ?? 0)

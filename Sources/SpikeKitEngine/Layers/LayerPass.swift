@@ -332,7 +332,7 @@ struct LayerPass: @unchecked Sendable {
     /// One forward step of the neuron dynamics with per-neuron decays `dv` (layout of `decays`).
     @inline(__always)
     func stepNeuronDecays(_ L: LayerScratch, spikes s: UnsafePointer<UInt8>, drive: UnsafePointer<Float>,
-                                  decays dv: UnsafePointer<Float>) {
+                          decays dv: UnsafePointer<Float>) {
         let cmv = dv + n, lsv = dv + 2 * n, th = threshold
         if subtract {
             for k in 0 ..< n {
@@ -361,8 +361,8 @@ struct LayerPass: @unchecked Sendable {
     /// U[t] (1 - S[t]) - I[t] (same-step), U[t] - I[t] (subtract), and dL/dλ_s += dL/dI[t+1] · I[t].
     @inline(__always)
     func backstepNeuronDecays(_ L: LayerScratch, step t: Int, spikes s: UnsafePointer<UInt8>,
-                                      surrogate sd: UnsafePointer<Float>, decays dv: UnsafePointer<Float>,
-                                      gradDecay: DecayGradients) {
+                              surrogate sd: UnsafePointer<Float>, decays dv: UnsafePointer<Float>,
+                              gradDecay: DecayGradients) {
         let cmv = dv + n, lsv = dv + 2 * n, gs = L.gs
         if let gm = gradDecay.mem {
             let u = L.uTrace + t * n, i = L.iTrace + t * n

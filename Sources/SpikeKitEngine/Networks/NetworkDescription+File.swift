@@ -19,6 +19,7 @@ extension NetworkDescription {
             throw SpikeKitError.malformedFile(path: path, message: "missing field '\(key.stringValue)'\(Self.where(context.codingPath))")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context),
                 let DecodingError.dataCorrupted(context) {
+            if context.codingPath.isEmpty, let m = Self.integerFieldProblem(in: data) { throw SpikeKitError.malformedFile(path: path, message: m) }
             throw SpikeKitError.malformedFile(path: path, message: "\(context.debugDescription)\(Self.where(context.codingPath))")
         } catch {
             throw SpikeKitError.malformedFile(path: path, message: "not a model description (\(error))")

@@ -79,6 +79,9 @@ public enum LayerKind: String, Codable, Sendable {
     /// Dense connection into adaptive LIF neurons (Bellec et al. 2018): the threshold θ + β a[n] rises with every
     /// spike and relaxes with its own time constant (`tau_adapt`, `adapt_strength`; see `LayerArchitecture`).
     case alif
+    /// conv1d into adaptive LIF neurons arranged as (channels, positions): `conv-lif` with the adaptation of `alif`
+    /// (one a per neuron, τ_a and β shared by the layer).
+    case convALIF = "conv-alif"
 }
 
 /// When the reset acts (SPEC section 2).

@@ -95,7 +95,7 @@ final class SampleWorkspace: @unchecked Sendable {
             let bp = l.spike?.bpReset ?? false
             let learns = l.learnsTauMem || l.learnsTauSyn
             let drop = spiking && l.dropout > 0
-            let adapts = l.kind == .alif
+            let adapts = l.isAdaptive
             ls.append(LayerScratch(
                 n: n, drive: arena.floats(tn), sd: arena.floats(spiking ? tn : 0), spikes: arena.bytes(spiking ? tn : 0),
                 index: arena.int32s(spiking ? tn : 0), start: arena.int32s(steps + 1),

@@ -139,7 +139,7 @@ public final class Simulator: @unchecked Sendable {
                       recurrent: recc[i]?.kernel, bias: buffers[i].map { UnsafePointer($0) },
                       decays: decays[i].map { UnsafePointer($0) },
                       adaptive: thresholds[i].map { AdaptiveNeurons(thresholds: UnsafePointer($0), rho: Float(l.adaptDecay(dt: architecture.dt)),
-                                                                    beta: Float(l.adaptStrength), adapts: l.kind == .alif) })
+                                                                    beta: Float(l.adaptStrength), adapts: l.isAdaptive) })
         }
         for i in architecture.layers.indices { fillDecays(layer: i) }
     }

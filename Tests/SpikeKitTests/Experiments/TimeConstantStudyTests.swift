@@ -102,7 +102,7 @@ import SpikeKit
         #expect(summary.contains("| fixed |") && summary.contains("| heterogeneous-learned |"))
         for svg in ["tau-mem.svg", "tau-syn.svg"] {
             let text = try String(contentsOfFile: folder + "/" + svg, encoding: .utf8)
-            #expect(text.contains("<svg") && text.contains("Γ start") && text.contains("heterogeneous-learned (learned)"))
+            #expect(text.contains("<svg") && text.contains("Γ start") && text.contains("heterogeneous-learned") && text.contains("constant start"))
         }
         #expect(FileManager.default.fileExists(atPath: folder + "/study.json"))
     }

@@ -199,6 +199,41 @@ import SpikeKit
         }
     }
 
+    @Test func aConvAlifLayerWithoutAdaptationRunsAsConvLIFAndAdaptationLowersItsRate() throws {
+        func description(_ kind: LayerKind, beta: Double) throws -> NetworkDescription {
+            var conv = LayerDescription(kind: kind, channels: 3, kernel: 5, stride: 2, padding: 1, tauMem: 0.02, tauSyn: 0.01,
+                                        reset: .subtract, recurrent: RecurrentDescription(kind: .conv, kernel: 3, padding: 1),
+                                        spike: try SpikeFunction(escape: .sigmoid(beta: 8), surrogate: .superspike(beta: 10), bpReset: true))
+            if kind == .convALIF {
+                conv.tauAdapt = 0.05
+                conv.adaptStrength = beta
+            }
+            return NetworkDescription(dt: 2e-3, input: InputDescription(shape: [2, 30]), layers: [
+                conv, LayerDescription(kind: .readout, units: 3, tauMem: 0.05, tauSyn: 0.01),
+            ])
+        }
+        let lif = try NetworkArchitecture(description(.convLIF, beta: 0))
+        var g = PhiloxGenerator(seed: 12)
+        func draw(_ shape: [Int], _ s: Double) -> Tensor {
+            try! Tensor(shape: shape, scalars: (0 ..< shape.reduce(1, *)).map { _ in Float(g.normal() * s) })
+        }
+        var p = NetworkParameters(zerosFor: lif)
+        p.feedForward = [draw([3, 2, 5], 4), draw([3, 42], 0.3)]
+        p.recurrent = [draw([3, 3, 3], 0.3), nil]
+        let x = try inputs(units: 60, steps: 40, batch: 2, seed: 13)
+        func run(_ d: NetworkDescription) throws -> SimulationResult {
+            let sim = Simulator(architecture: try NetworkArchitecture(d), threads: 1)
+            try sim.load(p)
+            return try sim.run(inputs: x, loss: .maxOverTimeCrossEntropy(activityRegularizer: nil), targets: .labels([0, 2]),
+                               noise: .philox(seed: 4, iteration: 1), gradients: true, record: true)
+        }
+        let plain = try run(description(.convLIF, beta: 0)), same = try run(description(.convALIF, beta: 0))
+        #expect(plain.spikeCounts[0] > 20)
+        #expect(same.loss == plain.loss && same.spikes! == plain.spikes! && same.gradients! == plain.gradients!)
+        let adapting = try run(description(.convALIF, beta: 0.5))
+        #expect(adapting.spikeCounts[0] < plain.spikeCounts[0])
+    }
+
     @Test func adaptationSpacesTheSpikesOfAConstantlyDrivenNeuron() throws {
         // One neuron with a bias of 2 (above θ = 1): as LIF it fires regularly; as ALIF with β = 0.5, τ_a = 50 ms
         // every spike raises its threshold, so it fires less, and its intervals grow over the run.
@@ -247,9 +282,9 @@ import SpikeKit
         expectError({ $0.layers[0].adaptStrength = .nan }, "adapt_strength must be finite and non-negative, got nan")
         expectError({ $0.layers[0].adaptStrength = -1 }, "adapt_strength must be finite and non-negative")
         expectError({ $0.layers[0].adaptStrength = nil }, "needs 'adapt_strength'")
-        expectError({ $0.layers[0].kind = .lif }, "tau_adapt and adapt_strength belong to an alif layer")
+        expectError({ $0.layers[0].kind = .lif }, "tau_adapt and adapt_strength belong to an alif or conv-alif layer")
         expectError({ $0.layers[1].learnThreshold = true }, "a readout has no threshold to learn")
-        expectError({ $0.layers[1].tauAdapt = 0.1 }, "belong to an alif layer")
+        expectError({ $0.layers[1].tauAdapt = 0.1 }, "belong to an alif or conv-alif layer")
         // Parameters: a learned threshold must be there, fit the layer and be finite.
         let a = try NetworkArchitecture(network(kind: .alif, reset: .subtract, bpReset: false, stochastic: false))
         var p = parameters(a, seed: 1)
