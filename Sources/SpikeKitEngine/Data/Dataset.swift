@@ -28,6 +28,8 @@ public protocol Dataset: Sendable {
     func input(_ index: Int) -> SpikeTrains
     /// The target of sample `index`.
     func target(_ index: Int) -> SampleTarget
+    /// The real-valued inputs of sample `index` `[steps][units]` (`CurrentDataset`); nil (the default) for spikes.
+    func currents(_ index: Int) -> [Float]?
 }
 
 extension Dataset {

@@ -109,7 +109,11 @@ public struct Trainer: @unchecked Sendable {
         let (inputs, targets) = try training.batch(idx)
         let iteration = UInt32(truncatingIfNeeded: position.epoch * schedule.batchesPerEpoch + b)
         try simulator.load(parameters)
-        let r = try simulator.run(inputs: inputs, loss: loss, targets: targets,
+        let r = try architecture.realValuedInput
+            ? simulator.run(currents: training.currentBatch(idx), loss: loss, targets: targets,
+                            noise: .philox(seed: configuration.seed, iteration: iteration),
+                            dropout: .philox(seed: configuration.seed, iteration: iteration), gradients: true, recordOutput: true)
+            : simulator.run(inputs: inputs, loss: loss, targets: targets,
                                   noise: .philox(seed: configuration.seed, iteration: iteration),
                                   dropout: .philox(seed: configuration.seed, iteration: iteration), gradients: true,
                                   recordOutput: true)
@@ -199,10 +203,12 @@ public struct Trainer: @unchecked Sendable {
         var counts = [Int](repeating: 0, count: architecture.layers.count)
         var chunk = 0
         for start in stride(from: 0, to: n, by: bs) {
-            let (inputs, targets) = try data.batch(Array(start ..< min(n, start + bs)))
-            let r = try simulator.run(inputs: inputs, loss: loss, targets: targets,
-                                      noise: .philox(seed: configuration.seed, iteration: Self.evaluationIteration &+ UInt32(chunk)),
-                                      recordOutput: true)
+            let idx = Array(start ..< min(n, start + bs))
+            let (inputs, targets) = try data.batch(idx)
+            let noise = NoiseSource.philox(seed: configuration.seed, iteration: Self.evaluationIteration &+ UInt32(chunk))
+            let r = try architecture.realValuedInput
+                ? simulator.run(currents: data.currentBatch(idx), loss: loss, targets: targets, noise: noise, recordOutput: true)
+                : simulator.run(inputs: inputs, loss: loss, targets: targets, noise: noise, recordOutput: true)
             lossSum += r.sampleLosses.reduce(0, +)
             if case .labels(let labels) = targets {
                 correct += zip(loss.predictedClasses(output: r.output!) ?? [], labels).filter { $0 == $1 }.count
@@ -217,10 +223,10 @@ public struct Trainer: @unchecked Sendable {
     /// The Fano factor of every spiking layer: sample `fanoSample` of the test set (else validation, else
     /// training) repeated over `fanoTrials` trials (chunks of 50, chunk k with Philox iteration
     /// `fanoIteration + k`), spike counts in sliding windows of `fanoWindow` steps (`SpikeStatistics.fanoFactor`).
-    /// nil when fewer than 2 trials are configured.
+    /// nil when fewer than 2 trials are configured, or for a network with real-valued input.
     public func measureFano() throws -> [Double?]? {
         let c = configuration
-        guard c.fanoTrials >= 2 else { return nil }
+        guard c.fanoTrials >= 2, !architecture.realValuedInput else { return nil }
         let source: any Dataset = [test, validation].compactMap { $0 }.first { $0.count > 0 } ?? training
         let sample = source.input(min(c.fanoSample, source.count - 1))
         let T = sample.steps
@@ -283,6 +289,11 @@ public struct Trainer: @unchecked Sendable {
                 throw SpikeKitError.invalidConfiguration("the \(name) set has Δt = \(d.dt) s, the network \(a.dt) s")
             }
             guard d.count > 0 else { continue }
+            guard a.realValuedInput == (d.currents(0) != nil) else {
+                throw SpikeKitError.invalidConfiguration(a.realValuedInput
+                    ? "the network's input is real-valued (input.kind current) but the \(name) set holds spikes"
+                    : "the \(name) set holds real values; the network's input needs input.kind current")
+            }
             switch (loss, d.target(0)) {
             case (.user(let u), let t):
                 var labels = false
