@@ -68,50 +68,6 @@ package enum MatrixProduct {
         }
     }
 
-    /// Eight rows of C over `columns` columns, one depth panel (an 8 × 32 tile for 32-register AVX-512 machines).
-    @inline(__always)
-    static func tile8(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int, depth: Int, columns: Int,
-                      _ c: UnsafeMutablePointer<Float>, ldc: Int) {
-        let rb = UnsafeRawPointer(b)
-        var col = 0
-        while col + 32 <= columns {
-            var s0 = SIMD16<Float>(), s1 = SIMD16<Float>(), s2 = SIMD16<Float>(), s3 = SIMD16<Float>()
-            var s4 = SIMD16<Float>(), s5 = SIMD16<Float>(), s6 = SIMD16<Float>(), s7 = SIMD16<Float>()
-            var u0 = SIMD16<Float>(), u1 = SIMD16<Float>(), u2 = SIMD16<Float>(), u3 = SIMD16<Float>()
-            var u4 = SIMD16<Float>(), u5 = SIMD16<Float>(), u6 = SIMD16<Float>(), u7 = SIMD16<Float>()
-            for r in 0 ..< depth {
-                let v = rb.loadUnaligned(fromByteOffset: 4 * (r * ldb + col), as: SIMD16<Float>.self)
-                let w = rb.loadUnaligned(fromByteOffset: 4 * (r * ldb + col + 16), as: SIMD16<Float>.self)
-                let b0 = SIMD16(repeating: a[r]), b1 = SIMD16(repeating: a[lda + r])
-                let b2 = SIMD16(repeating: a[2 * lda + r]), b3 = SIMD16(repeating: a[3 * lda + r])
-                let b4 = SIMD16(repeating: a[4 * lda + r]), b5 = SIMD16(repeating: a[5 * lda + r])
-                let b6 = SIMD16(repeating: a[6 * lda + r]), b7 = SIMD16(repeating: a[7 * lda + r])
-                s0 = s0.addingProduct(b0, v); u0 = u0.addingProduct(b0, w)
-                s1 = s1.addingProduct(b1, v); u1 = u1.addingProduct(b1, w)
-                s2 = s2.addingProduct(b2, v); u2 = u2.addingProduct(b2, w)
-                s3 = s3.addingProduct(b3, v); u3 = u3.addingProduct(b3, w)
-                s4 = s4.addingProduct(b4, v); u4 = u4.addingProduct(b4, w)
-                s5 = s5.addingProduct(b5, v); u5 = u5.addingProduct(b5, w)
-                s6 = s6.addingProduct(b6, v); u6 = u6.addingProduct(b6, w)
-                s7 = s7.addingProduct(b7, v); u7 = u7.addingProduct(b7, w)
-            }
-            VectorKernels.add16(s0, c + col); VectorKernels.add16(u0, c + col + 16)
-            VectorKernels.add16(s1, c + ldc + col); VectorKernels.add16(u1, c + ldc + col + 16)
-            VectorKernels.add16(s2, c + 2 * ldc + col); VectorKernels.add16(u2, c + 2 * ldc + col + 16)
-            VectorKernels.add16(s3, c + 3 * ldc + col); VectorKernels.add16(u3, c + 3 * ldc + col + 16)
-            VectorKernels.add16(s4, c + 4 * ldc + col); VectorKernels.add16(u4, c + 4 * ldc + col + 16)
-            VectorKernels.add16(s5, c + 5 * ldc + col); VectorKernels.add16(u5, c + 5 * ldc + col + 16)
-            VectorKernels.add16(s6, c + 6 * ldc + col); VectorKernels.add16(u6, c + 6 * ldc + col + 16)
-            VectorKernels.add16(s7, c + 7 * ldc + col); VectorKernels.add16(u7, c + 7 * ldc + col + 16)
-            col += 32
-        }
-        if col < columns {
-            for i in 0 ..< 8 {
-                row1(a + i * lda, b + col, ldb: ldb, depth: depth, columns: columns - col, c + i * ldc + col)
-            }
-        }
-    }
-
     /// One row of C over `columns` columns, one depth panel (the remainder rows and columns).
     @inline(__always)
     static func row1(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, ldb: Int, depth: Int, columns: Int,
