@@ -147,10 +147,8 @@ package final class PackedConnection: @unchecked Sendable {
         target.initialize(from: targets, count: targets.count)
         weightOffset = .allocate(capacity: max(1, offsets.count))
         weightOffset.initialize(from: offsets, count: offsets.count)
-        weights = .allocate(capacity: max(1, weightCount))
-        weights.initialize(repeating: 0, count: max(1, weightCount))
-        transposed = .allocate(capacity: max(1, weightCount))
-        transposed.initialize(repeating: 0, count: max(1, weightCount))
+        weights = CacheLine.allocate(Float.self, capacity: weightCount)
+        transposed = CacheLine.allocate(Float.self, capacity: weightCount)
     }
 
     deinit {

@@ -1,29 +1,21 @@
 import SpikeKitFormats
 import SpikeKitKernels
-/// Owns raw buffers and frees them together. Buffers are zero-initialised.
+/// Owns raw buffers and frees them together. Buffers are zero-initialised and start on a cache line
+/// (`CacheLine`).
 final class Arena: @unchecked Sendable {
     private var blocks: [UnsafeMutableRawPointer] = []
 
-    func floats(_ n: Int) -> UnsafeMutablePointer<Float> {
-        let p = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))
-        p.initialize(repeating: 0, count: max(n, 1))
+    private func zeroed<T>(_ n: Int, _ type: T.Type) -> UnsafeMutablePointer<T> {
+        let p = CacheLine.allocate(type, capacity: n)
         blocks.append(UnsafeMutableRawPointer(p))
         return p
     }
 
-    func int32s(_ n: Int) -> UnsafeMutablePointer<Int32> {
-        let p = UnsafeMutablePointer<Int32>.allocate(capacity: max(n, 1))
-        p.initialize(repeating: 0, count: max(n, 1))
-        blocks.append(UnsafeMutableRawPointer(p))
-        return p
-    }
+    func floats(_ n: Int) -> UnsafeMutablePointer<Float> { zeroed(n, Float.self) }
 
-    func bytes(_ n: Int) -> UnsafeMutablePointer<UInt8> {
-        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: max(n, 1))
-        p.initialize(repeating: 0, count: max(n, 1))
-        blocks.append(UnsafeMutableRawPointer(p))
-        return p
-    }
+    func int32s(_ n: Int) -> UnsafeMutablePointer<Int32> { zeroed(n, Int32.self) }
+
+    func bytes(_ n: Int) -> UnsafeMutablePointer<UInt8> { zeroed(n, UInt8.self) }
 
     deinit {
         for b in blocks { b.deallocate() }

@@ -271,7 +271,7 @@ public final class Simulator: @unchecked Sendable {
         if gradients {
             if slotGradientCapacity < slots * slotStride {
                 slotGradientBuffer?.deallocate()
-                slotGradientBuffer = .allocate(capacity: slots * slotStride)
+                slotGradientBuffer = CacheLine.allocate(Float.self, capacity: slots * slotStride)
                 slotGradientCapacity = slots * slotStride
             }
             slotGrads = slotGradientBuffer
@@ -320,7 +320,7 @@ public final class Simulator: @unchecked Sendable {
             let W = workspaces[0], first = W.layers[0]
             RunContext.buildInputLists(inputs[0], shape: architecture.input, steps: T, workspace: W)
             passes[0].computeDrive(first, steps: T, inputIndex: W.inputIndex, inputStart: W.firstLayerInputStart(passes[0]))
-            sharedDrive = .allocate(capacity: T * first.n)
+            sharedDrive = CacheLine.allocate(Float.self, capacity: T * first.n)
             sharedDrive!.update(from: first.drive, count: T * first.n)
         }
         // Real-valued input: every sample's first-layer drive W·x[n] + b in one matrix product, and room for the
