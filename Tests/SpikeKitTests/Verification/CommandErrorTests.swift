@@ -8,29 +8,12 @@ import SpikeKit
 
 /// The command-line cases of the hardening issue, run in-process: every bad file or option gives one clear line
 /// naming it and a non-zero exit status before training starts; `match --resume` continues whatever was saved.
-@Suite(.serialized) struct CommandErrorTests {
+@Suite(.serialized) struct CommandErrorTests: CommandRunning {
     /// Small sizes so that a run that does start is quick.
     static let tinyMatch = ["--neurons", "4", "--steps", "12", "--hidden", "6", "--trials", "2", "--threads", "1"]
 
-    /// Parses and runs `arguments`; returns ArgumentParser's message and exit status (0 when it succeeded).
-    @discardableResult
-    func run(_ arguments: [String]) -> (message: String, status: Int32) {
-        do {
-            var command = try SpikeKitCommand.parseAsRoot(arguments)
-            try command.run()
-            return ("", 0)
-        } catch {
-            return (SpikeKitCommand.message(for: error), SpikeKitCommand.exitCode(for: error).rawValue)
-        }
-    }
-
     func expectFailure(_ arguments: [String], mentioning fragments: [String], sourceLocation: SourceLocation = #_sourceLocation) {
-        let (message, status) = run(arguments)
-        #expect(status != 0, "\(arguments) succeeded", sourceLocation: sourceLocation)
-        #expect(!message.isEmpty && !message.contains("\n"), "not one line: '\(message)'", sourceLocation: sourceLocation)
-        for f in fragments {
-            #expect(message.contains(f), "'\(message)' does not mention '\(f)'", sourceLocation: sourceLocation)
-        }
+        let message = expectOneLineFailure(arguments, mentioning: fragments, sourceLocation: sourceLocation)
         for opaque in ["NSCocoaErrorDomain", "Error Domain", "Missing value", "Unable to encode", "permission"] {
             #expect(!message.contains(opaque), "opaque message '\(message)'", sourceLocation: sourceLocation)
         }

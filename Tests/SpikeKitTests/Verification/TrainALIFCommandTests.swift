@@ -8,17 +8,7 @@ import SpikeKit
 
 /// `spikekit model new --template alif --learn-threshold`, `model check` and `spikekit train` with an adaptive
 /// LIF model file: the learned thresholds reach the checkpoint; bad model files are one-line errors.
-@Suite(.serialized) struct TrainALIFCommandTests {
-    func run(_ arguments: [String]) -> (message: String, status: Int32) {
-        do {
-            var command = try SpikeKitCommand.parseAsRoot(arguments)
-            try command.run()
-            return ("", 0)
-        } catch {
-            return (SpikeKitCommand.message(for: error), SpikeKitCommand.exitCode(for: error).rawValue)
-        }
-    }
-
+@Suite(.serialized) struct TrainALIFCommandTests: CommandRunning {
     @Test func trainsAnAlifModelFileAndCheckpointsTheThresholds() throws {
         var r = Randman.Configuration()
         r.classes = 2

@@ -8,24 +8,9 @@ import SpikeKit
 
 /// `spikekit train`'s optimizer options: one-line errors for bad or orphaned values, the options in the
 /// checkpoint, and `--resume` refusing other values (and other epochs under a cosine schedule).
-@Suite(.serialized) struct TrainOptimizerOptionsCommandTests {
-    func run(_ arguments: [String]) -> (message: String, status: Int32) {
-        do {
-            var command = try SpikeKitCommand.parseAsRoot(arguments)
-            try command.run()
-            return ("", 0)
-        } catch {
-            return (SpikeKitCommand.message(for: error), SpikeKitCommand.exitCode(for: error).rawValue)
-        }
-    }
-
+@Suite(.serialized) struct TrainOptimizerOptionsCommandTests: CommandRunning {
     func expectFailure(_ arguments: [String], mentioning fragments: [String], sourceLocation: SourceLocation = #_sourceLocation) {
-        let (message, status) = run(arguments)
-        #expect(status != 0, "\(arguments) succeeded", sourceLocation: sourceLocation)
-        #expect(!message.isEmpty && !message.contains("\n"), "not one line: '\(message)'", sourceLocation: sourceLocation)
-        for f in fragments {
-            #expect(message.contains(f), "'\(message)' does not mention '\(f)'", sourceLocation: sourceLocation)
-        }
+        expectOneLineFailure(arguments, mentioning: fragments, sourceLocation: sourceLocation)
     }
 
     static let files = ["train", "--model", "m.json", "--train", "a.h5", "--test", "b.h5"]

@@ -8,23 +8,9 @@ import SpikeKit
 
 /// `spikekit train` on `.npy` spike-train data with the van Rossum and L2 spike losses (issue #11 item 7), and its
 /// one-line errors: τ_vr ≤ 0, missing targets, targets of the wrong shape, spike losses on SHD-layout files.
-@Suite(.serialized) struct TrainSpikeTargetCommandTests {
-    @discardableResult
-    func run(_ arguments: [String]) -> (message: String, status: Int32) {
-        do {
-            var command = try SpikeKitCommand.parseAsRoot(arguments)
-            try command.run()
-            return ("", 0)
-        } catch {
-            return (SpikeKitCommand.message(for: error), SpikeKitCommand.exitCode(for: error).rawValue)
-        }
-    }
-
+@Suite(.serialized) struct TrainSpikeTargetCommandTests: CommandRunning {
     func expectFailure(_ arguments: [String], mentioning fragments: [String], sourceLocation: SourceLocation = #_sourceLocation) {
-        let (message, status) = run(arguments)
-        #expect(status != 0, "\(arguments) succeeded", sourceLocation: sourceLocation)
-        #expect(!message.isEmpty && !message.contains("\n"), "not one line: '\(message)'", sourceLocation: sourceLocation)
-        for f in fragments { #expect(message.contains(f), "'\(message)' does not mention '\(f)'", sourceLocation: sourceLocation) }
+        expectOneLineFailure(arguments, mentioning: fragments, sourceLocation: sourceLocation)
     }
 
     /// A model (8 inputs → 12 LIF → 3 LIF) and `.npy` inputs [4, 30, 8] with targets [4, 30, outputs].
