@@ -6,8 +6,8 @@ import SpikeKit
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
-        abstract: "Inspect spike datasets (Spiking Heidelberg Digits / Speech Commands HDF5 files).",
-        subcommands: [Info.self]
+        abstract: "Inspect, split and encode spike datasets (SHD-layout HDF5 files, analog .npy arrays).",
+        subcommands: [Info.self, Split.self, Encode.self]
     )
 
     /// `spikekit data info FILE [--json]`: sample, spike and label counts of an SHD file.

@@ -19,7 +19,9 @@ struct TrainCommand: ParsableCommand {
             checkpoint.safetensors, model.json and summary.txt to --output; --resume continues the checkpoint there. \
             Spike-train targets (--loss l2-spikes or van-rossum): --train/--valid/--test are then .npy inputs \
             [samples, steps, units] of 0/1 and --train-targets/--valid-targets/--test-targets .npy target spikes \
-            [samples, steps, outputs] (any --loss also takes .npy inputs with [samples] label arrays).
+            [samples, steps, outputs] (any --loss also takes .npy inputs with [samples] label arrays). A model whose \
+            input is real-valued ("input": {"kind": "current"}) trains on .npy float inputs [samples, steps, units] \
+            (analog features, images; any finite values) with the same target files.
             """
     )
 
@@ -192,13 +194,18 @@ struct TrainCommand: ParsableCommand {
         } catch SpikeKitError.invalidConfiguration(let m) { throw CommandError(m) }
         // Data: .npy arrays, or SHD-layout files binned at the model's Δt over the model's input units.
         let t0 = Date()
-        var training: SpikeTrainDataset, validation: SpikeTrainDataset?, testing: SpikeTrainDataset
+        var training: any Dataset, validation: (any Dataset)?, testing: any Dataset
         let dataDescription: String, dataJSONText: String
         if npy {
-            (training, validation, testing) = try loadArrays(dt: network.dt)
-            dataDescription = "\(training.steps) steps × \(training.units) units (Δt \(network.dt * 1000) ms, .npy arrays)"
+            (training, validation, testing) = try loadArrays(dt: network.dt, realValued: network.input.isRealValued)
+            dataDescription = "\(training.steps) steps × \(training.units) \(network.input.isRealValued ? "real-valued inputs" : "units") "
+                + "(Δt \(network.dt * 1000) ms, .npy arrays)"
             dataJSONText = arraysJSON()
         } else {
+        if network.input.isRealValued {
+            throw CommandError("the model's input is real-valued (input.kind current): give .npy float inputs [samples, steps, units] "
+                + "with --train-targets and --test-targets instead of SHD-layout files")
+        }
         let trainFile = try ClassificationSource.load(train)
         let raster = SHDLayoutDataset.coveringOptions(for: trainFile, dt: network.dt, duration: duration,
                                                       channels: architecture.input.count)
@@ -215,7 +222,7 @@ struct TrainCommand: ParsableCommand {
         }
         if validationFraction > 0 {
             let (t, v) = try SHDDataset.validationSplit(count: training.count, seed: seed, fraction: validationFraction)
-            (training, validation) = (training.subset(t), training.subset(v))
+            (training, validation) = (Self.subset(training, t), Self.subset(training, v))
         }
         try Cluster.write { try AtomicFile.createFolder(output) }
         let path = output + "/checkpoint.safetensors"
@@ -409,22 +416,40 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// The .npy data sets: inputs `[samples, steps, units]` (the `--train`/`--valid`/`--test` files) with their
-    /// targets (`--train-targets`, ...), at most `--max-samples` of each.
-    func loadArrays(dt: Double) throws -> (SpikeTrainDataset, SpikeTrainDataset?, SpikeTrainDataset) {
+    /// targets (`--train-targets`, ...), at most `--max-samples` of each: spikes of 0/1 (`NpyDataset`), or any
+    /// finite values for a model with real-valued input (`CurrentDataset`).
+    func loadArrays(dt: Double, realValued: Bool) throws -> (any Dataset, (any Dataset)?, any Dataset) {
         guard let trainTargets, let testTargets else {
             throw CommandError(".npy data needs --train-targets and --test-targets (and --valid-targets with --valid)")
         }
         if valid != nil, validTargets == nil { throw CommandError("--valid with .npy data needs --valid-targets") }
         if valid == nil, validTargets != nil { throw CommandError("--valid-targets needs --valid (the validation inputs)") }
-        func load(_ inputs: String, _ targets: String) throws -> SpikeTrainDataset {
+        func load(_ inputs: String, _ targets: String) throws -> any Dataset {
             for f in [inputs, targets] where !f.hasSuffix(".npy") {
                 throw CommandError("\(f): with --train-targets every data file is a .npy array")
             }
-            let d = try NpyDataset.load(inputs: inputs, labels: targets, dt: dt)
+            let d: any Dataset
+            if realValued {
+                d = try CurrentDataset.load(inputs: inputs, labels: targets, dt: dt)
+            } else {
+                do { d = try NpyDataset.load(inputs: inputs, labels: targets, dt: dt) } catch SpikeKitError.invalidConfiguration(let m)
+                    where m.hasPrefix(inputs) && !m.contains("label") {
+                    throw CommandError(m + " (the model's input takes spikes of 0/1; for real values set \"kind\": \"current\" in its input)")
+                }
+            }
             guard let m = maxSamples, m < d.count else { return d }
-            return d.subset(Array(0 ..< m))
+            return Self.subset(d, Array(0 ..< m))
         }
         return (try load(train, trainTargets), try valid.map { try load($0, validTargets!) }, try load(test, testTargets))
+    }
+
+    /// The samples at `indices` of one of the data sets this command builds.
+    static func subset(_ d: any Dataset, _ indices: [Int]) -> any Dataset {
+        switch d {
+        case let c as CurrentDataset: return c.subset(indices)
+        case let s as SpikeTrainDataset: return s.subset(indices)
+        default: preconditionFailure("train builds SpikeTrainDataset and CurrentDataset only")
+        }
     }
 
     func arraysJSON() -> String {

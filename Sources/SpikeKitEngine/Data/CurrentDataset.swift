@@ -47,21 +47,35 @@ public struct CurrentDataset: Dataset, Equatable {
                             dt: dt, classNames: classNames)
     }
 
-    /// Float arrays from `.npy` files: inputs `[samples, steps, units]` (any float or integer type) and labels
-    /// `[samples]` (whole numbers ≥ 0).
-    /// - Throws: the reader's errors naming the file, `SpikeKitError.shapeMismatch` for wrong shapes.
+    /// Float arrays from `.npy` files: inputs `[samples, steps, units]` (any float or integer type) and targets,
+    /// either labels `[samples]` (whole numbers ≥ 0) or target spikes `[samples, steps, outputs]` of 0/1 (for the
+    /// spike-train losses).
+    /// - Throws: the reader's errors naming the file, `SpikeKitError.shapeMismatch` for wrong shapes,
+    ///   `.invalidConfiguration` naming the file for NaN or infinite inputs and for targets that are not labels or spikes.
     public static func load(inputs: String, labels: String, dt: Double, classNames: [String] = []) throws -> CurrentDataset {
         let x = try NpyArray.read(path: inputs), y = try NpyArray.read(path: labels)
         guard x.shape.count == 3 else { throw SpikeKitError.shapeMismatch("\(inputs): inputs must be [samples, steps, units], got \(x.shape)") }
-        guard y.shape.count == 1, y.shape[0] == x.shape[0] else {
-            throw SpikeKitError.shapeMismatch("\(labels): labels must be [\(x.shape[0])], got \(y.shape)")
-        }
         let (n, steps, units) = (x.shape[0], x.shape[1], x.shape[2]), xs = x.floats
-        let targets: [SampleTarget] = try y.doubles.enumerated().map { i, v in
-            guard v.isFinite, v >= 0, v == v.rounded(), v < 1e9 else {
-                throw SpikeKitError.invalidConfiguration("\(labels)[\(i)] = \(v) is not a class label")
+        guard y.shape.first == n else {
+            throw SpikeKitError.shapeMismatch("\(labels): \(y.shape.first ?? 0) targets for \(n) samples in \(inputs)")
+        }
+        let targets: [SampleTarget]
+        switch y.shape.count {
+        case 1:
+            targets = try y.doubles.enumerated().map { i, v in
+                guard v.isFinite, v >= 0, v == v.rounded(), v < 1e9 else {
+                    throw SpikeKitError.invalidConfiguration("\(labels)[\(i)] = \(v) is not a class label")
+                }
+                return .label(Int(v))
             }
-            return .label(Int(v))
+        case 3 where y.shape[1] == steps:
+            let k = y.shape[1] * y.shape[2], ys = y.floats
+            if let bad = ys.firstIndex(where: { $0 != 0 && $0 != 1 }) {
+                throw SpikeKitError.invalidConfiguration("\(labels): target spikes must be 0 or 1, element \(bad) is \(ys[bad])")
+            }
+            targets = (0 ..< n).map { .spikes(Array(ys[$0 * k ..< ($0 + 1) * k])) }
+        default:
+            throw SpikeKitError.shapeMismatch("\(labels): targets must be [\(n)] labels or [\(n), \(steps), outputs] spikes, got \(y.shape)")
         }
         do {
             return try CurrentDataset(values: (0 ..< n).map { Array(xs[$0 * steps * units ..< ($0 + 1) * steps * units]) },

@@ -133,21 +133,8 @@ public enum Randman {
         /// The data in the SHD layout: spike times at the centre of their step, `(n + 0.5) Δt` (so that binning
         /// at Δt gives back step n), units, labels and class names "class <k>".
         public func shdDataset() throws -> SHDDataset {
-            let dt = configuration.dt
-            var times: [[Float]] = [], units: [[UInt16]] = []
-            for s in spikes {
-                var t: [Float] = [], u: [UInt16] = []
-                for n in 0 ..< s.steps {
-                    for k in Int(s.offsets[n]) ..< Int(s.offsets[n + 1]) {
-                        t.append(Float((Double(n) + 0.5) * dt))
-                        u.append(UInt16(s.indices[k]))
-                    }
-                }
-                times.append(t)
-                units.append(u)
-            }
-            return try SHDDataset(times: times, units: units, labels: labels,
-                                  classNames: (0 ..< configuration.classes).map { "class \($0)" })
+            try SHDDataset(spikeTrains: spikes, labels: labels, dt: configuration.dt,
+                           classNames: (0 ..< configuration.classes).map { "class \($0)" })
         }
     }
 

@@ -239,8 +239,17 @@ import SpikeKit
         #expect(d.target(1) == .label(2))
         #expect(d.subset([2]).currents(0) == Array(x[16 ..< 24]))
         try NpyArray(try Tensor(shape: [2], scalars: [0, 1])).write(path: dir + "/short.npy")
-        #expect(throws: SpikeKitError.shapeMismatch("\(dir)/short.npy: labels must be [3], got [2]")) {
+        #expect(throws: SpikeKitError.shapeMismatch("\(dir)/short.npy: 2 targets for 3 samples in \(dir)/x.npy")) {
             try CurrentDataset.load(inputs: dir + "/x.npy", labels: dir + "/short.npy", dt: 1e-3)
+        }
+        // Target spikes [samples, steps, outputs] for the spike-train losses; anything but 0/1 is refused.
+        let spikes = (0 ..< 3 * 4 * 5).map { Float(($0 * 7) % 3 == 0 ? 1 : 0) }
+        try NpyArray(try Tensor(shape: [3, 4, 5], scalars: spikes)).write(path: dir + "/s.npy")
+        let s = try CurrentDataset.load(inputs: dir + "/x.npy", labels: dir + "/s.npy", dt: 1e-3)
+        #expect(s.target(2) == .spikes(Array(spikes[40 ..< 60])))
+        try NpyArray(try Tensor(shape: [3, 4, 5], scalars: spikes.map { $0 * 0.5 })).write(path: dir + "/half.npy")
+        #expect(throws: SpikeKitError.invalidConfiguration("\(dir)/half.npy: target spikes must be 0 or 1, element 0 is 0.5")) {
+            try CurrentDataset.load(inputs: dir + "/x.npy", labels: dir + "/half.npy", dt: 1e-3)
         }
     }
 }
