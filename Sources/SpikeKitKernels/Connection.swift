@@ -356,4 +356,18 @@ package struct ConnectionKernel: @unchecked Sendable {
             VectorKernels.accumulateRows(delta, transposed, rows: width, width: inputCount, into: gIn)
         }
     }
+
+    /// Two `backpropagate(delta:into:)` at once: `gIn0 += Wᵀ δ0` and `gIn1 += Wᵀ δ1`. Dense connections read each
+    /// weight once for both (`VectorKernels.accumulateRows2`, equal to two single calls up to rounding); conv
+    /// connections make the two single calls.
+    @inline(__always)
+    package func backpropagate(delta d0: UnsafePointer<Float>, _ d1: UnsafePointer<Float>, into g0: UnsafeMutablePointer<Float>,
+                               _ g1: UnsafeMutablePointer<Float>) {
+        if conv != nil {
+            backpropagateSequence(deltas: d0, steps: 1, into: g0)
+            backpropagateSequence(deltas: d1, steps: 1, into: g1)
+        } else {
+            VectorKernels.accumulateRows2(d0, d1, transposed, rows: width, width: inputCount, into: g0, g1)
+        }
+    }
 }

@@ -21,13 +21,14 @@ struct BenchCommand: ParsableCommand {
             shd-det-b400 / shd-stoch-b400 (batch 400); match-det / match-stoch (whole epochs of `spikekit match` as the \
             command runs them, metrics included, beside the bare training step measured in the same repetitions); \
             onb-512 / onb-4096 (the Open Neuromorphic SNN library benchmark: Linear(n, n) + LIF, input randn(16, 500, n) \
-            as a real-valued current; "train step" is forward + backward, "forward" the forward pass alone). \
-            Build with -c release.
+            as a real-valued current; "train step" is forward + backward, "forward" the forward pass alone); \
+            randman-rec (one epoch of stork's Randman example with a recurrent hidden layer as `spikekit train` runs it: \
+            32 batches of 250 and the validation of 1000 samples; the training part beside it). Build with -c release.
             """
     )
 
     static let allWorkloads = ["stm-det", "stm-stoch", "shd-det-b32", "shd-stoch-b32", "shd-det-b400", "shd-stoch-b400",
-                               "match-det", "match-stoch", "onb-512", "onb-4096"]
+                               "match-det", "match-stoch", "onb-512", "onb-4096", "randman-rec"]
     static let defaultWorkloads = ["stm-det", "stm-stoch", "shd-det-b32", "shd-stoch-b32"]
 
     @Option(name: .customLong("workload"), parsing: .upToNextOption,

@@ -46,6 +46,9 @@ enum Benchmarks {
         if workload.hasPrefix("onb-"), let n = Int(workload.dropFirst(4)) {
             return try onb(n: n, repetitions: repetitions, warmup: warmup, threads: threads, seed: seed)
         }
+        if workload == "randman-rec" {
+            return try randmanEpoch(repetitions: repetitions, warmup: warmup, threads: threads, seed: seed)
+        }
         if workload.hasPrefix("match-") {
             return try matchEpoch(stochastic: workload == "match-stoch", repetitions: repetitions, warmup: warmup,
                                   threads: threads, seed: seed, steps: stmSteps)

@@ -4,7 +4,8 @@
 # 3 seeds each; writes runs of metrics and summary.md (validation accuracy at epochs 20, 40 and the last).
 # Usage: tools/stork-parity/run.sh [output folder (default spikekit-out/stork-parity)] [epochs (default 200)]
 # Environment: SPIKEKIT (default .build/release/spikekit), SEEDS (default "1 2 3"), NETS (default "ff rec stoch"),
-# THREADS (default 1). docs/Classification.md, "Parity with stork", explains each setting.
+# THREADS (default 1), DATA (a folder with train.h5, valid.h5 and test.h5 to use instead of SpikeKit's Randman data,
+# e.g. stork's own split exported in the SHD layout). docs/Classification.md, "Parity with stork", explains each setting.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 out="${1:-spikekit-out/stork-parity}"
@@ -16,7 +17,9 @@ threads="${THREADS:-1}"
 mkdir -p "$out"
 # stork's data: Randman (randmanseed 1; 10 classes x 1000 samples, 20 units, 100 steps of 2 ms, one spike per unit in
 # the first half, alpha 1, manifold dimension 1), split 0.8 / 0.1 / 0.1 in file order (stork's split_dataset).
-if [ ! -s "$out/test.h5" ]; then
+if [ -n "${DATA:-}" ]; then
+  for f in train valid test; do cp "$DATA/$f.h5" "$out/$f.h5"; done
+elif [ ! -s "$out/test.h5" ]; then
   "$bin" classify --dataset randman --randman-seed 1 --export "$out/all.h5" --epochs 0 > /dev/null
   "$bin" data split "$out/all.h5" --fractions 0.8,0.1,0.1 --output "$out/train.h5" --output "$out/valid.h5" --output "$out/test.h5"
 fi

@@ -89,7 +89,10 @@ extension LayerPass {
 
     /// BPTT with a recurrent delay d_rec > 1: as `backwardSpiking`, except that the recurrent input S[t] receives
     /// Vᵀ dL/dI[t + d_rec] and the recurrent weight gradient is Σ_t S[t] ⊗ dL/dI[t + d_rec], with dL/dI[t + d_rec]
-    /// read from the ring (slot t mod d_rec, written d_rec steps earlier in reverse time; zero while unwritten).
+    /// read from the ring (slot t mod d_rec, written d_rec steps earlier in reverse time; zero while unwritten). Since
+    /// dL/dI[t - 1 + d_rec] is in the ring too, Vᵀ for steps t and t - 1 is one pass over V (`accumulateRows2`): a
+    /// 128 × 128 V (64 KB) is read once per two steps, each load serving both products (the same sums up to rounding;
+    /// deterministic, and independent of the thread count like every other product).
     func backwardSpikingDelayed(_ L: LayerScratch, steps T: Int, inputIndex: UnsafePointer<Int32>, inputStart: UnsafePointer<Int32>,
                                 gradFF: UnsafeMutablePointer<Float>?, gradRec: UnsafeMutablePointer<Float>?,
                                 gradBias: UnsafeMutablePointer<Float>?, gradDecay: DecayGradients,
@@ -97,6 +100,9 @@ extension LayerPass {
         let lm = lambdaMem, ls = lambdaSyn, cm = 1 - lambdaMem
         let d = recurrentDelay, ring = L.delayRing
         ring.update(repeating: 0, count: d * n)
+        // Slot d of the ring: Vᵀ dL/dI[t - 1 + d], formed beside step t's product, for step `pendingFor`.
+        let pending = ring + d * n
+        var pendingFor = -1
         L.gu.update(repeating: 0, count: n)
         L.gi.update(repeating: 0, count: n)
         for t in stride(from: T - 1, through: 0, by: -1) {
@@ -107,7 +113,17 @@ extension LayerPass {
             if t + d < T, let rec = recurrent {
                 // dL/dI[t + d] reaches the recurrent input S[t] and the recurrent weights.
                 let delta = UnsafePointer(ring + (t % d) * n)
-                rec.backpropagate(delta: delta, into: gs)
+                if pendingFor == t {
+                    // Vᵀ dL/dI[t + d] was formed at step t + 1 beside that step's product.
+                    VectorKernels.add(pending, into: gs, count: n)
+                } else if t >= 1 {
+                    // dL/dI[t - 1 + d] is known too (d ≥ 2): one pass over V for both steps.
+                    pending.update(repeating: 0, count: n)
+                    rec.backpropagate(delta: delta, UnsafePointer(ring + ((t - 1) % d) * n), into: gs, pending)
+                    pendingFor = t - 1
+                } else {
+                    rec.backpropagate(delta: delta, into: gs)
+                }
                 let a = Int(L.start[t])
                 rec.accumulateGradient(active: L.index + a, count: Int(L.start[t + 1]) - a, delta: delta, into: gradRec!)
             }

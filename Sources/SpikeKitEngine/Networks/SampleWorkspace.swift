@@ -96,7 +96,7 @@ final class SampleWorkspace: @unchecked Sendable {
                 u: arena.floats(n), i: arena.floats(n), gu: arena.floats(n), gi: arena.floats(n), gs: arena.floats(n),
                 x: arena.floats(n), xi: arena.floats(n), keep: arena.bytes(drop ? tn : 0),
                 keptIndex: arena.int32s(drop ? tn : 0), keptStart: arena.int32s(drop ? steps + 1 : 0),
-                delayRing: arena.floats(l.recurrent != nil && l.recurrentDelay > 1 ? l.recurrentDelay * n : 0),
+                delayRing: arena.floats(l.recurrent != nil && l.recurrentDelay > 1 ? (l.recurrentDelay + 1) * n : 0),
                 delayedStart: arena.int32s(l.feedForwardDelay > 1 ? steps + 1 : 0),
                 adapt: arena.floats(adapts ? n : 0), gAdapt: arena.floats(adapts ? n : 0)))
         }

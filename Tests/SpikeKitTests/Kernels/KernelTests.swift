@@ -68,6 +68,31 @@ import SpikeKit
         }
     }
 
+    /// The two-vector product (the delayed recurrent backward) against Double references for both vectors, for
+    /// 16-wide blocks, the 8-wide tail, the scalar tail and odd and even row counts; and equal to the single product
+    /// to rounding.
+    @Test func accumulateRows2MatchesTwoProducts() {
+        var g = PhiloxGenerator(seed: 9)
+        for (rows, width) in [(1, 1), (3, 17), (16, 16), (128, 128), (37, 50), (5, 200), (130, 29)] {
+            let a0 = (0 ..< rows).map { _ in Float(g.normal()) }, a1 = (0 ..< rows).map { _ in Float(g.normal()) }
+            let m = (0 ..< rows * width).map { _ in Float(g.normal()) }
+            let start0 = (0 ..< width).map { _ in Float(g.normal()) }, start1 = (0 ..< width).map { _ in Float(g.normal()) }
+            var y0 = start0, y1 = start1, z0 = start0
+            VectorKernels.accumulateRows2(a0, a1, m, rows: rows, width: width, into: &y0, &y1)
+            VectorKernels.accumulateRows(a0, m, rows: rows, width: width, into: &z0)
+            for c in 0 ..< width {
+                var r0 = Double(start0[c]), r1 = Double(start1[c])
+                for r in 0 ..< rows {
+                    r0 += Double(a0[r]) * Double(m[r * width + c])
+                    r1 += Double(a1[r]) * Double(m[r * width + c])
+                }
+                let tol = 1e-5 * Double(rows).squareRoot() * 4
+                #expect(abs(Double(y0[c]) - r0) < tol && abs(Double(y1[c]) - r1) < tol, "rows \(rows) width \(width) column \(c)")
+                #expect(abs(y0[c] - z0[c]) <= 1e-5 * Float(rows), "rows \(rows) width \(width) column \(c)")
+            }
+        }
+    }
+
     /// The sequence-wide transposed product (blocked over 8 and 4 rows) equals the per-step product, dense and conv.
     @Test func sequenceBackpropagationMatchesPerStep() {
         var g = PhiloxGenerator(seed: 12)
