@@ -42,6 +42,8 @@ if a.export:
                 u[i] = ui.numpy().astype(np.uint16)
             f.create_dataset("labels", data=np.asarray(y, dtype=np.uint16))
     print("exported", [len(s[0]) for s in splits])
+if a.epochs == 0:
+    sys.exit(0)
 ds_kwargs = dict(nb_steps=nb_time_steps, nb_units=nb_inputs, time_scale=1.0)
 ds_train, ds_valid, ds_test = [stork.datasets.RasDataset(ds, **ds_kwargs) for ds in splits]
 
