@@ -20,6 +20,8 @@ struct BenchCommand: ParsableCommand {
             10 trials), shd-det-b32 / shd-stoch-b32 (SHD recurrent conv SNN, T = 350, input density 1.5 %, batch 32), \
             shd-det-b400 / shd-stoch-b400 (batch 400); match-det / match-stoch (whole epochs of `spikekit match` as the \
             command runs them, metrics included, beside the bare training step measured in the same repetitions); \
+            shd-epoch-det / shd-epoch-stoch (a tenth-size epoch of `spikekit shd`: 10 batches of 32 and the evaluation \
+            of 36 validation + 98 test samples, beside the epoch's bare training steps); \
             onb-512 / onb-4096 (the Open Neuromorphic SNN library benchmark: Linear(n, n) + LIF, input randn(16, 500, n) \
             as a real-valued current; "train step" is forward + backward, "forward" the forward pass alone); \
             randman-rec (one epoch of stork's Randman example with a recurrent hidden layer as `spikekit train` runs it: \
@@ -28,7 +30,7 @@ struct BenchCommand: ParsableCommand {
     )
 
     static let allWorkloads = ["stm-det", "stm-stoch", "shd-det-b32", "shd-stoch-b32", "shd-det-b400", "shd-stoch-b400",
-                               "match-det", "match-stoch", "onb-512", "onb-4096", "randman-rec"]
+                               "match-det", "match-stoch", "shd-epoch-det", "shd-epoch-stoch", "onb-512", "onb-4096", "randman-rec"]
     static let defaultWorkloads = ["stm-det", "stm-stoch", "shd-det-b32", "shd-stoch-b32"]
 
     @Option(name: .customLong("workload"), parsing: .upToNextOption,

@@ -46,6 +46,10 @@ enum Benchmarks {
         if workload.hasPrefix("onb-"), let n = Int(workload.dropFirst(4)) {
             return try onb(n: n, repetitions: repetitions, warmup: warmup, threads: threads, seed: seed)
         }
+        if workload.hasPrefix("shd-epoch-") {
+            return try shdEpoch(stochastic: workload == "shd-epoch-stoch", repetitions: repetitions, warmup: warmup,
+                                threads: threads, seed: seed)
+        }
         if workload == "randman-rec" {
             return try randmanEpoch(repetitions: repetitions, warmup: warmup, threads: threads, seed: seed)
         }
