@@ -3,7 +3,8 @@ import SpikeKit
 
 /// `shd-epoch-det` / `shd-epoch-stoch`: an epoch of `spikekit shd` as the command's trainer runs it
 /// (`ClassificationTrainer`: shuffled batches of 32 with forward, BPTT and SMORMS3, then the evaluation of the
-/// validation and test sets with the noise on, rates and metrics), scaled to a tenth: 320 training samples
+/// validation and test sets with the noise on, rates and metrics, and the checkpoint, metrics CSV and curves the
+/// command writes after every epoch), scaled to a tenth: 320 training samples
 /// (10 batches) and 36 validation + 98 test samples, the evaluation share of the SHD protocol (816 + 2264 evaluated
 /// per 7340 trained). Synthetic SHD-sized inputs (700 channels, 350 steps of 2 ms, 1.5 % density). The Fano
 /// factor (400 trials of one sample every 10 epochs, about 0.2 % of an epoch's work) is left out. Reported beside
@@ -29,6 +30,9 @@ extension Benchmarks {
                                                validation: try set(36), test: try set(98), classes: 20)
         var trainer = try ClassificationTrainer(experiment: exp, threads: threads)
         let sim = Simulator(architecture: exp.architecture, threads: threads)
+        let folder = NSTemporaryDirectory() + "spikekit-bench-shd-epoch-\(ProcessInfo.processInfo.processIdentifier)"
+        try AtomicFile.createFolder(folder)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         var epochs: [Double] = [], steps: [Double] = []
         var rates: [Double] = []
         for rep in 0 ..< warmup + repetitions {
@@ -40,6 +44,10 @@ extension Benchmarks {
                 stepTime += Double(DispatchTime.now().uptimeNanoseconds - s0) / 1e9
             }
             let m = try trainer.finishEpoch(simulator: sim)
+            // What the command writes after every epoch: checkpoint, metrics, curves.
+            try trainer.checkpoint().save(to: folder + "/checkpoint.safetensors")
+            try ClassificationRunner.writeMetrics(trainer.state.history, to: folder + "/metrics.csv")
+            try ClassificationPictures(folder: folder, name: "bench").curves(trainer.state.history)
             let t1 = DispatchTime.now().uptimeNanoseconds
             if rep >= warmup {
                 epochs.append(Double(t1 - t0) / 1e9)

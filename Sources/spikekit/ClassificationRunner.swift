@@ -84,7 +84,7 @@ struct ClassificationRunner {
                 let m = try trainer.finishEpoch(simulator: sim)
                 try Cluster.write {
                     try trainer.checkpoint(metadata: metadata).save(to: path)
-                    try writeMetrics(trainer.state.history, to: output + "/metrics-\(name).csv")
+                    try Self.writeMetrics(trainer.state.history, to: output + "/metrics-\(name).csv")
                     try ClassificationPictures(folder: output, name: name).curves(trainer.state.history)
                 }
                 var shown: [(name: String, value: Double)] = [("train_loss", m.trainLoss), ("train_accuracy", m.trainAccuracy),
@@ -103,7 +103,7 @@ struct ClassificationRunner {
         }
         progress.finish()
         try Cluster.write {
-            try writeMetrics(trainer.state.history, to: output + "/metrics-\(name).csv")
+            try Self.writeMetrics(trainer.state.history, to: output + "/metrics-\(name).csv")
             try ClassificationPictures(folder: output, name: name).curves(trainer.state.history)
         }
         return (try finalReport(exp, trainer: trainer, name: name, simulator: sim), trainer.state.history)
@@ -179,7 +179,7 @@ struct ClassificationRunner {
     func f(_ v: Double) -> String { v.isFinite ? String(format: abs(v) < 10 ? "%.4f" : "%.1f", v) : "-" }
 
     /// metrics-<variant>.csv: one row per epoch.
-    func writeMetrics(_ history: [ClassificationEpochMetrics], to path: String) throws {
+    static func writeMetrics(_ history: [ClassificationEpochMetrics], to path: String) throws {
         guard let first = history.first else { return }
         let L = first.trainRates.count
         var header = "epoch,train_loss,train_accuracy,valid_loss,valid_accuracy,test_loss,test_accuracy"
