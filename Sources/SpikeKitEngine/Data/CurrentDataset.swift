@@ -56,27 +56,7 @@ public struct CurrentDataset: Dataset, Equatable {
         let x = try NpyArray.read(path: inputs), y = try NpyArray.read(path: labels)
         guard x.shape.count == 3 else { throw SpikeKitError.shapeMismatch("\(inputs): inputs must be [samples, steps, units], got \(x.shape)") }
         let (n, steps, units) = (x.shape[0], x.shape[1], x.shape[2]), xs = x.floats
-        guard y.shape.first == n else {
-            throw SpikeKitError.shapeMismatch("\(labels): \(y.shape.first ?? 0) targets for \(n) samples in \(inputs)")
-        }
-        let targets: [SampleTarget]
-        switch y.shape.count {
-        case 1:
-            targets = try y.doubles.enumerated().map { i, v in
-                guard v.isFinite, v >= 0, v == v.rounded(), v < 1e9 else {
-                    throw SpikeKitError.invalidConfiguration("\(labels)[\(i)] = \(v) is not a class label")
-                }
-                return .label(Int(v))
-            }
-        case 3 where y.shape[1] == steps:
-            let k = y.shape[1] * y.shape[2], ys = y.floats
-            if let bad = ys.firstIndex(where: { $0 != 0 && $0 != 1 }) {
-                throw SpikeKitError.invalidConfiguration("\(labels): target spikes must be 0 or 1, element \(bad) is \(ys[bad])")
-            }
-            targets = (0 ..< n).map { .spikes(Array(ys[$0 * k ..< ($0 + 1) * k])) }
-        default:
-            throw SpikeKitError.shapeMismatch("\(labels): targets must be [\(n)] labels or [\(n), \(steps), outputs] spikes, got \(y.shape)")
-        }
+        let targets = try NpyDataset.targets(y, samples: n, steps: steps, name: labels, inputs: inputs)
         do {
             return try CurrentDataset(values: (0 ..< n).map { Array(xs[$0 * steps * units ..< ($0 + 1) * steps * units]) },
                                       targets: targets, steps: steps, units: units, dt: dt, classNames: classNames)

@@ -36,21 +36,32 @@ public enum NpyDataset {
                 throw SpikeKitError.invalidConfiguration("\(names.0), sample \(i): \(e.description)")
             }
         }
-        let targets: [SampleTarget]
+        let targets = try Self.targets(y, samples: n, steps: steps, name: names.1, inputs: names.0)
+        return try SpikeTrainDataset(samples: samples, targets: targets, steps: steps, units: units, dt: dt, classNames: classNames)
+    }
+
+    /// The targets of `n` samples of `steps` steps in `y`: labels `[n]` (whole numbers ≥ 0) or target spikes
+    /// `[n, steps, outputs]` of 0/1; errors name the file `name` (and `inputs`). Shared by the spike and the current data sets.
+    static func targets(_ y: NpyArray, samples n: Int, steps: Int, name: String, inputs: String) throws -> [SampleTarget] {
+        guard y.shape.first == n else {
+            throw SpikeKitError.shapeMismatch("\(name): \(y.shape.first ?? 0) targets for \(n) samples in \(inputs)")
+        }
         switch y.shape.count {
         case 1:
-            targets = try y.doubles.enumerated().map { i, v in
+            return try y.doubles.enumerated().map { i, v in
                 guard v.isFinite, v >= 0, v == v.rounded(), v < 1e9 else {
-                    throw SpikeKitError.invalidConfiguration("\(names.1)[\(i)] = \(v) is not a class label")
+                    throw SpikeKitError.invalidConfiguration("\(name)[\(i)] = \(v) is not a class label")
                 }
                 return .label(Int(v))
             }
         case 3 where y.shape[1] == steps:
             let k = y.shape[1] * y.shape[2], ys = y.floats
-            targets = (0 ..< n).map { .spikes(Array(ys[$0 * k ..< ($0 + 1) * k])) }
+            if let bad = ys.firstIndex(where: { $0 != 0 && $0 != 1 }) {
+                throw SpikeKitError.invalidConfiguration("\(name): target spikes must be 0 or 1, element \(bad) is \(ys[bad])")
+            }
+            return (0 ..< n).map { .spikes(Array(ys[$0 * k ..< ($0 + 1) * k])) }
         default:
-            throw SpikeKitError.shapeMismatch("\(names.1): targets must be [samples] or [samples, \(steps), outputs], got \(y.shape)")
+            throw SpikeKitError.shapeMismatch("\(name): targets must be [\(n)] labels or [\(n), \(steps), outputs] spikes, got \(y.shape)")
         }
-        return try SpikeTrainDataset(samples: samples, targets: targets, steps: steps, units: units, dt: dt, classNames: classNames)
     }
 }
