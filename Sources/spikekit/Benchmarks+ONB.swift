@@ -46,10 +46,6 @@ extension Benchmarks {
             }
             rate = Double(f.spikeCounts[0]) / Double(B * T * n) / dt
         }
-        func median(_ a: [Double]) -> Double {
-            let s = a.sorted()
-            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-        }
         let total = median(totals), fwd = median(forwards)
         return BenchmarkResult(median_s: total, min_s: totals.min()!, max_s: totals.max()!, forward_median_s: fwd,
                                backward_median_s: max(0, total - fwd), update_median_s: nil, epoch_s: nil,

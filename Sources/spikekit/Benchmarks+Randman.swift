@@ -44,10 +44,6 @@ extension Benchmarks {
             }
             if rep == 0 { rates = m.trainRates }
         }
-        func median(_ a: [Double]) -> Double {
-            let s = a.sorted()
-            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-        }
         let med = median(epochs), eval = median(evaluations)
         return BenchmarkResult(median_s: med, min_s: epochs.min()!, max_s: epochs.max()!, forward_median_s: eval,
                                backward_median_s: nil, update_median_s: nil, epoch_s: med,

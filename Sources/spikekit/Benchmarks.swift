@@ -129,10 +129,6 @@ enum Benchmarks {
                 rates = zip(r.spikeCounts, spiking).map { Double($0) / Double($1.shape.count * T * batch) / arch.dt }
             }
         }
-        func median(_ a: [Double]) -> Double {
-            let s = a.sorted()
-            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-        }
         let med = median(steps)
         let fwd = median(forwards)
         return BenchmarkResult(
@@ -184,15 +180,17 @@ enum Benchmarks {
             }
             if rep == 0 { rates = [m.hiddenRate, m.outputRate] }
         }
-        func median(_ a: [Double]) -> Double {
-            let s = a.sorted()
-            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-        }
         let med = median(epochs)
         return BenchmarkResult(median_s: med, min_s: epochs.min()!, max_s: epochs.max()!, forward_median_s: nil,
                                backward_median_s: nil, update_median_s: nil, epoch_s: med,
                                forward_samples_per_s: nil, peak_rss_mib: peakRSSMiB(), batch: B, rates_hz: rates,
                                runs: epochs.count, train_step_median_s: median(trainSteps))
+    }
+
+    /// The median of timed repetitions (the mean of the middle two for an even count).
+    static func median(_ a: [Double]) -> Double {
+        let s = a.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
 
     /// The process's peak resident set size in MiB.

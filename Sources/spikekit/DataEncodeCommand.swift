@@ -130,12 +130,9 @@ extension DataCommand {
                 let shd = try SHDDataset(spikeTrains: trains, labels: labelValues, dt: dt, classNames: (0 ..< classes).map { "class \($0)" })
                 try SHDFile.write(shd, to: output)
             } else {
-                var raster = [Float](repeating: 0, count: n * T * units)
-                for (i, s) in trains.enumerated() {
-                    for step in 0 ..< T {
-                        for k in Int(s.offsets[step]) ..< Int(s.offsets[step + 1]) { raster[(i * T + step) * units + Int(s.indices[k])] = 1 }
-                    }
-                }
+                var raster: [Float] = []
+                raster.reserveCapacity(n * T * units)
+                for s in trains { raster += s.raster }
                 try NpyArray(shape: [n, T, units], elements: .float32(raster)).write(path: output)
             }
             try writeRecord(samples: n, steps: T, units: units, spikes: spikes)
