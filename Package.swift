@@ -1,5 +1,6 @@
 // swift-tools-version:6.1
 import PackageDescription
+import Foundation
 
 // The module cut (see Sources/SpikeKit/SpikeKit.swift and docs/Architecture.md):
 //   SpikeKitFormats   file formats, Tensor, errors       checks on (untrusted input)
@@ -18,13 +19,33 @@ import PackageDescription
 //
 // Numeric modules build optimised even in debug (so `swift test` runs at release speed) and for the CPU that
 // compiles them (SIMD width and FMA decide kernel speed; see docs/Performance.md).
+//
+// The target CPU is `native` unless SPIKEKIT_TARGET_CPU names another (an LLVM CPU name such as `znver3`,
+// `haswell`, `znver4`, `skylake-avx512`), e.g. to build and inspect the AVX-512 code path on an AVX2 machine.
+// When the target has AVX-512 (32 vector registers), the kernels are compiled with SPIKEKIT_WIDE_REGISTERS and
+// use register tiles that need them; otherwise tiles that fit AVX2's 16 (docs/Performance.md).
+let targetCPU = Context.environment["SPIKEKIT_TARGET_CPU"] ?? "native"
+let targetHasAVX512: Bool = {
+    if targetCPU != "native" {
+        let avx512 = ["avx512", "skylake-avx512", "cascadelake", "cooperlake", "cannonlake", "icelake", "tigerlake",
+                      "rocketlake", "sapphirerapids", "graniterapids", "emeraldrapids", "znver4", "znver5", "x86-64-v4"]
+        return avx512.contains { targetCPU.hasPrefix($0) }
+    }
+    #if os(Linux)
+    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return false }
+    return info.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").contains("avx512f") ?? false
+    #else
+    return false
+    #endif
+}()
+let vectorDefines: [SwiftSetting] = targetHasAVX512 ? [.define("SPIKEKIT_WIDE_REGISTERS", .when(configuration: .release))] : []
 let kernelFlags: [SwiftSetting] = [
     .unsafeFlags(["-O"], .when(configuration: .debug)),
-    .unsafeFlags(["-Ounchecked", "-target-cpu", "native"], .when(configuration: .release)),
-]
+    .unsafeFlags(["-Ounchecked", "-target-cpu", targetCPU], .when(configuration: .release)),
+] + vectorDefines
 let numericFlags: [SwiftSetting] = [
     .unsafeFlags(["-O"], .when(configuration: .debug)),
-    .unsafeFlags(["-target-cpu", "native"], .when(configuration: .release)),
+    .unsafeFlags(["-target-cpu", targetCPU], .when(configuration: .release)),
 ]
 let numerics: Target.Dependency = .product(name: "RealModule", package: "swift-numerics")
 

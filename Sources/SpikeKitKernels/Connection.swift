@@ -286,8 +286,9 @@ package struct ConnectionKernel: @unchecked Sendable {
     }
 
     /// `gIn[t] += Wᵀ δ[t]` for every step t of a sequence (`deltas` is `[steps][outputs]`, `gIn` is
-    /// `[steps][inputs]`): the same product as `backpropagate` for all steps at once, four rows at a time so that
-    /// each weight load serves four steps or positions.
+    /// `[steps][inputs]`): the same product as `backpropagate` for all steps at once, several rows at a time so
+    /// that each weight load serves several steps or positions (conv: four output positions; dense: the register
+    /// tiles of `VectorKernels.accumulateRowsSequential`).
     @inline(__always)
     package func backpropagateSequence(deltas: UnsafePointer<Float>, steps T: Int, into gIn: UnsafeMutablePointer<Float>) {
         let nOut = conv.map { $0.outChannels * $0.outPositions } ?? width
@@ -323,22 +324,13 @@ package struct ConnectionKernel: @unchecked Sendable {
                 }
             }
         } else {
-            var t = 0
-            while t + 8 <= T {
-                VectorKernels.accumulateRows8(deltas + t * nOut, lda: nOut, transposed, rows: nOut, width: inputCount,
-                                              into: gIn + t * inputCount, ldc: inputCount)
-                t += 8
-            }
-            while t + 4 <= T {
-                VectorKernels.accumulateRows4(deltas + t * nOut, deltas + (t + 1) * nOut, deltas + (t + 2) * nOut,
-                                              deltas + (t + 3) * nOut, transposed, rows: nOut, width: inputCount,
-                                              into: gIn + t * inputCount, gIn + (t + 1) * inputCount,
-                                              gIn + (t + 2) * inputCount, gIn + (t + 3) * inputCount)
-                t += 4
-            }
-            while t < T {
+            // Steps below the last multiple of four sum each element in row order (one accumulator); the last
+            // T mod 4 steps in four interleaved accumulators (`accumulateRows`), as the single-step product does.
+            let blocked = T & ~3
+            VectorKernels.accumulateRowsSequential(deltas, lda: nOut, count: blocked, transposed, rows: nOut,
+                                                   width: inputCount, into: gIn, ldc: inputCount)
+            for t in blocked ..< T {
                 VectorKernels.accumulateRows(deltas + t * nOut, transposed, rows: nOut, width: inputCount, into: gIn + t * inputCount)
-                t += 1
             }
         }
     }

@@ -268,6 +268,117 @@ package enum VectorKernels {
         }
     }
 
+    /// The register tiles `accumulateRowsSequential` uses, for the bench header: 8 × 32 with 32 vector registers
+    /// (AVX-512 builds, `SPIKEKIT_WIDE_REGISTERS`), 6 × 16 with 16 (AVX2 and everything else).
+    package static var rowTiles: String {
+        #if SPIKEKIT_WIDE_REGISTERS
+        return "8 × 32 (AVX-512 build)"
+        #else
+        return "6 × 16 (16-register build)"
+        #endif
+    }
+
+    /// `c[i][0..<width] += Σ_r a[i][r] · M[r, 0..<width]` for `count` rows i (`a + i·lda`, `c + i·ldc`), every
+    /// element summed over r in increasing order in one accumulator (and then added to c), so that the result does
+    /// not depend on the register tile that computed it: AVX-512 builds take 8 rows × 32 columns
+    /// (`accumulateRows8`, 16 of their 32 registers), other builds 6 rows × 16 columns (six SIMD16 accumulators,
+    /// twelve of AVX2's sixteen 256-bit registers; the 8 × 32 tile needs 32 there and spills), then four rows and
+    /// single rows, with 8-wide column tails.
+    @inline(__always) @usableFromInline
+    package static func accumulateRowsSequential(_ a: UnsafePointer<Float>, lda: Int, count: Int, _ m: UnsafePointer<Float>,
+                                                 rows: Int, width: Int, into c: UnsafeMutablePointer<Float>, ldc: Int) {
+        var i = 0
+        #if SPIKEKIT_WIDE_REGISTERS
+        while i + 8 <= count {
+            accumulateRows8(a + i * lda, lda: lda, m, rows: rows, width: width, into: c + i * ldc, ldc: ldc)
+            i += 8
+        }
+        #else
+        let rm = UnsafeRawPointer(m)
+        while i + 6 <= count {
+            var col = 0
+            while col + 16 <= width {
+                rows6Block(a + i * lda, lda: lda, rm, rows: rows, width: width, column: col, into: c + i * ldc, ldc: ldc,
+                           as: SIMD16<Float>.self)
+                col += 16
+            }
+            if col + 8 <= width {
+                rows6Block(a + i * lda, lda: lda, rm, rows: rows, width: width, column: col, into: c + i * ldc, ldc: ldc,
+                           as: SIMD8<Float>.self)
+                col += 8
+            }
+            for k in 0 ..< 6 { sequentialTail(a + (i + k) * lda, m, rows: rows, width: width, from: col, into: c + (i + k) * ldc) }
+            i += 6
+        }
+        #endif
+        while i + 4 <= count {
+            accumulateRows4(a + i * lda, a + (i + 1) * lda, a + (i + 2) * lda, a + (i + 3) * lda, m, rows: rows, width: width,
+                            into: c + i * ldc, c + (i + 1) * ldc, c + (i + 2) * ldc, c + (i + 3) * ldc)
+            i += 4
+        }
+        while i < count {
+            let rm = UnsafeRawPointer(m), ai = a + i * lda, ci = c + i * ldc
+            var col = 0
+            while col + 16 <= width {
+                rows1Block(ai, rm, rows: rows, width: width, column: col, into: ci, as: SIMD16<Float>.self)
+                col += 16
+            }
+            if col + 8 <= width {
+                rows1Block(ai, rm, rows: rows, width: width, column: col, into: ci, as: SIMD8<Float>.self)
+                col += 8
+            }
+            sequentialTail(ai, m, rows: rows, width: width, from: col, into: ci)
+            i += 1
+        }
+    }
+
+    /// Columns `from..<width` of one row, scalar, summed in row order.
+    @inline(__always) @usableFromInline
+    package static func sequentialTail(_ a: UnsafePointer<Float>, _ m: UnsafePointer<Float>, rows: Int, width: Int, from col: Int,
+                                       into c: UnsafeMutablePointer<Float>) {
+        for cc in col ..< width {
+            var t: Float = 0
+            for r in 0 ..< rows { t += a[r] * m[r * width + cc] }
+            c[cc] += t
+        }
+    }
+
+    /// One column block of the 6-row tile of `accumulateRowsSequential`, `V.scalarCount` columns wide.
+    @inline(__always) @usableFromInline
+    package static func rows6Block<V: SIMD>(_ a: UnsafePointer<Float>, lda: Int, _ rm: UnsafeRawPointer, rows: Int, width: Int,
+                                            column col: Int, into c: UnsafeMutablePointer<Float>, ldc: Int, as _: V.Type)
+        where V.Scalar == Float {
+        let a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda, a4 = a + 4 * lda, a5 = a + 5 * lda
+        var s0 = V(), s1 = V(), s2 = V(), s3 = V(), s4 = V(), s5 = V()
+        for r in 0 ..< rows {
+            let v = rm.loadUnaligned(fromByteOffset: 4 * (r * width + col), as: V.self)
+            s0 = s0.addingProduct(V(repeating: a0[r]), v)
+            s1 = s1.addingProduct(V(repeating: a1[r]), v)
+            s2 = s2.addingProduct(V(repeating: a2[r]), v)
+            s3 = s3.addingProduct(V(repeating: a3[r]), v)
+            s4 = s4.addingProduct(V(repeating: a4[r]), v)
+            s5 = s5.addingProduct(V(repeating: a5[r]), v)
+        }
+        addVector(s0, c + col)
+        addVector(s1, c + ldc + col)
+        addVector(s2, c + 2 * ldc + col)
+        addVector(s3, c + 3 * ldc + col)
+        addVector(s4, c + 4 * ldc + col)
+        addVector(s5, c + 5 * ldc + col)
+    }
+
+    /// One column block of a single row, summed in row order in one accumulator.
+    @inline(__always) @usableFromInline
+    package static func rows1Block<V: SIMD>(_ a: UnsafePointer<Float>, _ rm: UnsafeRawPointer, rows: Int, width: Int,
+                                            column col: Int, into c: UnsafeMutablePointer<Float>, as _: V.Type)
+        where V.Scalar == Float {
+        var s = V()
+        for r in 0 ..< rows {
+            s = s.addingProduct(V(repeating: a[r]), rm.loadUnaligned(fromByteOffset: 4 * (r * width + col), as: V.self))
+        }
+        addVector(s, c + col)
+    }
+
     /// The L2 spike error of one sample: `gradient[i] = (s[i] - y[i]) · scale` and the return value `Σ (s[i] - y[i])²`
     /// over `count` elements, with spikes `s` as bytes. With 0/1 targets every term is 0 or 1, so the float sum is
     /// exact (below 2^24 terms) whatever the order.

@@ -1,5 +1,6 @@
 import Foundation
 import SpikeKit
+import SpikeKitKernels
 
 #if canImport(Glibc)
 import Glibc
@@ -31,9 +32,21 @@ struct BenchmarkResult: Codable {
 /// ../shared/peerbench (SHD hidden layers about 10-30 Hz on 1.5 % input density; spike-train matching about
 /// 20 Hz hidden), and synthetic Poisson inputs.
 enum Benchmarks {
+    /// The CPU and the code path, for the table's header: model name and vector extensions from /proc/cpuinfo
+    /// (Linux), and the register tiles the kernels were compiled with.
     static var simdDescription: String {
         #if arch(x86_64)
-        return "x86_64 (SIMD16<Float> kernels, -target-cpu native)"
+        var cpu = ""
+        if let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) {
+            let lines = info.split(separator: "\n")
+            if let m = lines.first(where: { $0.hasPrefix("model name") })?.split(separator: ":", maxSplits: 1).last {
+                cpu = m.trimmingCharacters(in: .whitespaces)
+            }
+            let flags = Set(lines.first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? [])
+            let isa = flags.contains("avx512f") ? "AVX-512" : flags.contains("avx2") ? "AVX2" : "SSE"
+            cpu += (cpu.isEmpty ? "" : ", ") + isa + (flags.contains("fma") ? " + FMA" : "")
+        }
+        return "x86_64\(cpu.isEmpty ? "" : " (\(cpu))"), SIMD16<Float> kernels, dense row tiles \(VectorKernels.rowTiles)"
         #elseif arch(arm64)
         return "arm64 (SIMD16<Float> kernels)"
         #else

@@ -3,7 +3,7 @@ import SpikeKitKernels
 /// The time loops of one layer for one sample: the forward pass (feed-forward drive for all steps, then the
 /// neuron dynamics with the recurrent term) and the reverse-time backward pass (BPTT), with the equations of
 /// `LayerArchitecture`. Symbols follow SPEC section 2: U membrane, I synaptic current, S spikes, λ decays.
-struct LayerPass: @unchecked Sendable {
+final class LayerPass: @unchecked Sendable {
     let architecture: LayerArchitecture
     let n: Int
     let lambdaMem: Float
@@ -30,10 +30,14 @@ struct LayerPass: @unchecked Sendable {
     /// An `alif` layer or a learned threshold: the general loops of `LayerPass+Adaptive` run instead (`decays` is
     /// then always given). Nil: the LIF loops below, unchanged.
     let adaptive: AdaptiveNeurons?
+    /// `architecture.isSpiking`, stored: the per-sample pipeline asks for it several times per layer, and reading it
+    /// through the architecture value copies that value (retaining its arrays) each time.
+    let isSpiking: Bool
 
     init(_ a: LayerArchitecture, dt: Double, threshold: Double, feedForward: ConnectionKernel, recurrent: ConnectionKernel?,
          bias: UnsafePointer<Float>? = nil, decays: UnsafePointer<Float>? = nil, adaptive: AdaptiveNeurons? = nil) {
         self.adaptive = adaptive
+        isSpiking = a.isSpiking
         self.bias = bias
         self.decays = decays
         recordsState = a.learnsTauMem || a.learnsTauSyn

@@ -141,10 +141,10 @@ struct RunContext: @unchecked Sendable {
             let shared = l == 0 ? (currentDrives.map { $0 + b * T * S.n } ?? sharedFirstDrive) : nil
             if shared == nil {
                 pass.computeDrive(S, steps: T, inputIndex: idx, inputStart: st, inputScale: l == 0 ? 1 : dropoutScale(l - 1))
-            } else if !layers[l].isSpiking {
+            } else if !passes[l].isSpiking {
                 S.drive.update(from: shared!, count: T * S.n)
             }
-            if layers[l].isSpiking {
+            if passes[l].isSpiking {
                 let n = S.n
                 if let arr = supplied[l] {
                     arr.withUnsafeBufferPointer { a in
@@ -199,10 +199,10 @@ struct RunContext: @unchecked Sendable {
         let lastShape = layers[L - 1].shape
         let N = lastShape.count
         if let out = outputOut {
-            let base = out + b * T * N
+            let base = out + b * T * N, spiking = passes[L - 1].isSpiking
             for t in 0 ..< T {
                 for q in 0 ..< N {
-                    let v: Float = layers[L - 1].isSpiking ? Float(last.spikes[t * N + q]) : last.trace[t * N + q]
+                    let v: Float = spiking ? Float(last.spikes[t * N + q]) : last.trace[t * N + q]
                     base[t * N + lastShape.canonicalIndex(internal: q)] = v
                 }
             }
@@ -297,7 +297,7 @@ struct RunContext: @unchecked Sendable {
             case .labels(let l): target = .label(l[b])
             case .spikes(let s): target = .spikes(s[b])
             }
-            sampleLoss = try u.evaluate(steps: T, units: N, isSpiking: layers[L - 1].isSpiking, spikes: last.spikes,
+            sampleLoss = try u.evaluate(steps: T, units: N, isSpiking: passes[L - 1].isSpiking, spikes: last.spikes,
                                         trace: last.trace, canonical: lastShape.canonicalIndex(internal:), target: target,
                                         invB: invB, drive: last.drive)
         default:
@@ -308,12 +308,12 @@ struct RunContext: @unchecked Sendable {
         var regGrad = [Float](repeating: 0, count: L)
         var lowerGrad = [[Float]?](repeating: nil, count: L)
         if let reg = loss.activityRegularizer {
-            for l in 0 ..< L where layers[l].isSpiking {
-                let pop = Double(countOut[b * L + l]) / Double(layers[l].shape.count)
+            for l in 0 ..< L where passes[l].isSpiking {
+                let pop = Double(countOut[b * L + l]) / Double(passes[l].n)
                 let excess = pop - reg.threshold
                 if excess > 0 {
                     sampleLoss += reg.strength * excess * excess
-                    regGrad[l] = Float(reg.strength * 2 * excess / Double(layers[l].shape.count)) * invB
+                    regGrad[l] = Float(reg.strength * 2 * excess / Double(passes[l].n)) * invB
                 }
                 if let lt = reg.lowerThreshold, let ls = reg.lowerStrength, ls != 0 {
                     let S = W.layers[l], n = S.n
@@ -357,10 +357,10 @@ struct RunContext: @unchecked Sendable {
                 inputCount = prev.n
             }
             let (idx, st) = inputLists(of: l, W)
-            if layers[l].isSpiking {
+            if passes[l].isSpiking {
                 let shareFF = l == 0 && (sharedInputGradient || currentFactors != nil)
                 pass.backwardSpiking(S, steps: T, inputIndex: idx, inputStart: st, gradFF: shareFF ? nil : grads + ffGradOffset[l],
-                                     gradRec: layers[l].recurrent == nil ? nil : grads + recGradOffset[l],
+                                     gradRec: passes[l].recurrent == nil ? nil : grads + recGradOffset[l],
                                      gradBias: biasGradOffset[l] < 0 ? nil : grads + biasGradOffset[l],
                                      gradDecay: decayGradients(l, grads),
                                      gradThreshold: thresholdGradOffset[l] < 0 ? nil : grads + thresholdGradOffset[l],
