@@ -53,10 +53,17 @@ public struct Philox: Sendable, Equatable {
     /// separately on the 64-bit view of each 512-bit register (one `vpmuludq` each) and their halves recombined
     /// with masks and shifts, so no lane is widened or narrowed. A round is a chain of dependent multiplies and
     /// permutes; interleaving the two sets keeps the vector units busy while each waits on its own chain.
+    ///
+    /// That interleaving needs the sixteen words of state (32 vector registers with 256-bit vectors) in registers:
+    /// builds for 16-register targets (AVX2) compute the two sets one after the other instead (`blocks16`; each
+    /// SIMD16 word is two independent 256-bit chains already), which gives the same blocks without spilling.
     @inlinable
     public func blocks32(first: UInt32, _ c1: UInt32, _ c2: UInt32, _ c3: UInt32)
         -> (a: (SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>),
             b: (SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>)) {
+        #if !SPIKEKIT_WIDE_REGISTERS
+        return (blocks16(first: first, c1, c2, c3), blocks16(first: first &+ 16, c1, c2, c3))
+        #else
         let lanes = SIMD16<UInt32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
         var a0 = SIMD16<UInt32>(repeating: first) &+ lanes, b0 = SIMD16<UInt32>(repeating: first &+ 16) &+ lanes
         var a1 = SIMD16<UInt32>(repeating: c1), a2 = SIMD16<UInt32>(repeating: c2), a3 = SIMD16<UInt32>(repeating: c3)
@@ -87,6 +94,33 @@ public struct Philox: Sendable, Equatable {
             k1 = k1 &+ 0xBB67_AE85
         }
         return ((a0, a1, a2, a3), (b0, b1, b2, b3))
+        #endif
+    }
+
+    /// Sixteen consecutive blocks (counters `first ..< first + 16` in the first word) as four lane vectors: one
+    /// set of `blocks32`.
+    @inlinable @inline(__always)
+    public func blocks16(first: UInt32, _ c1: UInt32, _ c2: UInt32, _ c3: UInt32)
+        -> (SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>) {
+        let lanes = SIMD16<UInt32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        var a0 = SIMD16<UInt32>(repeating: first) &+ lanes
+        var a1 = SIMD16<UInt32>(repeating: c1), a2 = SIMD16<UInt32>(repeating: c2), a3 = SIMD16<UInt32>(repeating: c3)
+        var k0 = key.0, k1 = key.1
+        let low = SIMD8<UInt64>(repeating: 0xFFFF_FFFF), high = SIMD8<UInt64>(repeating: 0xFFFF_FFFF_0000_0000)
+        let m0 = SIMD8<UInt64>(repeating: 0xD251_1F53), m1 = SIMD8<UInt64>(repeating: 0xCD9E_8D57)
+        for _ in 0 ..< 10 {
+            let w0 = unsafeBitCast(a0, to: SIMD8<UInt64>.self), w2 = unsafeBitCast(a2, to: SIMD8<UInt64>.self)
+            let e0 = (w0 & low) &* m0, o0 = (w0 &>> 32) &* m0
+            let e2 = (w2 & low) &* m1, o2 = (w2 &>> 32) &* m1
+            let kk0 = SIMD16<UInt32>(repeating: k0), kk1 = SIMD16<UInt32>(repeating: k1)
+            a0 = unsafeBitCast((e2 &>> 32) | (o2 & high), to: SIMD16<UInt32>.self) ^ a1 ^ kk0
+            a1 = unsafeBitCast((e2 & low) | (o2 &<< 32), to: SIMD16<UInt32>.self)
+            a2 = unsafeBitCast((e0 &>> 32) | (o0 & high), to: SIMD16<UInt32>.self) ^ a3 ^ kk1
+            a3 = unsafeBitCast((e0 & low) | (o0 &<< 32), to: SIMD16<UInt32>.self)
+            k0 = k0 &+ 0x9E37_79B9
+            k1 = k1 &+ 0xBB67_AE85
+        }
+        return (a0, a1, a2, a3)
     }
 
     /// Fills `buffer` with elements `firstElement ..< firstElement + buffer.count` of the stream of uniform floats

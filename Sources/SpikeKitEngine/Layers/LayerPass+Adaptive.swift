@@ -38,7 +38,7 @@ struct AdaptiveNeurons: @unchecked Sendable {
 /// and g_U[n], g_I[n] and the decay gradients as in the LIF loops (`backstepNeuronDecays`).
 extension LayerPass {
     func forwardAdaptive(_ L: LayerScratch, drive sharedDrive: UnsafePointer<Float>?, steps T: Int, training: Bool,
-                         adaptive p: AdaptiveNeurons, noise: (Int, UnsafeMutablePointer<Float>) -> Void) {
+                         adaptive p: AdaptiveNeurons, noise: (Int) -> UnsafePointer<Float>) {
         let driveBase = sharedDrive ?? UnsafePointer(L.drive)
         let spike = architecture.spike!
         let stochastic = spike.escape.isStochastic
@@ -57,10 +57,10 @@ extension LayerPass {
             } else {
                 for k in 0 ..< n { L.x[k] = L.u[k] - th[k] }
             }
-            if stochastic { noise(t, L.xi) }
-            let fused = training && SpikeKernels.decideMatchedSigmoid(spike.escape, spike.resolvedSurrogate, x: L.x, xi: L.xi,
+            let xi = stochastic ? noise(t) : UnsafePointer(L.xi)
+            let fused = training && SpikeKernels.decideMatchedSigmoid(spike.escape, spike.resolvedSurrogate, x: L.x, xi: xi,
                                                                        spikes: s, surrogate: L.sd + t * n, count: n)
-            if !fused { SpikeKernels.decide(spike.escape, x: L.x, xi: L.xi, into: s, count: n) }
+            if !fused { SpikeKernels.decide(spike.escape, x: L.x, xi: xi, into: s, count: n) }
             if training {
                 if !fused { SpikeKernels.surrogate(spike.resolvedSurrogate, x: L.x, s: s, into: L.sd + t * n, count: n) }
                 if bpReset {
@@ -105,10 +105,7 @@ extension LayerPass {
                 for k in 0 ..< n { a[k] = rho * a[k] + (s[k] != 0 ? 1 : 0) }
             }
             let first = count
-            for k in 0 ..< n where s[k] != 0 {
-                L.index[Int(count)] = Int32(k)
-                count += 1
-            }
+            count = SpikeLists.append(spikes: s, count: n, into: L.index, at: count)
             L.start[t + 1] = count
             if let rec = recurrent, count > first {
                 rec.accumulate(active: L.index + Int(first), count: Int(count - first), into: L.i)

@@ -27,7 +27,7 @@ extension LayerPass {
     /// The spiking time loop with a recurrent delay d_rec > 1: as `forwardSpiking`, except that step t adds the
     /// recurrent term V·S[t - (d_rec - 1)] (from the stored lists of that step) to I[t+1].
     func forwardSpikingDelayed(_ L: LayerScratch, drive sharedDrive: UnsafePointer<Float>?, steps T: Int, training: Bool,
-                               noise: (Int, UnsafeMutablePointer<Float>) -> Void) {
+                               noise: (Int) -> UnsafePointer<Float>) {
         let driveBase = sharedDrive ?? UnsafePointer(L.drive)
         let spike = architecture.spike!
         let stochastic = spike.escape.isStochastic
@@ -41,8 +41,8 @@ extension LayerPass {
             let s = L.spikes + t * n
             let drive = driveBase + t * n
             for k in 0 ..< n { L.x[k] = L.u[k] - th }
-            if stochastic { noise(t, L.xi) }
-            SpikeKernels.decide(spike.escape, x: L.x, xi: L.xi, into: s, count: n)
+            let xi = stochastic ? noise(t) : UnsafePointer(L.xi)
+            SpikeKernels.decide(spike.escape, x: L.x, xi: xi, into: s, count: n)
             if training {
                 SpikeKernels.surrogate(spike.resolvedSurrogate, x: L.x, s: s, into: L.sd + t * n, count: n)
                 if bpReset && !subtract {
@@ -58,26 +58,29 @@ extension LayerPass {
                     (L.iTrace + t * n).update(from: L.i, count: n)
                 }
             }
+            // One branch-free loop per reset kind (so that they vectorise), the same arithmetic in each.
             if let dv = decays {
                 stepNeuronDecays(L, spikes: s, drive: drive, decays: dv)
+            } else if subtract {
+                for k in 0 ..< n {
+                    let u = lm * L.u[k], ci = cm * L.i[k]
+                    L.u[k] = u + ci - (s[k] != 0 ? th : 0)
+                    L.i[k] = ls * L.i[k] + drive[k]
+                }
+            } else if nextStep {
+                for k in 0 ..< n {
+                    let u = lm * L.u[k], ci = cm * L.i[k]
+                    L.u[k] = s[k] != 0 ? 0 : u + ci
+                    L.i[k] = ls * L.i[k] + drive[k]
+                }
             } else {
                 for k in 0 ..< n {
-                    let fired = s[k] != 0
                     let u = lm * L.u[k], ci = cm * L.i[k]
-                    if subtract {
-                        L.u[k] = u + ci - (fired ? th : 0)
-                    } else if nextStep {
-                        L.u[k] = fired ? 0 : u + ci
-                    } else {
-                        L.u[k] = (fired ? 0 : u) + ci
-                    }
+                    L.u[k] = (s[k] != 0 ? 0 : u) + ci
                     L.i[k] = ls * L.i[k] + drive[k]
                 }
             }
-            for k in 0 ..< n where s[k] != 0 {
-                L.index[Int(count)] = Int32(k)
-                count += 1
-            }
+            count = SpikeLists.append(spikes: s, count: n, into: L.index, at: count)
             L.start[t + 1] = count
             // I[t+1] += V·S[t - lag]: that step's spikes are already in the lists.
             if t >= lag, let rec = recurrent {
@@ -145,12 +148,26 @@ extension LayerPass {
             if inputGrad != nil || gradFF == nil { (L.drive + t * n).update(from: L.gi, count: n) }
             if let dv = decays {
                 backstepNeuronDecays(L, step: t, spikes: s, surrogate: sd, decays: dv, gradDecay: gradDecay)
-            } else {
+            } else if subtract {
+                // keep = 1: the same arithmetic as below without the factor (x · 1 = x exactly).
                 for k in 0 ..< n {
-                    let keep: Float = subtract || s[k] == 0 ? 1 : 0
+                    let gu1 = L.gu[k]
+                    L.gu[k] = gs[k] * sd[k] + gu1 * lm
+                    L.gi[k] = ls * L.gi[k] + gu1 * cm
+                }
+            } else if nextStep {
+                for k in 0 ..< n {
+                    let keep: Float = s[k] == 0 ? 1 : 0
                     let gu1 = L.gu[k]
                     L.gu[k] = gs[k] * sd[k] + gu1 * lm * keep
-                    L.gi[k] = ls * L.gi[k] + gu1 * cm * (nextStep ? keep : 1)
+                    L.gi[k] = ls * L.gi[k] + gu1 * cm * keep
+                }
+            } else {
+                for k in 0 ..< n {
+                    let keep: Float = s[k] == 0 ? 1 : 0
+                    let gu1 = L.gu[k]
+                    L.gu[k] = gs[k] * sd[k] + gu1 * lm * keep
+                    L.gi[k] = ls * L.gi[k] + gu1 * cm
                 }
             }
             // L.gi is now dL/dI[t]; step t - d reads it from this slot.

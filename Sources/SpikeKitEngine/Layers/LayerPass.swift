@@ -81,12 +81,12 @@ final class LayerPass: @unchecked Sendable {
         }
     }
 
-    /// The spiking time loop. `noise(t, buffer)` fills ξ for step t (stochastic layers only). When `training` is
+    /// The spiking time loop. `noise(t)` returns ξ of step t, n draws read in place (stochastic layers only). When `training` is
     /// false the surrogate derivatives are not computed. The feed-forward drive is read from `drive` (`L.drive`
     /// unless the caller shares one drive among samples).
     @inline(__always)
     func forwardSpiking(_ L: LayerScratch, drive sharedDrive: UnsafePointer<Float>? = nil, steps T: Int, training: Bool,
-                        noise: (Int, UnsafeMutablePointer<Float>) -> Void) {
+                        noise: (Int) -> UnsafePointer<Float>) {
         if let adaptive {
             forwardAdaptive(L, drive: sharedDrive, steps: T, training: training, adaptive: adaptive, noise: noise)
             return
@@ -104,10 +104,10 @@ final class LayerPass: @unchecked Sendable {
             let s = L.spikes + t * n
             let drive = driveBase + t * n
             for k in 0 ..< n { L.x[k] = L.u[k] - th }
-            if stochastic { noise(t, L.xi) }
-            let fused = training && SpikeKernels.decideMatchedSigmoid(spike.escape, spike.resolvedSurrogate, x: L.x, xi: L.xi,
+            let xi = stochastic ? noise(t) : UnsafePointer(L.xi)
+            let fused = training && SpikeKernels.decideMatchedSigmoid(spike.escape, spike.resolvedSurrogate, x: L.x, xi: xi,
                                                                        spikes: s, surrogate: L.sd + t * n, count: n)
-            if !fused { SpikeKernels.decide(spike.escape, x: L.x, xi: L.xi, into: s, count: n) }
+            if !fused { SpikeKernels.decide(spike.escape, x: L.x, xi: xi, into: s, count: n) }
             if training {
                 if !fused { SpikeKernels.surrogate(spike.resolvedSurrogate, x: L.x, s: s, into: L.sd + t * n, count: n) }
                 if bpReset && !subtract, let dv = decays {
@@ -152,25 +152,7 @@ final class LayerPass: @unchecked Sendable {
                 }
             }
             let first = count
-            // Spikes are sparse: test 8 neurons at a time (their bytes as one word) and visit only the set bytes.
-            var k = 0
-            while k + 8 <= n {
-                var w = UnsafeRawPointer(s + k).loadUnaligned(as: UInt64.self)
-                while w != 0 {
-                    let byte = w.trailingZeroBitCount >> 3
-                    L.index[Int(count)] = Int32(k + byte)
-                    count += 1
-                    w &= ~(UInt64(0xFF) << UInt64(byte << 3))
-                }
-                k += 8
-            }
-            while k < n {
-                if s[k] != 0 {
-                    L.index[Int(count)] = Int32(k)
-                    count += 1
-                }
-                k += 1
-            }
+            count = SpikeLists.append(spikes: s, count: n, into: L.index, at: count)
             L.start[t + 1] = count
             if let rec = recurrent, count > first {
                 rec.accumulate(active: L.index + Int(first), count: Int(count - first), into: L.i)
@@ -410,4 +392,34 @@ final class LayerPass: @unchecked Sendable {
 struct DecayGradients {
     var mem: UnsafeMutablePointer<Float>? = nil
     var syn: UnsafeMutablePointer<Float>? = nil
+}
+
+/// The spike lists the time loops keep for the event-driven products and BPTT.
+enum SpikeLists {
+    /// Appends the indices k of the set bytes `spikes[k] != 0` (k < count), in increasing order, to `index` from
+    /// position `at`; returns the new length. Spikes are sparse: eight neurons are tested at a time (their bytes as
+    /// one word) and only the set bytes are visited.
+    @inline(__always)
+    static func append(spikes s: UnsafePointer<UInt8>, count n: Int, into index: UnsafeMutablePointer<Int32>, at start: Int32) -> Int32 {
+        var count = start
+        var k = 0
+        while k + 8 <= n {
+            var w = UnsafeRawPointer(s + k).loadUnaligned(as: UInt64.self)
+            while w != 0 {
+                let byte = w.trailingZeroBitCount >> 3
+                index[Int(count)] = Int32(k + byte)
+                count += 1
+                w &= ~(UInt64(0xFF) << UInt64(byte << 3))
+            }
+            k += 8
+        }
+        while k < n {
+            if s[k] != 0 {
+                index[Int(count)] = Int32(k)
+                count += 1
+            }
+            k += 1
+        }
+        return count
+    }
 }

@@ -148,8 +148,8 @@ struct RunContext: @unchecked Sendable {
                 let n = S.n
                 if let arr = supplied[l] {
                     arr.withUnsafeBufferPointer { a in
-                        pass.forwardSpiking(S, drive: shared, steps: T, training: gradients || surrogatesOut[l] != nil) { t, buf in
-                            buf.update(from: a.baseAddress! + (b * T + t) * n, count: n)
+                        pass.forwardSpiking(S, drive: shared, steps: T, training: gradients || surrogatesOut[l] != nil) { t in
+                            a.baseAddress! + (b * T + t) * n
                         }
                     }
                 } else {
@@ -158,7 +158,7 @@ struct RunContext: @unchecked Sendable {
                     let ph = philox, it = iteration, layer = UInt32(l), sample = UInt32(truncatingIfNeeded: b)
                     let window = W.noiseWindow, capacity = W.noiseCapacity
                     var lo = 0, hi = 0
-                    pass.forwardSpiking(S, drive: shared, steps: T, training: gradients || surrogatesOut[l] != nil) { t, buf in
+                    pass.forwardSpiking(S, drive: shared, steps: T, training: gradients || surrogatesOut[l] != nil) { t in
                         let first = t * n
                         if first + n > hi {
                             lo = first / 128 * 128
@@ -166,7 +166,7 @@ struct RunContext: @unchecked Sendable {
                             ph.fillUniform(UnsafeMutableBufferPointer(start: window, count: hi - lo), stream: layer, a: it,
                                            b: sample, c: 0, firstElement: lo)
                         }
-                        buf.update(from: window + (first - lo), count: n)
+                        return UnsafePointer(window + (first - lo))
                     }
                 }
                 countOut[b * L + l] = Int(S.start[T])
