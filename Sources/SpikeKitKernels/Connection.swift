@@ -208,23 +208,26 @@ package final class PackedConnection: @unchecked Sendable {
 
     /// Converts a gradient in packed layout to canonical layout.
     package func canonical(fromPacked g: UnsafePointer<Float>) -> [Float] {
-        var out = [Float](repeating: 0, count: weightCount)
-        switch geometry {
-        case .dense(let i, let n) where i.positions == 1:
-            out.withUnsafeMutableBufferPointer { PackedConnection.transpose(g, rows: inputCount, columns: n, into: $0.baseAddress!) }
-        case .dense(let i, let n):
-            for q in 0 ..< inputCount {
-                let col = i.canonicalIndex(internal: q)
-                for o in 0 ..< n { out[o * i.count + col] = g[q * n + o] }
-            }
-        case .conv(let i, let cOut, let k, _, _):
-            for c in 0 ..< i.channels {
-                for tap in 0 ..< k {
-                    for o in 0 ..< cOut { out[(o * i.channels + c) * k + tap] = g[(c * k + tap) * cOut + o] }
+        // Every element is written below (each layout is a permutation), so the array is not cleared first.
+        [Float](unsafeUninitializedCapacity: weightCount) { buffer, initialized in
+            let out = buffer.baseAddress!
+            switch geometry {
+            case .dense(let i, let n) where i.positions == 1:
+                PackedConnection.transpose(g, rows: inputCount, columns: n, into: out)
+            case .dense(let i, let n):
+                for q in 0 ..< inputCount {
+                    let col = i.canonicalIndex(internal: q)
+                    for o in 0 ..< n { out[o * i.count + col] = g[q * n + o] }
+                }
+            case .conv(let i, let cOut, let k, _, _):
+                for c in 0 ..< i.channels {
+                    for tap in 0 ..< k {
+                        for o in 0 ..< cOut { out[(o * i.channels + c) * k + tap] = g[(c * k + tap) * cOut + o] }
+                    }
                 }
             }
+            initialized = weightCount
         }
-        return out
     }
 
     /// The raw view used inside the time loops; valid while this object lives.
@@ -274,12 +277,21 @@ package struct ConnectionKernel: @unchecked Sendable {
     @inlinable @inline(__always)
     package func accumulateGradient(active: UnsafePointer<Int32>, count n: Int, delta: UnsafePointer<Float>,
                             into gW: UnsafeMutablePointer<Float>) {
+        accumulateGradient(active: active, count: n, delta: delta, into: gW, columns: 0 ..< width)
+    }
+
+    /// `accumulateGradient` restricted to the columns `columns` of every segment (the outputs, or conv output channels,
+    /// of those indices): disjoint column ranges touch disjoint weights.
+    @inlinable @inline(__always)
+    package func accumulateGradient(active: UnsafePointer<Int32>, count n: Int, delta: UnsafePointer<Float>,
+                                    into gW: UnsafeMutablePointer<Float>, columns: Range<Int>) {
+        let c0 = columns.lowerBound, w = columns.count
         for a in 0 ..< n {
             let q = Int(active[a])
             var g = Int(start[q])
             let end = Int(start[q + 1])
             while g < end {
-                VectorKernels.add(delta + Int(target[g]), into: gW + Int(weightOffset[g]), count: width)
+                VectorKernels.add(delta + Int(target[g]) + c0, into: gW + Int(weightOffset[g]) + c0, count: w)
                 g += 1
             }
         }

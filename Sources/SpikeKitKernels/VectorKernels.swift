@@ -270,6 +270,15 @@ package enum VectorKernels {
 
     /// The register tiles `accumulateRowsSequential` uses, for the bench header: 8 × 32 with 32 vector registers
     /// (AVX-512 builds, `SPIKEKIT_WIDE_REGISTERS`), 6 × 16 with 16 (AVX2 and everything else).
+    /// Rows of the register tile of `accumulateRowsSequential`: 8 on AVX-512 builds, 6 on others.
+    package static var sequentialTileRows: Int {
+        #if SPIKEKIT_WIDE_REGISTERS
+        return 8
+        #else
+        return 6
+        #endif
+    }
+
     package static var rowTiles: String {
         #if SPIKEKIT_WIDE_REGISTERS
         return "8 × 32 (AVX-512 build)"

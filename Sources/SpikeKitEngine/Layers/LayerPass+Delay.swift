@@ -90,91 +90,165 @@ extension LayerPass {
         }
     }
 
-    /// BPTT with a recurrent delay d_rec > 1: as `backwardSpiking`, except that the recurrent input S[t] receives
-    /// Vᵀ dL/dI[t + d_rec] and the recurrent weight gradient is Σ_t S[t] ⊗ dL/dI[t + d_rec], with dL/dI[t + d_rec]
-    /// read from the ring (slot t mod d_rec, written d_rec steps earlier in reverse time; zero while unwritten). Since
-    /// dL/dI[t - 1 + d_rec] is in the ring too, Vᵀ for steps t and t - 1 is one pass over V (`accumulateRows2`): a
-    /// 128 × 128 V (64 KB) is read once per two steps, each load serving both products (the same sums up to rounding;
-    /// deterministic, and independent of the thread count like every other product).
+    /// Whether the backward pass runs several samples at once (`backwardSpikingDelayed` with a group): a spiking
+    /// layer with a dense recurrence of delay ≥ 2 and no adaptation, whose per-step product Vᵀ then reads V once for
+    /// two steps of every sample of the group.
+    /// Samples per group: the rows of one register tile of `VectorKernels.accumulateRowsSequential`, two per sample.
+    static let groupSize = VectorKernels.sequentialTileRows / 2
+
+    var groupsBackward: Bool {
+        isSpiking && adaptive == nil && recurrentDelay > 1 && recurrent != nil && recurrent!.conv == nil
+    }
+
+    /// BPTT with a recurrent delay d_rec > 1 of one sample: `backwardSpikingDelayed` with a group of one.
     func backwardSpikingDelayed(_ L: LayerScratch, steps T: Int, inputIndex: UnsafePointer<Int32>, inputStart: UnsafePointer<Int32>,
                                 gradFF: UnsafeMutablePointer<Float>?, gradRec: UnsafeMutablePointer<Float>?,
                                 gradBias: UnsafeMutablePointer<Float>?, gradDecay: DecayGradients,
                                 inputGrad: UnsafeMutablePointer<Float>?, inputCount: Int) {
+        backwardSpikingDelayed([DelayedBackwardSample(scratch: L, inputIndex: inputIndex, inputStart: inputStart, inputGrad: inputGrad)],
+                               steps: T, gradFF: gradFF, gradRec: gradRec, gradBias: gradBias, gradDecay: gradDecay,
+                               inputCount: inputCount)
+    }
+
+    /// BPTT with a recurrent delay d_rec > 1, for a group of G samples in step: as `backwardSpiking`, except that the
+    /// recurrent input S[t] receives Vᵀ dL/dI[t + d_rec] and the recurrent weight gradient is Σ_t S[t] ⊗ dL/dI[t + d_rec],
+    /// with dL/dI[t + d_rec] read from the sample's ring (slot t mod d_rec, written d_rec steps earlier in reverse time;
+    /// zero while unwritten).
+    ///
+    /// Since dL/dI[t - 1 + d_rec] is in the ring too, Vᵀ for steps t and t - 1 is one pass over V: for one sample
+    /// two vectors (`VectorKernels.accumulateRows2`; a 128 × 128 V of 64 KB is then read from L2 once per two steps,
+    /// each load serving two FMAs), for a group the 2G vectors of all its samples, staged as the rows of a matrix in
+    /// a staging buffer and multiplied in the register tiles of `VectorKernels.accumulateRowsSequential` (six
+    /// rows on AVX2, eight on AVX-512, each weight load serving six or eight FMAs: `groupSize` samples fill one
+    /// tile). The gradients of the group's
+    /// samples go to the same buffers, step by step. The sums differ from one-sample runs only in rounding;
+    /// deterministic, and independent of the thread count like every other product.
+    func backwardSpikingDelayed(_ group: [DelayedBackwardSample], steps T: Int, gradFF: UnsafeMutablePointer<Float>?,
+                                gradRec: UnsafeMutablePointer<Float>?, gradBias: UnsafeMutablePointer<Float>?,
+                                gradDecay: DecayGradients, inputCount: Int) {
         let lm = lambdaMem, ls = lambdaSyn, cm = 1 - lambdaMem
-        let d = recurrentDelay, ring = L.delayRing
-        ring.update(repeating: 0, count: d * n)
-        // Slot d of the ring: Vᵀ dL/dI[t - 1 + d], formed beside step t's product, for step `pendingFor`.
-        let pending = ring + d * n
+        let d = recurrentDelay, G = group.count
+        // 2G rows of deltas, then 2G rows of products.
+        let stage: UnsafeMutablePointer<Float>? = G > 1 ? CacheLine.allocate(Float.self, capacity: 4 * G * n) : nil
+        defer { stage?.deallocate() }
+        for sample in group {
+            let L = sample.scratch
+            L.delayRing.update(repeating: 0, count: d * n)
+            L.gu.update(repeating: 0, count: n)
+            L.gi.update(repeating: 0, count: n)
+        }
+        // Slot d of each ring: Vᵀ dL/dI[t - 1 + d], formed beside step t's product, for step `pendingFor`.
         var pendingFor = -1
-        L.gu.update(repeating: 0, count: n)
-        L.gi.update(repeating: 0, count: n)
         for t in stride(from: T - 1, through: 0, by: -1) {
-            let s = L.spikes + t * n
-            let sd = L.sd + t * n
-            let gs = L.gs
-            gs.update(from: L.drive + t * n, count: n)
             if t + d < T, let rec = recurrent {
-                // dL/dI[t + d] reaches the recurrent input S[t] and the recurrent weights.
-                let delta = UnsafePointer(ring + (t % d) * n)
                 if pendingFor == t {
                     // Vᵀ dL/dI[t + d] was formed at step t + 1 beside that step's product.
-                    VectorKernels.add(pending, into: gs, count: n)
-                } else if t >= 1 {
-                    // dL/dI[t - 1 + d] is known too (d ≥ 2): one pass over V for both steps.
-                    pending.update(repeating: 0, count: n)
-                    rec.backpropagate(delta: delta, UnsafePointer(ring + ((t - 1) % d) * n), into: gs, pending)
+                    for sample in group {
+                        let L = sample.scratch
+                        L.gs.update(from: L.drive + t * n, count: n)
+                        VectorKernels.add(L.delayRing + d * n, into: L.gs, count: n)
+                    }
+                } else if t >= 1 && G > 1 {
+                    // Rows 2g, 2g + 1: dL/dI[t + d] and dL/dI[t - 1 + d] of sample g; one pass over V for all.
+                    let a = stage!, c = stage! + 2 * G * n
+                    for (g, sample) in group.enumerated() {
+                        let ring = sample.scratch.delayRing
+                        (a + 2 * g * n).update(from: ring + (t % d) * n, count: n)
+                        (a + (2 * g + 1) * n).update(from: ring + ((t - 1) % d) * n, count: n)
+                    }
+                    c.update(repeating: 0, count: 2 * G * n)
+                    VectorKernels.accumulateRowsSequential(a, lda: n, count: 2 * G, rec.transposed, rows: n, width: n, into: c, ldc: n)
+                    for (g, sample) in group.enumerated() {
+                        let L = sample.scratch
+                        L.gs.update(from: L.drive + t * n, count: n)
+                        VectorKernels.add(c + 2 * g * n, into: L.gs, count: n)
+                        (L.delayRing + d * n).update(from: c + (2 * g + 1) * n, count: n)
+                    }
                     pendingFor = t - 1
                 } else {
-                    rec.backpropagate(delta: delta, into: gs)
-                }
-                let a = Int(L.start[t])
-                rec.accumulateGradient(active: L.index + a, count: Int(L.start[t + 1]) - a, delta: delta, into: gradRec!)
-            }
-            if t < T - 1 {
-                if let gradFF {
-                    let a = Int(inputStart[t])
-                    feedForward.accumulateGradient(active: inputIndex + a, count: Int(inputStart[t + 1]) - a, delta: L.gi, into: gradFF)
-                }
-                if let gradBias { VectorKernels.add(L.gi, into: gradBias, count: n) }
-                if bpReset {
-                    if subtract {
-                        for k in 0 ..< n { gs[k] -= L.gu[k] * threshold }
-                    } else {
-                        let r = L.resetTerm + t * n
-                        for k in 0 ..< n { gs[k] -= L.gu[k] * r[k] }
+                    for sample in group {
+                        let L = sample.scratch, ring = L.delayRing, pending = ring + d * n
+                        L.gs.update(from: L.drive + t * n, count: n)
+                        if t >= 1 {
+                            // dL/dI[t - 1 + d] is known too (d ≥ 2): one pass over V for both steps.
+                            pending.update(repeating: 0, count: n)
+                            rec.backpropagate(delta: ring + (t % d) * n, UnsafePointer(ring + ((t - 1) % d) * n),
+                                              into: L.gs, pending)
+                        } else {
+                            rec.backpropagate(delta: ring + (t % d) * n, into: L.gs)
+                        }
                     }
+                    if t >= 1 { pendingFor = t - 1 }
                 }
-            }
-            if inputGrad != nil || gradFF == nil { (L.drive + t * n).update(from: L.gi, count: n) }
-            if let dv = decays {
-                backstepNeuronDecays(L, step: t, spikes: s, surrogate: sd, decays: dv, gradDecay: gradDecay)
-            } else if subtract {
-                // keep = 1: the same arithmetic as below without the factor (x · 1 = x exactly).
-                for k in 0 ..< n {
-                    let gu1 = L.gu[k]
-                    L.gu[k] = gs[k] * sd[k] + gu1 * lm
-                    L.gi[k] = ls * L.gi[k] + gu1 * cm
-                }
-            } else if nextStep {
-                for k in 0 ..< n {
-                    let keep: Float = s[k] == 0 ? 1 : 0
-                    let gu1 = L.gu[k]
-                    L.gu[k] = gs[k] * sd[k] + gu1 * lm * keep
-                    L.gi[k] = ls * L.gi[k] + gu1 * cm * keep
+                // dL/dI[t + d] reaches the recurrent weights.
+                for sample in group {
+                    let L = sample.scratch, a = Int(L.start[t])
+                    rec.accumulateGradient(active: L.index + a, count: Int(L.start[t + 1]) - a,
+                                           delta: L.delayRing + (t % d) * n, into: gradRec!)
                 }
             } else {
-                for k in 0 ..< n {
-                    let keep: Float = s[k] == 0 ? 1 : 0
-                    let gu1 = L.gu[k]
-                    L.gu[k] = gs[k] * sd[k] + gu1 * lm * keep
-                    L.gi[k] = ls * L.gi[k] + gu1 * cm
-                }
+                for sample in group { sample.scratch.gs.update(from: sample.scratch.drive + t * n, count: n) }
             }
-            // L.gi is now dL/dI[t]; step t - d reads it from this slot.
-            (ring + (t % d) * n).update(from: L.gi, count: n)
+            for sample in group {
+                let L = sample.scratch, s = L.spikes + t * n, sd = L.sd + t * n, gs = L.gs
+                if t < T - 1 {
+                    if let gradFF {
+                        let a = Int(sample.inputStart[t])
+                        feedForward.accumulateGradient(active: sample.inputIndex + a, count: Int(sample.inputStart[t + 1]) - a,
+                                                       delta: L.gi, into: gradFF)
+                    }
+                    if let gradBias { VectorKernels.add(L.gi, into: gradBias, count: n) }
+                    if bpReset {
+                        if subtract {
+                            for k in 0 ..< n { gs[k] -= L.gu[k] * threshold }
+                        } else {
+                            let r = L.resetTerm + t * n
+                            for k in 0 ..< n { gs[k] -= L.gu[k] * r[k] }
+                        }
+                    }
+                }
+                if sample.inputGrad != nil || gradFF == nil { (L.drive + t * n).update(from: L.gi, count: n) }
+                if let dv = decays {
+                    backstepNeuronDecays(L, step: t, spikes: s, surrogate: sd, decays: dv, gradDecay: gradDecay)
+                } else if subtract {
+                    // keep = 1: the same arithmetic as below without the factor (x · 1 = x exactly).
+                    for k in 0 ..< n {
+                        let gu1 = L.gu[k]
+                        L.gu[k] = gs[k] * sd[k] + gu1 * lm
+                        L.gi[k] = ls * L.gi[k] + gu1 * cm
+                    }
+                } else if nextStep {
+                    for k in 0 ..< n {
+                        let keep: Float = s[k] == 0 ? 1 : 0
+                        let gu1 = L.gu[k]
+                        L.gu[k] = gs[k] * sd[k] + gu1 * lm * keep
+                        L.gi[k] = ls * L.gi[k] + gu1 * cm * keep
+                    }
+                } else {
+                    for k in 0 ..< n {
+                        let keep: Float = s[k] == 0 ? 1 : 0
+                        let gu1 = L.gu[k]
+                        L.gu[k] = gs[k] * sd[k] + gu1 * lm * keep
+                        L.gi[k] = ls * L.gi[k] + gu1 * cm
+                    }
+                }
+                // L.gi is now dL/dI[t]; step t - d reads it from this slot.
+                (L.delayRing + (t % d) * n).update(from: L.gi, count: n)
+            }
         }
-        if let g = inputGrad { backpropagateInput(deltas: L.drive, steps: T, into: g) }
+        for sample in group {
+            if let g = sample.inputGrad { backpropagateInput(deltas: sample.scratch.drive, steps: T, into: g) }
+        }
     }
+}
+
+/// One sample of a group in `LayerPass.backwardSpikingDelayed`: its layer buffers, the input spike lists the layer
+/// read, and where its input gradient goes (nil for the first layer).
+struct DelayedBackwardSample {
+    let scratch: LayerScratch
+    let inputIndex: UnsafePointer<Int32>
+    let inputStart: UnsafePointer<Int32>
+    let inputGrad: UnsafeMutablePointer<Float>?
 }
 
 /// Spike lists delayed by whole steps.

@@ -61,23 +61,34 @@ final class LayerPass: @unchecked Sendable {
     @inline(__always)
     func computeDrive(_ L: LayerScratch, steps T: Int, inputIndex: UnsafePointer<Int32>, inputStart: UnsafePointer<Int32>,
                       inputScale: Float = 1) {
-        L.drive.update(repeating: 0, count: T * n)
-        for t in 0 ..< T {
-            let a = Int(inputStart[t])
-            feedForward.accumulate(active: inputIndex + a, count: Int(inputStart[t + 1]) - a, into: L.drive + t * n)
-            if inputScale != 1 { for k in 0 ..< n { L.drive[t * n + k] *= inputScale } }
-            if let bias { VectorKernels.add(bias, into: L.drive + t * n, count: n) }
+        computeDrive(into: L.drive, steps: 0 ..< T, inputIndex: inputIndex, inputStart: inputStart, inputScale: inputScale)
+    }
+
+    /// Rows `steps` of the drive `[T][N]` into `drive`: each row is formed alone, so rows computed on different
+    /// threads equal those of one call over every step.
+    func computeDrive(into drive: UnsafeMutablePointer<Float>, steps: Range<Int>, inputIndex: UnsafePointer<Int32>,
+                      inputStart: UnsafePointer<Int32>, inputScale: Float = 1) {
+        (drive + steps.lowerBound * n).update(repeating: 0, count: steps.count * n)
+        for t in steps {
+            let a = Int(inputStart[t]), row = drive + t * n
+            feedForward.accumulate(active: inputIndex + a, count: Int(inputStart[t + 1]) - a, into: row)
+            if inputScale != 1 { for k in 0 ..< n { row[k] *= inputScale } }
+            if let bias { VectorKernels.add(bias, into: row, count: n) }
         }
     }
 
     /// Adds the feed-forward weight gradient `Σ_n S_in[n] ⊗ factors[n]` (packed layout) for n = 0 ..< T - 1, with the
     /// factors `[T][N]` that `backwardSpiking` leaves in `L.drive` when it is given no `gradFF`.
+    /// Only the columns `columns` of every weight segment (`ConnectionKernel.width` wide) are formed when given: the
+    /// elements of different column ranges are independent sums, so ranges on different threads give the result
+    /// of one call.
     func accumulateFeedForwardGradient(factors: UnsafePointer<Float>, steps T: Int, inputIndex: UnsafePointer<Int32>,
-                                       inputStart: UnsafePointer<Int32>, into gradFF: UnsafeMutablePointer<Float>) {
+                                       inputStart: UnsafePointer<Int32>, into gradFF: UnsafeMutablePointer<Float>,
+                                       columns: Range<Int>? = nil) {
         for t in 0 ..< T - 1 {
             let a = Int(inputStart[t])
             feedForward.accumulateGradient(active: inputIndex + a, count: Int(inputStart[t + 1]) - a, delta: factors + t * n,
-                                           into: gradFF)
+                                           into: gradFF, columns: columns ?? 0 ..< feedForward.width)
         }
     }
 

@@ -127,7 +127,61 @@ struct RunContext: @unchecked Sendable {
         }
     }
 
+    /// What the backward pass of one sample needs from its forward pass: the activity regularizers' gradients per
+    /// layer (a constant per step and neuron, and per neuron for the lower bound).
+    struct BackwardSeed {
+        var regGrad: [Float]
+        var lowerGrad: [[Float]?]
+    }
+
+    /// Forward, loss and BPTT of sample `b` into slot `slot`'s gradient.
     func runSample(_ b: Int, slot: Int, workspace W: SampleWorkspace) throws {
+        guard let seed = try forwardAndLoss(b, workspace: W) else { return }
+        for l in stride(from: architecture.layers.count - 1, through: 0, by: -1) {
+            let (inputGrad, inputCount) = prepareBackward(l, sample: b, workspace: W, seed: seed)
+            backwardCore(l, slot: slot, workspace: W, inputGrad: inputGrad, inputCount: inputCount)
+            finishBackward(l, sample: b, slot: slot, workspace: W, seed: seed)
+        }
+    }
+
+    /// Samples `samples` (of one slot, in order) on workspaces `spaces` (one per sample): each sample's forward pass
+    /// and loss, then BPTT layer by layer. A layer whose backward pass gains from several samples at once (a dense
+    /// recurrence with delay ≥ 2: `LayerPass.groupsBackward`) runs them together, the others one after the other.
+    func runSamples(_ samples: Range<Int>, slot: Int, workspaces spaces: ArraySlice<SampleWorkspace>) throws {
+        guard samples.count > 1 else { return try runSample(samples.lowerBound, slot: slot, workspace: spaces[spaces.startIndex]) }
+        let forward = try samples.enumerated().map { g, b in try forwardAndLoss(b, workspace: spaces[spaces.startIndex + g]) }
+        let seeds = forward.compactMap { $0 }
+        guard seeds.count == samples.count else { return }
+        let W = Array(spaces.prefix(samples.count))
+        for l in stride(from: architecture.layers.count - 1, through: 0, by: -1) {
+            var inputGrads: [UnsafeMutablePointer<Float>?] = [], inputCount = 0
+            for (g, b) in samples.enumerated() {
+                let (ig, c) = prepareBackward(l, sample: b, workspace: W[g], seed: seeds[g])
+                inputGrads.append(ig)
+                inputCount = c
+            }
+            if passes[l].groupsBackward {
+                let grads = slotGrads! + slot * slotStride
+                let lists = W.map { inputLists(of: l, $0) }
+                let shareFF = l == 0 && (sharedInputGradient || currentFactors != nil)
+                passes[l].backwardSpikingDelayed(
+                    W.enumerated().map { g, w in
+                        DelayedBackwardSample(scratch: w.layers[l], inputIndex: lists[g].0, inputStart: lists[g].1,
+                                              inputGrad: inputGrads[g])
+                    },
+                    steps: steps, gradFF: shareFF ? nil : grads + ffGradOffset[l], gradRec: grads + recGradOffset[l],
+                    gradBias: biasGradOffset[l] < 0 ? nil : grads + biasGradOffset[l], gradDecay: decayGradients(l, grads),
+                    inputCount: inputCount)
+            } else {
+                for g in W.indices { backwardCore(l, slot: slot, workspace: W[g], inputGrad: inputGrads[g], inputCount: inputCount) }
+            }
+            for (g, b) in samples.enumerated() { finishBackward(l, sample: b, slot: slot, workspace: W[g], seed: seeds[g]) }
+        }
+    }
+
+    /// Sample `b`'s input lists, forward pass through every layer, recorded outputs and loss; with gradients, the
+    /// loss gradient in the last layer's drive buffer and the seed of its backward pass (nil without gradients).
+    func forwardAndLoss(_ b: Int, workspace W: SampleWorkspace) throws -> BackwardSeed? {
         let T = steps
         let layers = architecture.layers
         let L = layers.count
@@ -207,7 +261,7 @@ struct RunContext: @unchecked Sendable {
                 }
             }
         }
-        guard let loss else { return }
+        guard let loss else { return nil }
         // Loss and its gradient with respect to the last layer's output (written into its drive buffer).
         let invB = 1 / Float(batch)
         var sampleLoss = 0.0
@@ -333,57 +387,65 @@ struct RunContext: @unchecked Sendable {
             }
         }
         lossOut[b] = sampleLoss
-        guard gradients, let slotGrads else { return }
+        guard gradients, slotGrads != nil else { return nil }
         if regGrad[L - 1] != 0 {
             for k in 0 ..< T * N { last.drive[k] += regGrad[L - 1] }
         }
         if let g = lowerGrad[L - 1] {
             for t in 0 ..< T { VectorKernels.add(g, into: last.drive + t * N, count: N) }
         }
-        let grads = slotGrads + slot * slotStride
-        for l in stride(from: L - 1, through: 0, by: -1) {
-            let S = W.layers[l], pass = passes[l]
-            var inputGrad: UnsafeMutablePointer<Float>? = nil
-            var inputCount = 0
-            // Behind a dropout layer the input gradient dL/dS̃ is first formed alone, then masked and scaled.
-            let dropped = l > 0 && dropoutRate[l - 1] > 0
-            if l > 0 {
-                let prev = W.layers[l - 1]
-                prev.drive.update(repeating: dropped ? 0 : regGrad[l - 1], count: T * prev.n)
-                if !dropped, let g = lowerGrad[l - 1] {
-                    for t in 0 ..< T { VectorKernels.add(g, into: prev.drive + t * prev.n, count: prev.n) }
-                }
-                inputGrad = prev.drive
-                inputCount = prev.n
+        return BackwardSeed(regGrad: regGrad, lowerGrad: lowerGrad)
+    }
+
+    /// Before layer `l`'s backward pass: the buffer that receives its input gradient dL/dS_{l-1} (the previous
+    /// layer's drive, holding the regularizers' terms, or zero behind dropout, where dL/dS̃ is first formed alone),
+    /// and its width; nil and 0 for the first layer.
+    func prepareBackward(_ l: Int, sample b: Int, workspace W: SampleWorkspace, seed: BackwardSeed) -> (UnsafeMutablePointer<Float>?, Int) {
+        guard l > 0 else { return (nil, 0) }
+        let dropped = dropoutRate[l - 1] > 0, prev = W.layers[l - 1], T = steps
+        prev.drive.update(repeating: dropped ? 0 : seed.regGrad[l - 1], count: T * prev.n)
+        if !dropped, let g = seed.lowerGrad[l - 1] {
+            for t in 0 ..< T { VectorKernels.add(g, into: prev.drive + t * prev.n, count: prev.n) }
+        }
+        return (prev.drive, prev.n)
+    }
+
+    /// Layer `l`'s BPTT for one sample into slot `slot`'s gradient.
+    func backwardCore(_ l: Int, slot: Int, workspace W: SampleWorkspace, inputGrad: UnsafeMutablePointer<Float>?, inputCount: Int) {
+        let S = W.layers[l], pass = passes[l], T = steps, grads = slotGrads! + slot * slotStride
+        let (idx, st) = inputLists(of: l, W)
+        if pass.isSpiking {
+            let shareFF = l == 0 && (sharedInputGradient || currentFactors != nil)
+            pass.backwardSpiking(S, steps: T, inputIndex: idx, inputStart: st, gradFF: shareFF ? nil : grads + ffGradOffset[l],
+                                 gradRec: pass.recurrent == nil ? nil : grads + recGradOffset[l],
+                                 gradBias: biasGradOffset[l] < 0 ? nil : grads + biasGradOffset[l],
+                                 gradDecay: decayGradients(l, grads),
+                                 gradThreshold: thresholdGradOffset[l] < 0 ? nil : grads + thresholdGradOffset[l],
+                                 inputGrad: inputGrad, inputCount: inputCount)
+        } else {
+            pass.backwardReadout(S, steps: T, inputIndex: idx, inputStart: st, gradFF: grads + ffGradOffset[l],
+                                 gradBias: biasGradOffset[l] < 0 ? nil : grads + biasGradOffset[l],
+                                 gradDecay: decayGradients(l, grads), inputGrad: inputGrad, inputCount: inputCount)
+        }
+    }
+
+    /// After layer `l`'s backward pass: the first layer's factors dL/dI[n+1] (left in its drive buffer) go to the
+    /// shared input gradient or the real-valued input's factors; behind dropout, dL/dS[n] = m[n] ⊙ dL/dS̃[n] / (1-p)
+    /// plus the regularizers' terms (they see S undropped).
+    func finishBackward(_ l: Int, sample b: Int, slot: Int, workspace W: SampleWorkspace, seed: BackwardSeed) {
+        let S = W.layers[l], T = steps
+        if l == 0 {
+            if let f = currentFactors {
+                (f + b * T * S.n).update(from: S.drive, count: T * S.n)
+            } else if sharedInputGradient && passes[0].isSpiking {
+                VectorKernels.add(S.drive, into: slotGrads! + slot * slotStride + gradientSize, count: T * S.n)
             }
-            let (idx, st) = inputLists(of: l, W)
-            if passes[l].isSpiking {
-                let shareFF = l == 0 && (sharedInputGradient || currentFactors != nil)
-                pass.backwardSpiking(S, steps: T, inputIndex: idx, inputStart: st, gradFF: shareFF ? nil : grads + ffGradOffset[l],
-                                     gradRec: passes[l].recurrent == nil ? nil : grads + recGradOffset[l],
-                                     gradBias: biasGradOffset[l] < 0 ? nil : grads + biasGradOffset[l],
-                                     gradDecay: decayGradients(l, grads),
-                                     gradThreshold: thresholdGradOffset[l] < 0 ? nil : grads + thresholdGradOffset[l],
-                                     inputGrad: inputGrad, inputCount: inputCount)
-                if shareFF, let f = currentFactors {
-                    (f + b * T * S.n).update(from: S.drive, count: T * S.n)
-                } else if shareFF {
-                    VectorKernels.add(S.drive, into: grads + gradientSize, count: T * S.n)
-                }
-            } else {
-                pass.backwardReadout(S, steps: T, inputIndex: idx, inputStart: st, gradFF: grads + ffGradOffset[l],
-                                     gradBias: biasGradOffset[l] < 0 ? nil : grads + biasGradOffset[l],
-                                     gradDecay: decayGradients(l, grads), inputGrad: inputGrad, inputCount: inputCount)
-                // The readout leaves dL/dI[n+1] in its drive buffer.
-                if l == 0, let f = currentFactors { (f + b * T * S.n).update(from: S.drive, count: T * S.n) }
-            }
-            if dropped {
-                // dL/dS[n] = m[n] ⊙ dL/dS̃[n] / (1-p), plus the regularizers' terms (they see S undropped).
-                let prev = W.layers[l - 1], np = prev.n, scale = dropoutScale(l - 1), reg = regGrad[l - 1]
-                for e in 0 ..< T * np { prev.drive[e] = (prev.keep[e] != 0 ? prev.drive[e] * scale : 0) + reg }
-                if let g = lowerGrad[l - 1] {
-                    for t in 0 ..< T { VectorKernels.add(g, into: prev.drive + t * np, count: np) }
-                }
+        }
+        if l > 0 && dropoutRate[l - 1] > 0 {
+            let prev = W.layers[l - 1], np = prev.n, scale = dropoutScale(l - 1), reg = seed.regGrad[l - 1]
+            for e in 0 ..< T * np { prev.drive[e] = (prev.keep[e] != 0 ? prev.drive[e] * scale : 0) + reg }
+            if let g = seed.lowerGrad[l - 1] {
+                for t in 0 ..< T { VectorKernels.add(g, into: prev.drive + t * np, count: np) }
             }
         }
     }

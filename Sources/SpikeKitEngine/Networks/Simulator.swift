@@ -64,9 +64,12 @@ public final class Simulator: @unchecked Sendable {
     /// Per-slot gradient buffers, kept between runs (no page faults in steady state).
     private var slotGradientBuffer: UnsafeMutablePointer<Float>?
     private var slotGradientCapacity = 0
+    /// The batch's summed gradient (packed layout), kept between runs like the slots.
+    private var totalGradient: UnsafeMutablePointer<Float>?
 
     deinit {
         slotGradientBuffer?.deallocate()
+        totalGradient?.deallocate()
         for b in biasBuffers { b?.deallocate() }
         for b in decayBuffers { b?.deallocate() }
         for b in thresholdBuffers { b?.deallocate() }
@@ -258,8 +261,11 @@ public final class Simulator: @unchecked Sendable {
                 suppliedMasks[i] = p
             }
         }
-        if workspaces.count != threads || workspaces.first?.steps != T {
-            workspaces = (0 ..< threads).map { _ in SampleWorkspace(architecture: architecture, steps: T) }
+        // With a layer whose backward pass runs several samples at once, each worker holds one workspace per
+        // sample of a group; the groups are consecutive samples of a slot, so they do not depend on the threads.
+        let group = gradients && passes.contains(where: \.groupsBackward) ? LayerPass.groupSize : 1
+        if workspaces.count < threads * group || workspaces.first?.steps != T {
+            workspaces = (0 ..< threads * group).map { _ in SampleWorkspace(architecture: architecture, steps: T) }
         }
         let slots = min(B, Simulator.maxSlots)
         // Trials of one stimulus (every input the same) share the first layer's drive and the factors of its
@@ -317,11 +323,17 @@ public final class Simulator: @unchecked Sendable {
         var sharedDrive: UnsafeMutablePointer<Float>? = nil
         defer { sharedDrive?.deallocate() }
         if sameInput {
-            let W = workspaces[0], first = W.layers[0]
+            // Its steps are split over the workers (each row is formed alone, so the split does not change it).
+            let W = workspaces[0], n0 = W.layers[0].n
             RunContext.buildInputLists(inputs[0], shape: architecture.input, steps: T, workspace: W)
-            passes[0].computeDrive(first, steps: T, inputIndex: W.inputIndex, inputStart: W.firstLayerInputStart(passes[0]))
-            sharedDrive = CacheLine.allocate(Float.self, capacity: T * first.n)
-            sharedDrive!.update(from: first.drive, count: T * first.n)
+            let start = UnsafeSendable(W.firstLayerInputStart(passes[0])), index = UnsafeSendable(W.inputIndex)
+            let drive = UnsafeSendable(CacheLine.allocate(Float.self, capacity: T * n0)), first = passes[0]
+            let parts = min(threads, T)
+            Parallel.forEachWorker(parts) { p in
+                first.computeDrive(into: drive.pointer, steps: Parallel.range(p, of: parts, count: T),
+                                   inputIndex: index.pointer, inputStart: start.pointer)
+            }
+            sharedDrive = drive.pointer
         }
         // Real-valued input: every sample's first-layer drive W·x[n] + b in one matrix product, and room for the
         // factors dL/dI[n+1] of its weight gradient.
@@ -364,8 +376,17 @@ public final class Simulator: @unchecked Sendable {
             while slot < mySlots.upperBound {
                 // Each worker clears the slots it fills (in parallel, and leaving them in its cache).
                 zeroSlots.map { ($0.pointer + slot * slotSize + unused).update(repeating: 0, count: slotSize - unused) }
-                for b in Parallel.range(slot, of: slots, count: B) {
-                    do { try context.runSample(b, slot: slot, workspace: spaces[w]) } catch { errors.set(error) }
+                // The slot's samples in as few groups as fit, of nearly equal size (4 samples: 2 + 2 rather than 3 + 1).
+                let samples = Parallel.range(slot, of: slots, count: B)
+                let groups = (samples.count + group - 1) / group
+                for k in 0 ..< groups {
+                    let part = Parallel.range(k, of: groups, count: samples.count)
+                    do {
+                        try context.runSamples(samples.lowerBound + part.lowerBound ..< samples.lowerBound + part.upperBound, slot: slot,
+                                               workspaces: spaces[w * group ..< (w + 1) * group])
+                    } catch {
+                        errors.set(error)
+                    }
                 }
                 slot += workers
             }
@@ -380,8 +401,8 @@ public final class Simulator: @unchecked Sendable {
         let counts = Array(UnsafeBufferPointer(start: countBuf, count: B * L))
         var grads: NetworkParameters?
         if let slotGrads {
-            let total = UnsafeMutablePointer<Float>.allocate(capacity: max(gradientSize, 1))
-            defer { total.deallocate() }
+            if totalGradient == nil { totalGradient = CacheLine.allocate(Float.self, capacity: gradientSize) }
+            let total = totalGradient!
             let size = gradientSize
             let parts = min(threads, max(1, size / 4096))
             let t = UnsafeSendable(total), g = UnsafeSendable(slotGrads)
@@ -403,14 +424,25 @@ public final class Simulator: @unchecked Sendable {
             }
             if sharedInputGradient {
                 // Σ over slots (in slot order) of the first layer's factors, then one event-driven pass over the
-                // shared input spikes.
-                let n0 = architecture.layers[0].shape.count
-                let factors = slotGrads + gradientSize
-                for s in 1 ..< slots { VectorKernels.add(factors + s * slotStride, into: factors, count: T * n0) }
+                // shared input spikes; both split over the workers by columns of the weight segments (whole SIMD
+                // vectors), which are independent sums: the same result for any split.
+                let n0 = architecture.layers[0].shape.count, first = passes[0], width = first.feedForward.width
+                let factors = UnsafeSendable(slotGrads + gradientSize), stride = slotStride, rows = T * n0 / width
                 let W = workspaces[0]
                 RunContext.buildInputLists(inputs[0], shape: architecture.input, steps: T, workspace: W)
-                passes[0].accumulateFeedForwardGradient(factors: factors, steps: T, inputIndex: W.inputIndex,
-                                                        inputStart: W.firstLayerInputStart(passes[0]), into: total + ffGradOffset[0])
+                let start = UnsafeSendable(W.firstLayerInputStart(passes[0])), index = UnsafeSendable(W.inputIndex)
+                let gradient = UnsafeSendable(total + ffGradOffset[0])
+                let vectors = (width + 15) / 16, parts = min(threads, vectors)
+                Parallel.forEachWorker(parts) { p in
+                    let v = Parallel.range(p, of: parts, count: vectors)
+                    let columns = 16 * v.lowerBound ..< min(width, 16 * v.upperBound)
+                    for r in 0 ..< rows {
+                        let row = factors.pointer + r * width + columns.lowerBound
+                        for s in 1 ..< slots { VectorKernels.add(row + s * stride, into: row, count: columns.count) }
+                    }
+                    first.accumulateFeedForwardGradient(factors: factors.pointer, steps: T, inputIndex: index.pointer,
+                                                        inputStart: start.pointer, into: gradient.pointer, columns: columns)
+                }
             }
             // Behind a layer with dropout the weight gradient is Σ_n S̃[n] ⊗ dL/dI[n+1] with S̃ = m ⊙ S / (1-p): the
             // slots summed the kept spikes, so scale by 1/(1-p).
@@ -536,11 +568,12 @@ public final class Simulator: @unchecked Sendable {
         case (.l2Spikes, .spikes(let s)?):
             guard last.isSpiking else { throw SpikeKitError.invalidConfiguration("the L2 spike loss needs a spiking last layer") }
             guard s.count == B else { throw SpikeKitError.shapeMismatch("\(s.count) targets for \(B) samples") }
+            var checked: UnsafePointer<Float>? = nil
             for (b, t) in s.enumerated() {
                 guard t.count == T * last.shape.count else {
                     throw SpikeKitError.shapeMismatch("target \(b) has \(t.count) values, expected \(T) × \(last.shape.count)")
                 }
-                guard t.withUnsafeBufferPointer(FiniteCheck.allFinite) else { throw SpikeKitError.nonFiniteValues("target \(b) holds NaN or infinite values") }
+                guard Simulator.allFinite(t, after: &checked) else { throw SpikeKitError.nonFiniteValues("target \(b) holds NaN or infinite values") }
             }
         case (_, .labels(let l)?) where loss.usesLabels:
             if loss.needsReadout {
@@ -560,9 +593,20 @@ public final class Simulator: @unchecked Sendable {
     /// One target raster `[T][N]` of finite values per sample.
     private func checkSpikeTargets(_ s: [[Float]], batch B: Int, steps T: Int, units N: Int) throws {
         guard s.count == B else { throw SpikeKitError.shapeMismatch("\(s.count) targets for \(B) samples") }
+        var checked: UnsafePointer<Float>? = nil
         for (b, t) in s.enumerated() {
             guard t.count == T * N else { throw SpikeKitError.shapeMismatch("target \(b) has \(t.count) values, expected \(T) × \(N)") }
-            guard t.withUnsafeBufferPointer(FiniteCheck.allFinite) else { throw SpikeKitError.nonFiniteValues("target \(b) holds NaN or infinite values") }
+            guard Simulator.allFinite(t, after: &checked) else { throw SpikeKitError.nonFiniteValues("target \(b) holds NaN or infinite values") }
+        }
+    }
+
+    /// Whether `values` are all finite; an array with the same storage as the one checked before (`checked`: trials
+    /// of one target share it) is not scanned again.
+    private static func allFinite(_ values: [Float], after checked: inout UnsafePointer<Float>?) -> Bool {
+        values.withUnsafeBufferPointer { v in
+            if let p = v.baseAddress, p == checked { return true }
+            checked = v.baseAddress
+            return FiniteCheck.allFinite(v)
         }
     }
 

@@ -168,6 +168,64 @@ import SpikeKit
         }
     }
 
+    /// With more samples than gradient slots, the layers with a delayed dense recurrence run the samples of a slot
+    /// in groups (one pass over V for two steps of every sample of the group). Their gradients equal those of the
+    /// same samples run one per slot (batches of at most 64, combined by their sizes) up to rounding, for every reset
+    /// kind and with learned time constants and biases, and are bit-identical for any thread count.
+    @Test func groupedDelayedBackwardEqualsOneSampleAtATime() throws {
+        let spike = try SpikeFunction(escape: .step, surrogate: .superspike(beta: 10), bpReset: true)
+        for (reset, learn) in [(ResetMode.nextStep, false), (.sameStep, true), (.subtract, false)] {
+            let a = try NetworkArchitecture(NetworkDescription(dt: 1e-3, input: InputDescription(shape: [8]), layers: [
+                LayerDescription(kind: .lif, units: 20, tauMem: 0.01, tauSyn: 0.005, reset: reset,
+                                 recurrent: RecurrentDescription(kind: .dense, delay: 2), spike: spike, delay: 2),
+                LayerDescription(kind: .lif, units: 19, tauMem: 0.01, tauSyn: 0.005, reset: reset,
+                                 recurrent: RecurrentDescription(kind: .dense, delay: 3), spike: spike, bias: learn ? "b1" : nil,
+                                 tauMemInit: learn ? .gamma(shape: 3, seed: 1) : nil, learnTauMem: learn, learnTauSyn: learn),
+                LayerDescription(kind: .readout, units: 3, tauMem: 0.02, tauSyn: 0.005, delay: 2),
+            ]))
+            let p = parameters(a, seed: 17, recurrentScale: 0.8)
+            let B = 150, T = 20
+            let x = try trains(rasters(units: 8, batch: B, steps: T, seed: 9), units: 8, steps: T)
+            let labels = (0 ..< B).map { $0 % 3 }
+            let loss = LossFunction.maxOverTimeCrossEntropy(activityRegularizer: ActivityRegularizer(threshold: 0.5, strength: 0.1))
+            func run(_ range: Range<Int>, threads: Int) throws -> SimulationResult {
+                let sim = Simulator(architecture: a, threads: threads)
+                try sim.load(p)
+                return try sim.run(inputs: Array(x[range]), loss: loss, targets: .labels(Array(labels[range])),
+                                   noise: .philox(seed: 2, iteration: 0), gradients: true)
+            }
+            let grouped = try run(0 ..< B, threads: 2)
+            #expect(try run(0 ..< B, threads: 1).gradients == grouped.gradients, "reset \(reset): thread count")
+            #expect(try run(0 ..< B, threads: 3).gradients == grouped.gradients, "reset \(reset): thread count")
+            let parts = [0 ..< 64, 64 ..< 128, 128 ..< B].map { try! run($0, threads: 2) }
+            #expect(grouped.spikeCounts[1] > 100, "reset \(reset): the recurrent layer must spike")
+            func combined(_ pick: (NetworkParameters) -> Tensor?) -> [Float]? {
+                guard let first = pick(parts[0].gradients!) else { return nil }
+                var sum = [Double](repeating: 0, count: first.count)
+                for (r, size) in zip(parts, [64, 64, B - 128]) {
+                    for (k, v) in pick(r.gradients!)!.scalars.enumerated() { sum[k] += Double(v) * Double(size) / Double(B) }
+                }
+                return sum.map { Float($0) }
+            }
+            let g = grouped.gradients!
+            let picks: [(String, (NetworkParameters) -> Tensor?)] = [
+                ("layer0.weight", { $0.feedForward[0] }), ("layer0.recurrent", { $0.recurrent[0] }),
+                ("layer1.weight", { $0.feedForward[1] }), ("layer1.recurrent", { $0.recurrent[1] }),
+                ("layer2.weight", { $0.feedForward[2] }), ("layer1.bias", { $0.biases[1] }),
+                ("layer1.log_tau_mem", { $0.logTauMem[1] }), ("layer1.log_tau_syn", { $0.logTauSyn[1] }),
+            ]
+            for (name, pick) in picks {
+                guard let want = combined(pick) else { #expect(pick(g) == nil, "\(name)"); continue }
+                let got = pick(g)!.scalars
+                let scale = max(1e-3, want.map { abs($0) }.max() ?? 0)
+                let err = zip(got, want).map { abs($0 - $1) }.max() ?? 0
+                #expect(err <= 1e-5 * scale, "reset \(reset) \(name): max error \(err) of \(scale)")
+                #expect(scale > 1e-3 || name.contains("tau"), "reset \(reset) \(name): the gradient must not vanish")
+            }
+            #expect(abs(grouped.loss - zip(parts, [64, 64, B - 128]).map { $0.loss * Double($1) }.reduce(0, +) / Double(B)) < 1e-9)
+        }
+    }
+
     // MARK: central finite differences in Double
 
     /// The readout behind a feed-forward delay, after a lif layer with delayed input and a delayed recurrence:

@@ -110,6 +110,39 @@ import SpikeKit
         }
     }
 
+    /// Trials of one stimulus through a wide dense first layer: the shared drive (split by steps) and the shared
+    /// input gradient (split by columns of 16) give identical spikes and gradients for 1, 2 and 3 threads.
+    @Test func sharedTrialPathsAreBitIdenticalForAnyThreadCount() throws {
+        let spike = try SpikeFunction(escape: .sigmoid(beta: 5), surrogate: .superspike(beta: 10))
+        let d = NetworkDescription(dt: 1e-3, input: InputDescription(shape: [30]), layers: [
+            LayerDescription(kind: .lif, units: 40, tauMem: 0.01, tauSyn: 0.005, spike: spike),
+            LayerDescription(kind: .lif, units: 20, tauMem: 0.01, tauSyn: 0.005, spike: spike),
+        ])
+        let a = try NetworkArchitecture(d)
+        var g = PhiloxGenerator(seed: 12)
+        let p = NetworkParameters(
+            feedForward: a.layers.map { l in
+                try! Tensor(shape: l.feedForward.weightShape,
+                            scalars: (0 ..< l.feedForward.weightShape.reduce(1, *)).map { _ in Float(g.normal() * 1.5) })
+            },
+            recurrent: [nil, nil])
+        let x = try inputs(batch: 1, steps: 33, units: 30, seed: 4)[0]
+        let target = (0 ..< 33 * 20).map { _ in g.uniform() < 0.2 ? Float(1) : 0 }
+        var runs: [SimulationResult] = []
+        for threads in [1, 2, 3] {
+            let sim = Simulator(architecture: a, threads: threads)
+            try sim.load(p)
+            runs.append(try sim.run(inputs: [SpikeTrains](repeating: x, count: 5), loss: .l2Spikes,
+                                    targets: .spikes([[Float]](repeating: target, count: 5)),
+                                    noise: .philox(seed: 3, iteration: 2), gradients: true, record: true))
+        }
+        #expect(runs[0].gradients!.feedForward[0].scalars.contains { $0 != 0 })
+        for r in runs.dropFirst() {
+            #expect(r.spikes == runs[0].spikes)
+            #expect(r.gradients == runs[0].gradients)
+        }
+    }
+
     /// With only a readout the loss is smooth in the weights: BPTT equals a central finite difference.
     @Test func readoutGradientMatchesFiniteDifferences() throws {
         let d = NetworkDescription(dt: 1e-3, input: InputDescription(shape: [6]), layers: [
