@@ -90,12 +90,12 @@ extension LayerPass {
         }
     }
 
-    /// Whether the backward pass runs several samples at once (`backwardSpikingDelayed` with a group): a spiking
-    /// layer with a dense recurrence of delay ≥ 2 and no adaptation, whose per-step product Vᵀ then reads V once for
-    /// two steps of every sample of the group.
     /// Samples per group: the rows of one register tile of `VectorKernels.accumulateRowsSequential`, two per sample.
     static let groupSize = VectorKernels.sequentialTileRows / 2
 
+    /// Whether the backward pass runs several samples at once (`backwardSpikingDelayed` with a group): a spiking
+    /// layer with a dense recurrence of delay ≥ 2 and no adaptation, whose per-step product Vᵀ then reads V once for
+    /// two steps of every sample of the group.
     var groupsBackward: Bool {
         isSpiking && adaptive == nil && recurrentDelay > 1 && recurrent != nil && recurrent!.conv == nil
     }
@@ -120,9 +120,8 @@ extension LayerPass {
     /// each load serving two FMAs), for a group the 2G vectors of all its samples, staged as the rows of a matrix in
     /// a staging buffer and multiplied in the register tiles of `VectorKernels.accumulateRowsSequential` (six
     /// rows on AVX2, eight on AVX-512, each weight load serving six or eight FMAs: `groupSize` samples fill one
-    /// tile). The gradients of the group's
-    /// samples go to the same buffers, step by step. The sums differ from one-sample runs only in rounding;
-    /// deterministic, and independent of the thread count like every other product.
+    /// tile). The gradients of the group's samples go to the same buffers, step by step. The sums differ from
+    /// one-sample runs only in rounding; deterministic, and independent of the thread count like every other product.
     func backwardSpikingDelayed(_ group: [DelayedBackwardSample], steps T: Int, gradFF: UnsafeMutablePointer<Float>?,
                                 gradRec: UnsafeMutablePointer<Float>?, gradBias: UnsafeMutablePointer<Float>?,
                                 gradDecay: DecayGradients, inputCount: Int) {
