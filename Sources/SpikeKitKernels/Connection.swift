@@ -108,7 +108,8 @@ package final class PackedConnection: @unchecked Sendable {
     private let target: UnsafeMutablePointer<Int32>
     private let weightOffset: UnsafeMutablePointer<Int32>
     private let weights: UnsafeMutablePointer<Float>
-    /// The weights again for the transposed product, inputs contiguous: conv `Wb[k, o, c]`, dense `W[o, q]`.
+    /// The weights again for the transposed product, inputs contiguous: dense `W[o, q]`; conv the taps by residue
+    /// class, reversed (`ConnectionKernel.Conv.transposedRow`).
     private let transposed: UnsafeMutablePointer<Float>
 
     package init(geometry: ConnectionGeometry) {
@@ -177,12 +178,14 @@ package final class PackedConnection: @unchecked Sendable {
                 }
             }
         case .conv(let i, let cOut, let k, _, _):
+            let geometry = kernel.conv!
             for c in 0 ..< i.channels {
                 for tap in 0 ..< k {
+                    let row = geometry.transposedRow(tap: tap)
                     for o in 0 ..< cOut {
                         let v = w[(o * i.channels + c) * k + tap]
                         weights[(c * k + tap) * cOut + o] = v
-                        transposed[(tap * cOut + o) * i.channels + c] = v
+                        transposed[(row + o) * i.channels + c] = v
                     }
                 }
             }
@@ -250,13 +253,49 @@ package struct ConnectionKernel: @unchecked Sendable {
     package let target: UnsafePointer<Int32>
     package let weightOffset: UnsafePointer<Int32>
     package let weights: UnsafePointer<Float>
-    /// The weights with inputs contiguous (dense `W[o, q]`, conv `Wb[k, o, c]`).
+    /// The weights with inputs contiguous (dense `W[o, q]`; conv by residue class, `Conv`).
     package let transposed: UnsafePointer<Float>
     /// Geometry of a conv connection (nil for dense).
     package let conv: Conv?
 
+    /// The geometry of a conv connection, and the layout of its transposed weights.
+    ///
+    /// The input position p receives `Σ_{j·s + k − pad = p} Σ_o δ[j, o] · Wb[k, o, :]`. Its taps are those with
+    /// `k ≡ ρ (mod s)`, ρ = (p + pad) mod s: `k = ρ + m·s` for m < n_ρ = ⌈(K − ρ)/s⌉, meeting output positions
+    /// `j = u − m` with `u = (p + pad − ρ)/s`. Those j are consecutive, so their deltas `δ[j, :]` are one contiguous
+    /// run of `n_ρ · C_out` floats starting at `δ[u − n_ρ + 1, 0]`, and the whole sum is one row product of that depth
+    /// when the taps of class ρ are stored in reverse: `transposed` holds the classes ρ = 0 ..< min(s, K) one after
+    /// the other, class ρ as rows `(m', o)`, m' < n_ρ, equal to `Wb[ρ + (n_ρ − 1 − m')·s, o, 0 ..< C_in]`.
     package struct Conv {
         let inChannels, inPositions, outChannels, outPositions, kernel, stride, padding: Int
+
+        /// n_ρ: the taps of residue class ρ.
+        func taps(residue rho: Int) -> Int { rho < kernel ? (kernel - rho + stride - 1) / stride : 0 }
+
+        /// The first row (in units of weight rows of `C_in` floats) of tap `k`'s `C_out` rows in `transposed`.
+        func transposedRow(tap k: Int) -> Int {
+            let rho = k % stride
+            let before = (0 ..< rho).reduce(0) { $0 + taps(residue: $1) }
+            return (before + taps(residue: rho) - 1 - k / stride) * outChannels
+        }
+
+        /// The class-ρ positions as the range of u (p = ρ − pad + s·u) whose p lies in the input and which meet at
+        /// least one output position; nil when none.
+        func positions(residue rho: Int) -> ClosedRange<Int>? {
+            let lowest = padding > rho ? (padding - rho + stride - 1) / stride : 0
+            let lastInput = inPositions - 1 + padding - rho
+            guard lastInput >= 0 else { return nil }
+            let highest = min(lastInput / stride, outPositions + taps(residue: rho) - 2)
+            return lowest <= highest ? lowest ... highest : nil
+        }
+
+        /// For position u of class ρ: the rows m' of the class that meet an output position (`j = u − n_ρ + 1 + m'`
+        /// inside the output), or nil.
+        func rows(residue rho: Int, position u: Int) -> ClosedRange<Int>? {
+            let n = taps(residue: rho), j0 = u - n + 1
+            let lo = max(0, -j0), hi = min(n - 1, outPositions - 1 - j0)
+            return lo <= hi ? lo ... hi : nil
+        }
     }
 
     /// `out += W · s` for the active inputs `active[0..<n]` (event-driven: one vector add per synapse segment).
@@ -298,47 +337,40 @@ package struct ConnectionKernel: @unchecked Sendable {
     }
 
     /// `gIn[t] += Wᵀ δ[t]` for every step t of a sequence (`deltas` is `[steps][outputs]`, `gIn` is
-    /// `[steps][inputs]`): the same product as `backpropagate` for all steps at once, several rows at a time so
-    /// that each weight load serves several steps or positions (conv: four output positions; dense: the register
-    /// tiles of `VectorKernels.accumulateRowsSequential`).
+    /// `[steps][inputs]`): the same product as `backpropagate` for all steps at once, several steps at a time so
+    /// that each weight load serves several rows (the register tiles of `VectorKernels.accumulateRowsSequential`).
+    /// Conv: every input position is one product of depth `n_ρ · C_out` (`Conv`) whose rows are the steps, taken
+    /// in blocks of 48 steps so that the deltas and gradients of a block stay in cache (the steps that fill no
+    /// register tile one at a time, `accumulateRows`).
     @inline(__always)
     package func backpropagateSequence(deltas: UnsafePointer<Float>, steps T: Int, into gIn: UnsafeMutablePointer<Float>) {
-        let nOut = conv.map { $0.outChannels * $0.outPositions } ?? width
         if let c = conv {
-            let cIn = c.inChannels, cOut = c.outChannels
-            for k in 0 ..< c.kernel {
-                let m = transposed + k * cOut * cIn
-                // The output positions j whose tap k lands inside the input.
-                var lo = 0
-                while lo < c.outPositions, lo * c.stride + k - c.padding < 0 { lo += 1 }
-                var hi = c.outPositions
-                while hi > lo, (hi - 1) * c.stride + k - c.padding >= c.inPositions { hi -= 1 }
-                let perStep = hi - lo
-                guard perStep > 0 else { continue }
-                let total = T * perStep
-                func a(_ r: Int) -> UnsafePointer<Float> {
-                    let t = r / perStep, j = lo + r % perStep
-                    return deltas + t * nOut + j * cOut
+            let cIn = c.inChannels, cOut = c.outChannels, nOut = cOut * c.outPositions, block = 48
+            var t0 = 0
+            while t0 < T {
+                let count = min(block, T - t0), d = deltas + t0 * nOut, g = gIn + t0 * inputCount
+                var m = transposed
+                for rho in 0 ..< min(c.stride, c.kernel) {
+                    let n = c.taps(residue: rho)
+                    defer { m += n * cOut * cIn }
+                    guard let us = c.positions(residue: rho) else { continue }
+                    for u in us {
+                        guard let r = c.rows(residue: rho, position: u) else { continue }
+                        let j = u - n + 1 + r.lowerBound, p = rho - c.padding + c.stride * u
+                        let a = d + j * cOut, w = m + r.lowerBound * cOut * cIn, tiled = VectorKernels.tiledRows(of: count)
+                        VectorKernels.accumulateRowsSequential(a, lda: nOut, count: tiled, w, rows: r.count * cOut, width: cIn,
+                                                               into: g + p * cIn, ldc: inputCount)
+                        for t in tiled ..< count {
+                            VectorKernels.accumulateRows(a + t * nOut, w, rows: r.count * cOut, width: cIn, into: g + t * inputCount + p * cIn)
+                        }
+                    }
                 }
-                func out(_ r: Int) -> UnsafeMutablePointer<Float> {
-                    let t = r / perStep, j = lo + r % perStep
-                    return gIn + t * inputCount + (j * c.stride + k - c.padding) * cIn
-                }
-                var r = 0
-                while r + 4 <= total {
-                    VectorKernels.accumulateRows4(a(r), a(r + 1), a(r + 2), a(r + 3), m, rows: cOut, width: cIn,
-                                                  into: out(r), out(r + 1), out(r + 2), out(r + 3))
-                    r += 4
-                }
-                while r < total {
-                    VectorKernels.accumulateRows(a(r), m, rows: cOut, width: cIn, into: out(r))
-                    r += 1
-                }
+                t0 += count
             }
         } else {
             // Steps below the last multiple of four sum each element in row order (one accumulator); the last
             // T mod 4 steps in four interleaved accumulators (`accumulateRows`), as the single-step product does.
-            let blocked = T & ~3
+            let nOut = width, blocked = T & ~3
             VectorKernels.accumulateRowsSequential(deltas, lda: nOut, count: blocked, transposed, rows: nOut,
                                                    width: inputCount, into: gIn, ldc: inputCount)
             for t in blocked ..< T {
@@ -347,15 +379,44 @@ package struct ConnectionKernel: @unchecked Sendable {
         }
     }
 
+    /// One step of the conv transposed product (`Conv`): the positions of a residue class whose rows all meet the
+    /// output are rows of one tiled product over consecutive deltas (`lda` = C_out, `ldc` = s·C_in); the few at
+    /// the edges, and those the tiles leave over, are single products (`accumulateRows`, four accumulators) of
+    /// their depth.
+    @inline(__always)
+    package func backpropagateConvStep(_ c: Conv, delta: UnsafePointer<Float>, into gIn: UnsafeMutablePointer<Float>) {
+        let cIn = c.inChannels, cOut = c.outChannels, s = c.stride
+        var m = transposed
+        for rho in 0 ..< min(s, c.kernel) {
+            let n = c.taps(residue: rho)
+            defer { m += n * cOut * cIn }
+            guard let us = c.positions(residue: rho) else { continue }
+            // Positions u in fullLo ... fullHi meet all n taps and fill whole register tiles.
+            let fullLo = max(us.lowerBound, n - 1)
+            let fullHi = fullLo + VectorKernels.tiledRows(of: max(0, min(us.upperBound, c.outPositions - 1) - fullLo + 1)) - 1
+            for u in us where u < fullLo || u > fullHi {
+                guard let r = c.rows(residue: rho, position: u) else { continue }
+                let j = u - n + 1 + r.lowerBound, p = rho - c.padding + s * u
+                VectorKernels.accumulateRows(delta + j * cOut, m + r.lowerBound * cOut * cIn, rows: r.count * cOut, width: cIn,
+                                             into: gIn + p * cIn)
+            }
+            if fullLo <= fullHi {
+                VectorKernels.accumulateRowsSequential(delta + (fullLo - n + 1) * cOut, lda: cOut, count: fullHi - fullLo + 1, m,
+                                                       rows: n * cOut, width: cIn, into: gIn + (rho - c.padding + s * fullLo) * cIn,
+                                                       ldc: s * cIn)
+            }
+        }
+    }
+
     /// `gIn += Wᵀ δ` over all inputs (the gradient with respect to the presynaptic activity).
     ///
     /// Dense: `gIn += Σ_o δ[o] · W[o, :]`. Conv: for every output position j and tap k, the input position
-    /// `j·s + k - pad` receives `Σ_o δ[j, o] · Wb[k, o, :]`. Both accumulate in SIMD registers over contiguous
-    /// inputs (no horizontal sums).
+    /// `j·s + k - pad` receives `Σ_o δ[j, o] · Wb[k, o, :]` (`backpropagateConvStep`). Both accumulate in SIMD
+    /// registers over contiguous inputs (no horizontal sums).
     @inline(__always)
     package func backpropagate(delta: UnsafePointer<Float>, into gIn: UnsafeMutablePointer<Float>) {
-        if conv != nil {
-            backpropagateSequence(deltas: delta, steps: 1, into: gIn)
+        if let c = conv {
+            backpropagateConvStep(c, delta: delta, into: gIn)
         } else {
             VectorKernels.accumulateRows(delta, transposed, rows: width, width: inputCount, into: gIn)
         }
@@ -367,9 +428,9 @@ package struct ConnectionKernel: @unchecked Sendable {
     @inline(__always)
     package func backpropagate(delta d0: UnsafePointer<Float>, _ d1: UnsafePointer<Float>, into g0: UnsafeMutablePointer<Float>,
                                _ g1: UnsafeMutablePointer<Float>) {
-        if conv != nil {
-            backpropagateSequence(deltas: d0, steps: 1, into: g0)
-            backpropagateSequence(deltas: d1, steps: 1, into: g1)
+        if let c = conv {
+            backpropagateConvStep(c, delta: d0, into: g0)
+            backpropagateConvStep(c, delta: d1, into: g1)
         } else {
             VectorKernels.accumulateRows2(d0, d1, transposed, rows: width, width: inputCount, into: g0, g1)
         }

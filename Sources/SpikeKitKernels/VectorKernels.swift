@@ -268,8 +268,13 @@ package enum VectorKernels {
         }
     }
 
-    /// The register tiles `accumulateRowsSequential` uses, for the bench header: 8 × 32 with 32 vector registers
-    /// (AVX-512 builds, `SPIKEKIT_WIDE_REGISTERS`), 6 × 16 with 16 (AVX2 and everything else).
+    /// The first rows of `count` that `accumulateRowsSequential` runs in its 8- or 6-row and 4-row tiles; the rest
+    /// (at most three) it runs one at a time, in one accumulator per element (FMA latency-bound).
+    package static func tiledRows(of count: Int) -> Int {
+        let tiled = count - count % sequentialTileRows
+        return tiled + (count - tiled) / 4 * 4
+    }
+
     /// Rows of the register tile of `accumulateRowsSequential`: 8 on AVX-512 builds, 6 on others.
     package static var sequentialTileRows: Int {
         #if SPIKEKIT_WIDE_REGISTERS
@@ -279,6 +284,8 @@ package enum VectorKernels {
         #endif
     }
 
+    /// The register tiles `accumulateRowsSequential` uses, for the bench header: 8 × 32 with 32 vector registers
+    /// (AVX-512 builds, `SPIKEKIT_WIDE_REGISTERS`), 6 × 16 with 16 (AVX2 and everything else).
     package static var rowTiles: String {
         #if SPIKEKIT_WIDE_REGISTERS
         return "8 × 32 (AVX-512 build)"

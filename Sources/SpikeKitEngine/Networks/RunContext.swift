@@ -161,17 +161,14 @@ struct RunContext: @unchecked Sendable {
                 inputCount = c
             }
             if passes[l].groupsBackward {
-                let grads = slotGrads! + slot * slotStride
-                let lists = W.map { inputLists(of: l, $0) }
-                let shareFF = l == 0 && (sharedInputGradient || currentFactors != nil)
+                let lists = W.map { inputLists(of: l, $0) }, into = gradientTargets(l, slot: slot)
                 passes[l].backwardSpikingDelayed(
                     W.enumerated().map { g, w in
                         DelayedBackwardSample(scratch: w.layers[l], inputIndex: lists[g].0, inputStart: lists[g].1,
                                               inputGrad: inputGrads[g])
                     },
-                    steps: steps, gradFF: shareFF ? nil : grads + ffGradOffset[l], gradRec: grads + recGradOffset[l],
-                    gradBias: biasGradOffset[l] < 0 ? nil : grads + biasGradOffset[l], gradDecay: decayGradients(l, grads),
-                    inputCount: inputCount)
+                    steps: steps, gradFF: into.feedForward, gradRec: into.recurrent, gradBias: into.bias,
+                    gradDecay: into.decay, inputCount: inputCount)
             } else {
                 for g in W.indices { backwardCore(l, slot: slot, workspace: W[g], inputGrad: inputGrads[g], inputCount: inputCount) }
             }
@@ -412,21 +409,29 @@ struct RunContext: @unchecked Sendable {
 
     /// Layer `l`'s BPTT for one sample into slot `slot`'s gradient.
     func backwardCore(_ l: Int, slot: Int, workspace W: SampleWorkspace, inputGrad: UnsafeMutablePointer<Float>?, inputCount: Int) {
-        let S = W.layers[l], pass = passes[l], T = steps, grads = slotGrads! + slot * slotStride
+        let S = W.layers[l], pass = passes[l], T = steps, into = gradientTargets(l, slot: slot)
         let (idx, st) = inputLists(of: l, W)
         if pass.isSpiking {
-            let shareFF = l == 0 && (sharedInputGradient || currentFactors != nil)
-            pass.backwardSpiking(S, steps: T, inputIndex: idx, inputStart: st, gradFF: shareFF ? nil : grads + ffGradOffset[l],
-                                 gradRec: pass.recurrent == nil ? nil : grads + recGradOffset[l],
-                                 gradBias: biasGradOffset[l] < 0 ? nil : grads + biasGradOffset[l],
-                                 gradDecay: decayGradients(l, grads),
-                                 gradThreshold: thresholdGradOffset[l] < 0 ? nil : grads + thresholdGradOffset[l],
-                                 inputGrad: inputGrad, inputCount: inputCount)
+            pass.backwardSpiking(S, steps: T, inputIndex: idx, inputStart: st, gradFF: into.feedForward,
+                                 gradRec: into.recurrent, gradBias: into.bias, gradDecay: into.decay,
+                                 gradThreshold: into.threshold, inputGrad: inputGrad, inputCount: inputCount)
         } else {
-            pass.backwardReadout(S, steps: T, inputIndex: idx, inputStart: st, gradFF: grads + ffGradOffset[l],
-                                 gradBias: biasGradOffset[l] < 0 ? nil : grads + biasGradOffset[l],
-                                 gradDecay: decayGradients(l, grads), inputGrad: inputGrad, inputCount: inputCount)
+            pass.backwardReadout(S, steps: T, inputIndex: idx, inputStart: st, gradFF: into.feedForward!,
+                                 gradBias: into.bias, gradDecay: into.decay, inputGrad: inputGrad, inputCount: inputCount)
         }
+    }
+
+    /// Where layer `l`'s parameter gradients go in slot `slot` (nil: the layer has no such parameter, or, for the
+    /// first layer's feed-forward weights, the gradient is formed once from the shared input gradient or the
+    /// real-valued input's factors instead of per sample).
+    private func gradientTargets(_ l: Int, slot: Int) -> LayerGradientTargets {
+        let grads = slotGrads! + slot * slotStride, pass = passes[l]
+        let shareFF = pass.isSpiking && l == 0 && (sharedInputGradient || currentFactors != nil)
+        func at(_ offset: Int) -> UnsafeMutablePointer<Float>? { offset < 0 ? nil : grads + offset }
+        return LayerGradientTargets(feedForward: shareFF ? nil : grads + ffGradOffset[l],
+                                    recurrent: pass.recurrent == nil ? nil : grads + recGradOffset[l],
+                                    bias: at(biasGradOffset[l]), decay: decayGradients(l, grads),
+                                    threshold: at(thresholdGradOffset[l]))
     }
 
     /// After layer `l`'s backward pass: the first layer's factors dL/dI[n+1] (left in its drive buffer) go to the
@@ -455,4 +460,13 @@ struct RunContext: @unchecked Sendable {
         DecayGradients(mem: tauMemGradOffset[l] < 0 ? nil : grads + tauMemGradOffset[l],
                        syn: tauSynGradOffset[l] < 0 ? nil : grads + tauSynGradOffset[l])
     }
+}
+
+/// One layer's parameter-gradient destinations in a gradient slot (`RunContext.gradientTargets`).
+struct LayerGradientTargets {
+    let feedForward: UnsafeMutablePointer<Float>?
+    let recurrent: UnsafeMutablePointer<Float>?
+    let bias: UnsafeMutablePointer<Float>?
+    let decay: DecayGradients
+    let threshold: UnsafeMutablePointer<Float>?
 }
