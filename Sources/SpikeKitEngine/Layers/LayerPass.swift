@@ -33,6 +33,14 @@ final class LayerPass: @unchecked Sendable {
     /// `architecture.isSpiking`, stored: the per-sample pipeline asks for it several times per layer, and reading it
     /// through the architecture value copies that value (retaining its arrays) each time.
     let isSpiking: Bool
+    /// The layer's input gradient may be formed event-driven (`LayerPass+EventInputGradient`): a dense, non-recurrent
+    /// LIF layer with scalar time constants, a one-step recurrent delay (it has none) and a detached reset.
+    let eventInputEligible: Bool
+    /// The largest share of non-zero entries of dL/dS (plus spikes) over `T × N` at which a sample takes the
+    /// event-driven input gradient; above it the dense sequence-wide product runs. An event costs about twice a dense
+    /// row's share of work (measured on spike-train matching, AVX2), so the two break even near 0.45. 0 forces the
+    /// dense product, 1 the event-driven one (tests compare the two).
+    var eventInputLimit: Double = 0.4
 
     init(_ a: LayerArchitecture, dt: Double, threshold: Double, feedForward: ConnectionKernel, recurrent: ConnectionKernel?,
          bias: UnsafePointer<Float>? = nil, decays: UnsafePointer<Float>? = nil, adaptive: AdaptiveNeurons? = nil) {
@@ -54,6 +62,8 @@ final class LayerPass: @unchecked Sendable {
         bpReset = a.spike?.bpReset ?? false
         feedForwardDelay = a.feedForwardDelay
         recurrentDelay = a.recurrent == nil ? 1 : a.recurrentDelay
+        eventInputEligible = a.isSpiking && feedForward.conv == nil && recurrent == nil && decays == nil && adaptive == nil
+            && !(a.spike?.bpReset ?? false)
     }
 
     /// Fills `L.drive[n] = W · S_in[n] + b` from the input's spike lists. Behind a layer with dropout the lists hold
@@ -226,6 +236,7 @@ final class LayerPass: @unchecked Sendable {
         // gu, gi: dL/dU[t+1], dL/dI[t+1]; zero beyond the last step.
         L.gu.update(repeating: 0, count: n)
         L.gi.update(repeating: 0, count: n)
+        let events = inputGrad != nil && takesEventInputGradient(L, steps: T, formsWeightGradient: gradFF != nil)
         for t in stride(from: T - 1, through: 0, by: -1) {
             let s = L.spikes + t * n
             let sd = L.sd + t * n
@@ -255,8 +266,12 @@ final class LayerPass: @unchecked Sendable {
                     }
                 }
             }
-            // dL/dI[t+1] is dL/d(W·S_in[t]): keep it in the drive buffer for the input gradient after the loop.
-            if inputGrad != nil || gradFF == nil { (L.drive + t * n).update(from: L.gi, count: n) }
+            if events {
+                eventStep(L, step: t, surrogate: sd)
+            } else if inputGrad != nil || gradFF == nil {
+                // dL/dI[t+1] is dL/d(W·S_in[t]): keep it in the drive buffer for the input gradient after the loop.
+                (L.drive + t * n).update(from: L.gi, count: n)
+            }
             if let dv = decays {
                 backstepNeuronDecays(L, step: t, spikes: s, surrogate: sd, decays: dv, gradDecay: gradDecay)
             } else if subtract {
@@ -281,7 +296,9 @@ final class LayerPass: @unchecked Sendable {
                 }
             }
         }
-        if let g = inputGrad { backpropagateInput(deltas: L.drive, steps: T, into: g) }
+        if let g = inputGrad {
+            if events { eventInputSequence(L, steps: T, into: g) } else { backpropagateInput(deltas: L.drive, steps: T, into: g) }
+        }
     }
 
     /// BPTT through a readout. On entry `L.drive[n]` holds dL/dU[n].
@@ -407,6 +424,48 @@ struct DecayGradients {
 
 /// The spike lists the time loops keep for the event-driven products and BPTT.
 enum SpikeLists {
+    /// For each 8-bit mask, the positions of its set bits in increasing order, one per byte (unused bytes zero).
+    nonisolated(unsafe) static let setPositions: UnsafeMutablePointer<UInt64> = {
+        let p = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
+        for m in 0 ..< 256 {
+            var packed: UInt64 = 0, at: UInt64 = 0
+            for bit in 0 ..< 8 where m & (1 << bit) != 0 {
+                packed |= UInt64(bit) << (8 * at)
+                at += 1
+            }
+            p[m] = packed
+        }
+        return p
+    }()
+
+    /// As `append`, without branches, for masks with many set bytes (where `append`'s loop over the set bytes of each
+    /// word would mispredict once per word): the eight 0/1 bytes of a word are packed into the bits of one byte by a
+    /// multiply, `setPositions` gives their positions, eight indices are stored and the length advances by the number
+    /// set. `index` must have room for 8 entries past the last index listed.
+    @inline(__always)
+    static func appendDense(spikes s: UnsafePointer<UInt8>, count n: Int, into index: UnsafeMutablePointer<Int32>,
+                            at start: Int32) -> Int32 {
+        var count = Int(start)
+        var k = 0
+        let table = setPositions
+        while k + 8 <= n {
+            let word = UnsafeRawPointer(s + k).loadUnaligned(as: UInt64.self)
+            let bits = Int(truncatingIfNeeded: (word &* 0x0102_0408_1020_4080) >> 56)
+            let positions = SIMD8<Int32>(truncatingIfNeeded: unsafeBitCast(table[bits], to: SIMD8<UInt8>.self))
+            UnsafeMutableRawPointer(index + count).storeBytes(of: positions &+ Int32(truncatingIfNeeded: k), as: SIMD8<Int32>.self)
+            count += bits.nonzeroBitCount
+            k += 8
+        }
+        while k < n {
+            if s[k] != 0 {
+                index[count] = Int32(truncatingIfNeeded: k)
+                count += 1
+            }
+            k += 1
+        }
+        return Int32(truncatingIfNeeded: count)
+    }
+
     /// Appends the indices k of the set bytes `spikes[k] != 0` (k < count), in increasing order, to `index` from
     /// position `at`; returns the new length. Spikes are sparse: eight neurons are tested at a time (their bytes as
     /// one word) and only the set bytes are visited.

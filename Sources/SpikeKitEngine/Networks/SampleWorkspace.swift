@@ -56,6 +56,14 @@ struct LayerScratch: @unchecked Sendable {
     let delayedStart: UnsafeMutablePointer<Int32>
     /// `alif` layers: the adaptation a[n] (forward) and dL/da[n+1] (backward), N each.
     let adapt, gAdapt: UnsafeMutablePointer<Float>
+    /// The event-driven input gradient (`LayerPass+EventInputGradient`, dense non-recurrent LIF layers): one step's
+    /// events as 0/1 bytes (N); every step's event indices (`[T][N]` at most, and 8 spare; step t's are `eventIndex[eventStart[t+1]
+    /// ..< eventStart[t]]`, appended in reverse time); and for next-step reset the dL/dI events' values, one per
+    /// spike, at the positions of the spike lists (`[T][N]`).
+    let eventMask: UnsafeMutablePointer<UInt8>
+    let eventIndex: UnsafeMutablePointer<Int32>
+    let eventStart: UnsafeMutablePointer<Int32>
+    let eventSpikeValue: UnsafeMutablePointer<Float>
 }
 
 /// Per-thread scratch for one sample's forward and backward pass through every layer, reused across samples and
@@ -80,7 +88,7 @@ final class SampleWorkspace: @unchecked Sendable {
         noiseCapacity = (max(4096, widest + 128) + 127) / 128 * 128
         noiseWindow = arena.floats(noiseCapacity)
         var ls: [LayerScratch] = []
-        for l in architecture.layers {
+        for (index, l) in architecture.layers.enumerated() {
             let n = l.shape.count
             let tn = steps * n
             let spiking = l.isSpiking
@@ -88,6 +96,8 @@ final class SampleWorkspace: @unchecked Sendable {
             let learns = l.learnsTauMem || l.learnsTauSyn
             let drop = spiking && l.dropout > 0
             let adapts = l.isAdaptive
+            // Only a layer with an input gradient (not the first) can form it event-driven.
+            let events = index > 0 && spiking && !l.isConv && l.recurrent == nil
             ls.append(LayerScratch(
                 n: n, drive: arena.floats(tn), sd: arena.floats(spiking ? tn : 0), spikes: arena.bytes(spiking ? tn : 0),
                 index: arena.int32s(spiking ? tn : 0), start: arena.int32s(steps + 1),
@@ -98,7 +108,10 @@ final class SampleWorkspace: @unchecked Sendable {
                 keptIndex: arena.int32s(drop ? tn : 0), keptStart: arena.int32s(drop ? steps + 1 : 0),
                 delayRing: arena.floats(l.recurrent != nil && l.recurrentDelay > 1 ? (l.recurrentDelay + 1) * n : 0),
                 delayedStart: arena.int32s(l.feedForwardDelay > 1 ? steps + 1 : 0),
-                adapt: arena.floats(adapts ? n : 0), gAdapt: arena.floats(adapts ? n : 0)))
+                adapt: arena.floats(adapts ? n : 0), gAdapt: arena.floats(adapts ? n : 0),
+                eventMask: arena.bytes(events ? n : 0), eventIndex: arena.int32s(events ? tn + 8 : 0),
+                eventStart: arena.int32s(events ? steps + 1 : 0),
+                eventSpikeValue: arena.floats(events && l.reset == .nextStep ? tn : 0)))
         }
         layers = ls
     }

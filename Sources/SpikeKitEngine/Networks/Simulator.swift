@@ -147,6 +147,11 @@ public final class Simulator: @unchecked Sendable {
         for i in architecture.layers.indices { fillDecays(layer: i) }
     }
 
+    /// Sets every layer's `LayerPass.eventInputLimit` (tests compare the event-driven and the dense input gradients).
+    func setEventInputLimit(_ limit: Double) {
+        for p in passes { p.eventInputLimit = limit }
+    }
+
     /// Writes layer `i`'s per-neuron decays from `channelTaus`: λ = e^{-Δt/τ} in Double, rounded to Float, and
     /// 1 - λ in Float (as the scalar path forms them).
     private func fillDecays(layer i: Int) {
