@@ -12,8 +12,17 @@ package enum SpikeKernels {
             for i in 0 ..< n { s[i] = x[i] > 0 ? 1 : 0 }
         case .sigmoid(let beta):
             let b = Float(beta)
-            // ξ < 1 / (1 + e^{-βx}) as ξ (1 + e^{-βx}) < 1: the same decision without a division.
-            let rest = vectors(n) { i in store(load(xi + i) * SIMDMath.onePlusExpNegative(b * load(x + i)) .< 1, s + i) }
+            // ξ < 1 / (1 + e^{-βx}) as ξ (1 + e^{-βx}) < 1: the same decision without a division. Most neurons are
+            // far below threshold, so the exponential is skipped for 16 neurons at once when none of them can spike
+            // (`sigmoidCannotSpike`); the decisions are the same bits either way.
+            let rest = vectors(n) { i in
+                let u = load(xi + i), z = b * load(x + i)
+                if sigmoidCannotSpike(z, u) {
+                    UnsafeMutableRawPointer(s + i).storeBytes(of: SIMD16<UInt8>(), as: SIMD16<UInt8>.self)
+                } else {
+                    store(u * SIMDMath.onePlusExpNegative(z) .< 1, s + i)
+                }
+            }
             for i in rest { s[i] = xi[i] < 1 / (1 + Float.exp(-b * x[i])) ? 1 : 0 }
         case .exponential(let p0, let du):
             let a = Float(p0), d = 1 / Float(du)
@@ -29,6 +38,24 @@ package enum SpikeKernels {
             let f = u.function
             for i in 0 ..< n { s[i] = xi[i] < f.probability(x[i]) ? 1 : 0 }
         }
+    }
+
+    /// Whether none of 16 lanes can pass `ξ (1 + e^{-z}) < 1` (z clamped below at -80 as in
+    /// `SIMDMath.onePlusExpNegative`), from a bound that needs no exponential: for ξ = 2^E (1 + f) with f ∈ [0, 1),
+    /// log₂ ξ = E + log₂(1 + f) ≥ E + f = bits(ξ) · 2⁻²³ − 127, so ln ξ ≥ ln 2 · (bits(ξ) · 2⁻²³ − 127). Where
+    /// z ≤ that bound − 10⁻³, ξ e^{-z} ≥ e^{10⁻³} > 1 + 10⁻³, which no rounding of the exact test (a few ulps) brings
+    /// below 1. ξ = 0 gives the bound −88 < −80: never rejected, as the exact test always spikes there. NaN lanes
+    /// compare false and are left to the exact test.
+    @inline(__always)
+    package static func sigmoidCannotSpike(_ z: SIMD16<Float>, _ xi: SIMD16<Float>) -> Bool {
+        let zc = z.replacing(with: -80, where: z .< -80)
+        let words = unsafeBitCast(xi, to: SIMD16<Int32>.self)
+        // Lane by lane: LLVM turns this into vcvtdq2ps (the vector initializer compiles to a call).
+        var bits = SIMD16<Float>()
+        for l in 0 ..< 16 { bits[l] = Float(words[l]) }
+        let ln2: Float = 0.693_147_2
+        let bound = bits * (ln2 / 8_388_608) - (127 * ln2 + 1e-3)
+        return all(zc .<= bound)
     }
 
     /// Sigmoid escape noise with its matched surrogate (the same β): the spike and `β p (1 - p)` from one

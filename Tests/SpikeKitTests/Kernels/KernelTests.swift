@@ -27,6 +27,62 @@ import SpikeKit
         #expect(SIMDMath.exp(SIMD16(repeating: .nan))[3].isNaN)
     }
 
+    /// Sigmoid escape noise skips the exponential for 16 neurons that cannot spike; its decisions are the exact
+    /// vector test's bit for bit, also for ξ = 0, the smallest draws, arguments below the clamp at -80, infinities and
+    /// NaN, and (lane by lane) for arguments just outside the bound's margin.
+    @Test func sigmoidRejectionKeepsEveryDecision() {
+        func exact(_ z: SIMD16<Float>, _ u: SIMD16<Float>) -> SIMDMask<SIMD16<Int32>> {
+            u * SIMDMath.onePlusExpNegative(z) .< 1
+        }
+        var g = PhiloxGenerator(seed: 12)
+        let n = 16 * 400 + 5, beta: Float = 10
+        var x = [Float](), xi = [Float]()
+        for group in 0 ..< 400 {
+            // Groups mostly far below threshold (rejected), some near it, some mixed.
+            let centre: Double = group % 5 == 0 ? 0 : (group % 5 == 1 ? -2 : -0.7)
+            for _ in 0 ..< 16 {
+                x.append(Float(centre + (g.uniform() - 0.5) * 0.6))
+                xi.append(Float(g.uniform()))
+            }
+        }
+        for _ in 0 ..< 5 { x.append(Float(g.uniform() - 0.5)); xi.append(Float(g.uniform())) }
+        // Edge lanes: ξ = 0 with x far below the clamp, the smallest draw, infinities and NaN.
+        x[0] = -50; xi[0] = 0
+        x[1] = -9; xi[1] = 0x1p-24
+        x[2] = -.infinity; x[3] = .infinity; x[4] = .nan
+        var s = [UInt8](repeating: 7, count: n)
+        SpikeKernels.decide(.sigmoid(beta: Double(beta)), x: x, xi: xi, into: &s, count: n)
+        var rejected = 0, spikes = 0
+        for group in 0 ..< n / 16 {
+            let z = SIMD16<Float>(x[16 * group ..< 16 * group + 16]) * beta
+            let u = SIMD16<Float>(xi[16 * group ..< 16 * group + 16])
+            if SpikeKernels.sigmoidCannotSpike(z, u) { rejected += 1 }
+            let m = exact(z, u)
+            for l in 0 ..< 16 {
+                #expect(s[16 * group + l] == (m[l] ? 1 : 0), "group \(group) lane \(l)")
+                spikes += m[l] ? 1 : 0
+            }
+        }
+        #expect(s[0] == 1, "ξ = 0 always spikes")
+        #expect(rejected > 100 && rejected < n / 16 - 50, "\(rejected) groups rejected")
+        #expect(spikes > 100)
+        // Lane by lane just around the margin, at draws where the bound is tight (ξ = 2^-k (1 + f), f small):
+        // wherever the bound rejects, the exact test says no spike.
+        var nearMargin = 0
+        for _ in 0 ..< 20_000 {
+            let k = 1 + Int(g.uniform() * 23)
+            let u = Float(Foundation.pow(2, -Double(k)) * (1 + g.uniform() * 1e-4))
+            // From just inside the margin to above the exact boundary logit(ξ) = ln ξ − ln(1 − ξ).
+            let z = Float(Foundation.log(Double(u)) - 3e-3 + g.uniform() * 0.8)
+            let zv = SIMD16<Float>(repeating: z), uv = SIMD16<Float>(repeating: u)
+            if SpikeKernels.sigmoidCannotSpike(zv, uv) {
+                nearMargin += 1
+                #expect(!exact(zv, uv)[0], "z \(z) ξ \(u)")
+            }
+        }
+        #expect(nearMargin > 20)
+    }
+
     /// The vectorised spike decisions and surrogates equal the scalar formulas away from the decision boundary.
     @Test func vectorSpikeKernelsMatchScalarFormulas() {
         let n = 203
