@@ -77,7 +77,7 @@ extension LayerPass {
         let mask = L.eventMask
         let rest = SpikeKernels.vectors(n) { k in SpikeKernels.store(SpikeKernels.load(v + k) .!= 0, mask + k) }
         for k in rest { mask[k] = v[k] != 0 ? 1 : 0 }
-        L.eventStart[t] = SpikeLists.appendDense(spikes: mask, count: n, into: L.eventIndex, at: Int32(listed))
+        L.eventStart[t] = SpikeLists.append(spikes: mask, count: n, into: L.eventIndex, at: Int32(listed))
     }
 
     /// After the reverse loop: `g[m] += R[m + d_ff − 1]` for every step, from the listed events, in blocks of 32

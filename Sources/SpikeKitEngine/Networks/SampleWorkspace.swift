@@ -100,7 +100,7 @@ final class SampleWorkspace: @unchecked Sendable {
             let events = index > 0 && spiking && !l.isConv && l.recurrent == nil
             ls.append(LayerScratch(
                 n: n, drive: arena.floats(tn), sd: arena.floats(spiking ? tn : 0), spikes: arena.bytes(spiking ? tn : 0),
-                index: arena.int32s(spiking ? tn : 0), start: arena.int32s(steps + 1),
+                index: arena.int32s(spiking ? tn + 8 : 0), start: arena.int32s(steps + 1),
                 resetTerm: arena.floats(bp ? tn : 0), trace: arena.floats(spiking ? 0 : tn),
                 uTrace: arena.floats(learns && spiking ? tn : 0), iTrace: arena.floats(learns ? tn : 0),
                 u: arena.floats(n), i: arena.floats(n), gu: arena.floats(n), gi: arena.floats(n), gs: arena.floats(n),
