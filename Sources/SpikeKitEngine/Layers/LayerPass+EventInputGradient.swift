@@ -119,7 +119,7 @@ extension LayerPass {
         let lm = V(repeating: lambdaMem), ls = V(repeating: lambdaSyn), cm = V(repeating: 1 - lambdaMem)
         let index = L.eventIndex, spikeIndex = L.index, spikeValue = L.eventSpikeValue
         var p0 = V(), p1 = V(), r0 = V(), r1 = V()
-        for t in stride(from: T - 1, through: 0, by: -1) {
+        for t in (0 ..< T).reversed() {
             if t >= shift {
                 let o = 4 * (t - shift) * nIn
                 out.storeBytes(of: out.loadUnaligned(fromByteOffset: o, as: V.self) + r0, toByteOffset: o, as: V.self)
@@ -166,7 +166,7 @@ extension LayerPass {
         let nIn = feedForward.inputCount, shift = feedForwardDelay - 1, w = feedForward.transposed + c
         let lm = lambdaMem, ls = lambdaSyn, cm = 1 - lambdaMem
         var p: Float = 0, r: Float = 0
-        for t in stride(from: T - 1, through: 0, by: -1) {
+        for t in (0 ..< T).reversed() {
             if t >= shift { g[(t - shift) * nIn + c] += r }
             guard t > 0 else { break }
             let v = L.drive + t * n
