@@ -27,6 +27,32 @@ import SpikeKit
         #expect(SIMDMath.exp(SIMD16(repeating: .nan))[3].isNaN)
     }
 
+    /// The blocked transpose moves every element to its transposed place, for sizes that are and are not multiples
+    /// of the 8 × 8 block, and a dense connection's packed gradient reads back to the canonical layout.
+    @Test func transposeMovesEveryElement() {
+        for (rows, columns) in [(1, 1), (8, 8), (7, 9), (16, 24), (37, 19), (200, 200), (20, 128), (9, 64)] {
+            let src = (0 ..< rows * columns).map { Float($0) + 0.5 }
+            var dst = [Float](repeating: -1, count: rows * columns)
+            src.withUnsafeBufferPointer { s in
+                dst.withUnsafeMutableBufferPointer { d in
+                    PackedConnection.transpose(s.baseAddress!, rows: rows, columns: columns, into: d.baseAddress!)
+                }
+            }
+            var wrong = 0
+            for r in 0 ..< rows {
+                for c in 0 ..< columns where dst[c * rows + r] != src[r * columns + c] { wrong += 1 }
+            }
+            #expect(wrong == 0, "\(rows) × \(columns): \(wrong) elements misplaced")
+        }
+        // Packed gradient layout [input][output] back to canonical [output][input].
+        let c = PackedConnection(geometry: .dense(input: ActivityShape(units: 13), outputs: 11))
+        let packed = (0 ..< 13 * 11).map { Float($0) }
+        let canonical = packed.withUnsafeBufferPointer { c.canonical(fromPacked: $0.baseAddress!) }
+        for q in 0 ..< 13 {
+            for o in 0 ..< 11 { #expect(canonical[o * 13 + q] == packed[q * 11 + o]) }
+        }
+    }
+
     /// Sigmoid escape noise skips the exponential for 16 neurons that cannot spike; its decisions are the exact
     /// vector test's bit for bit, also for ξ = 0, the smallest draws, arguments below the clamp at -80, infinities and
     /// NaN, and (lane by lane) for arguments just outside the bound's margin.
