@@ -176,8 +176,8 @@ public struct SpikeTrainMatching: Sendable {
             var g = r.gradients!
             if let h = configuration.hiddenLearningRate, configuration.learningRate > 0 {
                 let scale = Float(h / configuration.learningRate)
-                // One pass over the buffer (element-wise through the nested arrays, each access checked whether
-                // the storage is shared, this loop cost 15 % of an epoch).
+                // One pass over the buffer: indexing through the nested arrays checks at every element whether
+                // their storage is shared, which cost 15 % of a deterministic epoch.
                 g.feedForward[0].scalars.withUnsafeMutableBufferPointer { w in
                     for k in w.indices { w[k] *= scale }
                 }
