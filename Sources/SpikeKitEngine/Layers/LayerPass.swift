@@ -78,9 +78,11 @@ final class LayerPass: @unchecked Sendable {
     /// threads equal those of one call over every step.
     func computeDrive(into drive: UnsafeMutablePointer<Float>, steps: Range<Int>, inputIndex: UnsafePointer<Int32>,
                       inputStart: UnsafePointer<Int32>, inputScale: Float = 1) {
-        (drive + steps.lowerBound * n).update(repeating: 0, count: steps.count * n)
         for t in steps {
             let a = Int(inputStart[t]), row = drive + t * n
+            // Each row is cleared just before its spikes are added, so the adds find it in L1 (one clear of the
+            // whole [T][N] buffer first leaves the early rows in L3 or memory by the time they are reached).
+            row.update(repeating: 0, count: n)
             feedForward.accumulate(active: inputIndex + a, count: Int(inputStart[t + 1]) - a, into: row)
             if inputScale != 1 { for k in 0 ..< n { row[k] *= inputScale } }
             if let bias { VectorKernels.add(bias, into: row, count: n) }
