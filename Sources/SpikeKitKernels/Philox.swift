@@ -176,15 +176,11 @@ public struct Philox: Sendable, Equatable {
 
     /// Sixteen uniforms from two words of eight blocks: lanes 0-7 (or 8-15 with `high`) of `p`, then of `q`, as
     /// floats in [0, 1) from their top 24 bits. A 24-bit integer converts to Float exactly, so `Float(bits >> 8)
-    /// · 2⁻²⁴` is `unitFloat`'s value; the conversion is written lane by lane, which LLVM turns into one vcvtdq2ps per
-    /// vector (the vector initializer compiles to a call).
+    /// · 2⁻²⁴` is `unitFloat`'s value.
     @inlinable @inline(__always)
     package static func chunkPair(_ p: SIMD16<UInt32>, _ q: SIMD16<UInt32>, high: Bool = false) -> SIMD16<Float> {
         let bits = high ? SIMD16(lowHalf: p.highHalf, highHalf: q.highHalf) : SIMD16(lowHalf: p.lowHalf, highHalf: q.lowHalf)
-        let v = unsafeBitCast(bits &>> 8, to: SIMD16<Int32>.self)
-        var f = SIMD16<Float>()
-        for l in 0 ..< 16 { f[l] = Float(v[l]) }
-        return f * SIMD16<Float>(repeating: 1.0 / 16_777_216.0)
+        return SIMDMath.float(unsafeBitCast(bits &>> 8, to: SIMD16<Int32>.self)) * SIMD16<Float>(repeating: 1.0 / 16_777_216.0)
     }
 }
 

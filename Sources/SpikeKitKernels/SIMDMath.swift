@@ -1,6 +1,15 @@
 import SpikeKitFormats
 /// Vectorised elementary functions for the spike kernels.
-package enum SIMDMath {
+@usableFromInline package enum SIMDMath {
+    /// `Float(v)` lane by lane, which LLVM turns into one vcvtdq2ps per register (the vector initializer compiles
+    /// to a call).
+    @inlinable @inline(__always)
+    package static func float(_ v: SIMD16<Int32>) -> SIMD16<Float> {
+        var f = SIMD16<Float>()
+        for l in 0 ..< 16 { f[l] = Float(v[l]) }
+        return f
+    }
+
     /// e^x for 16 floats (Cephes `expf`: range reduction by ln 2, a degree-5 polynomial in fused multiply-adds,
     /// exponent by bit manipulation). Relative error below 2e-7 on [-87, 88]; inputs are clamped to that range (e^-87.3 ≈ 1e-38,
     /// e^88.37 ≈ 2.4e38), NaN propagates.

@@ -49,10 +49,7 @@ package enum SpikeKernels {
     @inline(__always)
     package static func sigmoidCannotSpike(_ z: SIMD16<Float>, _ xi: SIMD16<Float>) -> Bool {
         let zc = z.replacing(with: -80, where: z .< -80)
-        let words = unsafeBitCast(xi, to: SIMD16<Int32>.self)
-        // Lane by lane: LLVM turns this into vcvtdq2ps (the vector initializer compiles to a call).
-        var bits = SIMD16<Float>()
-        for l in 0 ..< 16 { bits[l] = Float(words[l]) }
+        let bits = SIMDMath.float(unsafeBitCast(xi, to: SIMD16<Int32>.self))
         let ln2: Float = 0.693_147_2
         let bound = bits * (ln2 / 8_388_608) - (127 * ln2 + 1e-3)
         return all(zc .<= bound)
