@@ -52,6 +52,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Time steps of the spike-train-matching workloads (default 189, the picture's width; ../shared/peerbench uses 198).")
     var stmSteps: Int = 189
 
+    @Option(help: "Spike density of the spike-train-matching target (default 0.274, the paper's dithered picture; ../shared/peerbench's task_a.h5 has 0.0595).")
+    var stmTargetDensity: Double = 0.274
+
     @Flag(help: "Print JSON: {\"<workload>\": {\"median_s\", \"min_s\", \"max_s\", \"peak_rss_mib\", ...}}.")
     var json = false
 
@@ -63,6 +66,9 @@ struct BenchCommand: ParsableCommand {
         guard warmup >= 0 else { throw ValidationError("--warmup must be at least 0") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
         guard stmSteps >= 1 else { throw ValidationError("--stm-steps must be at least 1") }
+        guard stmTargetDensity >= 0, stmTargetDensity <= 1 else {
+            throw ValidationError("--stm-target-density must be between 0 and 1 (got \(stmTargetDensity))")
+        }
         for w in workloads where w != "all" && !Self.allWorkloads.contains(w) {
             throw ValidationError("unknown workload '\(w)' (choose from \(Self.allWorkloads.joined(separator: ", ")) or all)")
         }
@@ -80,7 +86,7 @@ struct BenchCommand: ParsableCommand {
             var out: [String: BenchmarkResult] = [:]
             for w in selected {
                 out[w] = try Benchmarks.run(workload: w, repetitions: repetitions, warmup: warmup, threads: threadCount, seed: seed,
-                                            stmSteps: stmSteps)
+                                            stmSteps: stmSteps, stmTargetDensity: stmTargetDensity)
             }
             let data = try JSONEncoder().encode(out)
             print(String(decoding: data, as: UTF8.self))
@@ -107,7 +113,8 @@ struct BenchCommand: ParsableCommand {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Bundle.main.executablePath ?? CommandLine.arguments[0])
         var args = ["bench", "--in-process", "--workload", workload, "--repetitions", "\(repetitions)", "--warmup", "\(warmup)",
-                    "--seed", "\(seed)", "--stm-steps", "\(stmSteps)"]
+                    "--seed", "\(seed)", "--stm-steps", "\(stmSteps)",
+                    "--stm-target-density", "\(stmTargetDensity)"]
         if let threads { args += ["--threads", "\(threads)"] }
         p.arguments = args
         let pipe = Pipe()

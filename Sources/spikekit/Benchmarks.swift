@@ -55,7 +55,7 @@ enum Benchmarks {
     }
 
     static func run(workload: String, repetitions: Int, warmup: Int, threads: Int, seed: UInt64,
-                    stmSteps: Int = 189) throws -> BenchmarkResult {
+                    stmSteps: Int = 189, stmTargetDensity: Double = 0.274) throws -> BenchmarkResult {
         if workload.hasPrefix("onb-"), let n = Int(workload.dropFirst(4)) {
             return try onb(n: n, repetitions: repetitions, warmup: warmup, threads: threads, seed: seed)
         }
@@ -101,7 +101,7 @@ enum Benchmarks {
         let loss: LossFunction
         let targets: Targets
         if stm {
-            let target = (0 ..< T * 200).map { _ in g.uniform() < 0.274 ? Float(1) : 0 }
+            let target = (0 ..< T * 200).map { _ in g.uniform() < stmTargetDensity ? Float(1) : 0 }
             loss = .l2Spikes
             targets = .spikes([[Float]](repeating: target, count: batch))
         } else {

@@ -376,6 +376,23 @@ public final class Simulator: @unchecked Sendable {
         // packed layout): those elements are neither cleared nor summed.
         let unused = sharedInputGradient ? ffGradOffset[0] + feedForward[0].weightCount : 0
         let zeroSlots = slotGrads.map(UnsafeSendable.init), slotSize = slotStride
+        // In one process the slots are summed as they are filled (in slot order, so the same bits), overlapping
+        // the last slots' work; across processes they are summed after the exchange.
+        let n0 = architecture.layers[0].shape.count, factorCount = T * n0 / passes[0].feedForward.width * passes[0].feedForward.width
+        var runningSum: OrderedSlotSum? = nil
+        if P == 1, let slotGrads {
+            if totalGradient == nil { totalGradient = CacheLine.allocate(Float.self, capacity: gradientSize) }
+            let total = totalGradient! + unused, count = gradientSize - unused, stride = slotStride, size = gradientSize
+            runningSum = OrderedSlotSum(slots: slots) { s in
+                if s == 0 {
+                    total.update(from: slotGrads + unused, count: count)
+                } else {
+                    VectorKernels.add(slotGrads + s * stride + unused, into: total, count: count)
+                    if sharedInputGradient { VectorKernels.add(slotGrads + s * stride + size, into: slotGrads + size, count: factorCount) }
+                }
+            }
+        }
+        let progressive = runningSum
         if workers > 0 { Parallel.forEachWorker(workers) { w in
             var slot = mySlots.lowerBound + w
             while slot < mySlots.upperBound {
@@ -393,6 +410,7 @@ public final class Simulator: @unchecked Sendable {
                         errors.set(error)
                     }
                 }
+                progressive?.complete(slot)
                 slot += workers
             }
         } }
@@ -412,7 +430,7 @@ public final class Simulator: @unchecked Sendable {
             let parts = min(threads, max(1, size / 4096))
             let t = UnsafeSendable(total), g = UnsafeSendable(slotGrads)
             total.update(repeating: 0, count: unused)
-            Parallel.forEachWorker(parts) { p in
+            if progressive == nil { Parallel.forEachWorker(parts) { p in
                 let part = Parallel.range(p, of: parts, count: size - unused)
                 let r = part.lowerBound + unused ..< part.upperBound + unused
                 for k in r { t.pointer[k] = g.pointer[k] }
@@ -420,7 +438,7 @@ public final class Simulator: @unchecked Sendable {
                     let src = g.pointer + s * slotStride
                     for k in r { t.pointer[k] += src[k] }
                 }
-            }
+            } }
             if let currents, let currentFactors {
                 if P > 1 {
                     try exchange.allGather(currentFactors, itemOffsets: sampleOffsets, valuesPerItem: T * layers[0].shape.count)
@@ -431,19 +449,25 @@ public final class Simulator: @unchecked Sendable {
                 // Σ over slots (in slot order) of the first layer's factors, then one event-driven pass over the
                 // shared input spikes; both split over the workers by columns of the weight segments (whole SIMD
                 // vectors), which are independent sums: the same result for any split.
-                let n0 = architecture.layers[0].shape.count, first = passes[0], width = first.feedForward.width
+                // (Summed already when the slots were summed as they were filled.) The input lists of workspace 0
+                // are those of every sample, all of which have this input.
+                let first = passes[0], width = first.feedForward.width
                 let factors = UnsafeSendable(slotGrads + gradientSize), stride = slotStride, rows = T * n0 / width
                 let W = workspaces[0]
-                RunContext.buildInputLists(inputs[0], shape: architecture.input, steps: T, workspace: W)
+                if progressive == nil { RunContext.buildInputLists(inputs[0], shape: architecture.input, steps: T, workspace: W) }
                 let start = UnsafeSendable(W.firstLayerInputStart(passes[0])), index = UnsafeSendable(W.inputIndex)
                 let gradient = UnsafeSendable(total + ffGradOffset[0])
-                let vectors = (width + 15) / 16, parts = min(threads, vectors)
+                // Split only where the work outweighs waking a second thread (about a million multiply-adds).
+                let vectors = (width + 15) / 16, work = Int(W.inputStart[T]) * width
+                let parts = progressive == nil || work > 1 << 20 ? min(threads, vectors) : 1
                 Parallel.forEachWorker(parts) { p in
                     let v = Parallel.range(p, of: parts, count: vectors)
                     let columns = 16 * v.lowerBound ..< min(width, 16 * v.upperBound)
-                    for r in 0 ..< rows {
-                        let row = factors.pointer + r * width + columns.lowerBound
-                        for s in 1 ..< slots { VectorKernels.add(row + s * stride, into: row, count: columns.count) }
+                    if progressive == nil {
+                        for r in 0 ..< rows {
+                            let row = factors.pointer + r * width + columns.lowerBound
+                            for s in 1 ..< slots { VectorKernels.add(row + s * stride, into: row, count: columns.count) }
+                        }
                     }
                     first.accumulateFeedForwardGradient(factors: factors.pointer, steps: T, inputIndex: index.pointer,
                                                         inputStart: start.pointer, into: gradient.pointer, columns: columns)

@@ -55,6 +55,8 @@ import SpikeKit
         expectFailure(["classify", "--lr", "1e39"], mentioning: ["--lr", "1e+39"])
         expectFailure(["match", "--checkpoint-seconds", "0"], mentioning: ["--checkpoint-seconds"])
         expectFailure(["match", "--max-hours", "-1"], mentioning: ["--max-hours"])
+        expectFailure(["bench", "--workload", "stm-det", "--stm-target-density", "1.5"], mentioning: ["--stm-target-density", "1.5"])
+        expectFailure(["bench", "--workload", "stm-det", "--stm-target-density", "nan"], mentioning: ["--stm-target-density", "nan"])
     }
 
     @Test func estimatesRefuseRunsAboveTheLimits() {
