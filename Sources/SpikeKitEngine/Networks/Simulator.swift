@@ -66,10 +66,16 @@ public final class Simulator: @unchecked Sendable {
     private var slotGradientCapacity = 0
     /// The batch's summed gradient (packed layout), kept between runs like the slots.
     private var totalGradient: UnsafeMutablePointer<Float>?
+    /// The first layer's drive shared by trials of one stimulus, kept between runs like the slots.
+    private var sharedDriveBuffer: UnsafeMutablePointer<Float>?
+    private var sharedDriveCapacity = 0
+    /// Sums the slots into `totalGradient` while they are filled (single process), re-armed for every batch.
+    private let runningSum = OrderedSlotSum()
 
     deinit {
         slotGradientBuffer?.deallocate()
         totalGradient?.deallocate()
+        sharedDriveBuffer?.deallocate()
         for b in biasBuffers { b?.deallocate() }
         for b in decayBuffers { b?.deallocate() }
         for b in thresholdBuffers { b?.deallocate() }
@@ -326,13 +332,18 @@ public final class Simulator: @unchecked Sendable {
         if case .philox(let s, let it) = dropout { (dropoutSeed, dropoutIteration) = (s, it) } else { (dropoutSeed, dropoutIteration) = (0, 0) }
         // Trials of one stimulus share the first layer's drive: compute it once.
         var sharedDrive: UnsafeMutablePointer<Float>? = nil
-        defer { sharedDrive?.deallocate() }
         if sameInput {
             // Its steps are split over the workers (each row is formed alone, so the split does not change it).
             let W = workspaces[0], n0 = W.layers[0].n
             RunContext.buildInputLists(inputs[0], shape: architecture.input, steps: T, workspace: W)
             let start = UnsafeSendable(W.firstLayerInputStart(passes[0])), index = UnsafeSendable(W.inputIndex)
-            let drive = UnsafeSendable(CacheLine.allocate(Float.self, capacity: T * n0)), first = passes[0]
+            // Kept between runs (allocated once per size): a fresh buffer every step fragments the heap.
+            if sharedDriveCapacity < T * n0 {
+                sharedDriveBuffer?.deallocate()
+                sharedDriveBuffer = CacheLine.allocate(Float.self, capacity: T * n0)
+                sharedDriveCapacity = T * n0
+            }
+            let drive = UnsafeSendable(sharedDriveBuffer!), first = passes[0]
             let parts = min(threads, T)
             Parallel.forEachWorker(parts) { p in
                 first.computeDrive(into: drive.pointer, steps: Parallel.range(p, of: parts, count: T),
@@ -379,20 +390,12 @@ public final class Simulator: @unchecked Sendable {
         // In one process the slots are summed as they are filled (in slot order, so the same bits), overlapping
         // the last slots' work; across processes they are summed after the exchange.
         let n0 = architecture.layers[0].shape.count, factorCount = T * n0 / passes[0].feedForward.width * passes[0].feedForward.width
-        var runningSum: OrderedSlotSum? = nil
-        if P == 1, let slotGrads {
+        let progressive: OrderedSlotSum? = P == 1 && slotGrads != nil ? runningSum : nil
+        if let progressive, let slotGrads {
             if totalGradient == nil { totalGradient = CacheLine.allocate(Float.self, capacity: gradientSize) }
-            let total = totalGradient! + unused, count = gradientSize - unused, stride = slotStride, size = gradientSize
-            runningSum = OrderedSlotSum(slots: slots) { s in
-                if s == 0 {
-                    total.update(from: slotGrads + unused, count: count)
-                } else {
-                    VectorKernels.add(slotGrads + s * stride + unused, into: total, count: count)
-                    if sharedInputGradient { VectorKernels.add(slotGrads + s * stride + size, into: slotGrads + size, count: factorCount) }
-                }
-            }
+            progressive.start(slotCount: slots, slots: slotGrads, stride: slotStride, first: unused, count: gradientSize - unused,
+                              into: totalGradient!, factorOffset: gradientSize, factorCount: sharedInputGradient ? factorCount : 0)
         }
-        let progressive = runningSum
         if workers > 0 { Parallel.forEachWorker(workers) { w in
             var slot = mySlots.lowerBound + w
             while slot < mySlots.upperBound {
