@@ -53,7 +53,7 @@ struct BenchCommand: ParsableCommand {
     var stmSteps: Int = 189
 
     @Option(help: "Spike density of the spike-train-matching target (default 0.274, the paper's dithered picture; ../shared/peerbench's task_a.h5 has 0.0595).")
-    var stmTargetDensity: Double = 0.274
+    var stmTargetDensity: Double = Benchmarks.paperTargetDensity
 
     @Flag(help: "Print JSON: {\"<workload>\": {\"median_s\", \"min_s\", \"max_s\", \"peak_rss_mib\", ...}}.")
     var json = false
