@@ -64,11 +64,13 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
     ],
     targets: [
         .target(name: "SpikeKitFormats", dependencies: [numerics], swiftSettings: numericFlags),
         .target(name: "SpikeKitKernels", dependencies: ["SpikeKitFormats", numerics], swiftSettings: kernelFlags),
-        .target(name: "SpikeKitEngine", dependencies: ["SpikeKitFormats", "SpikeKitKernels", numerics],
+        .target(name: "SpikeKitEngine", dependencies: ["SpikeKitFormats", "SpikeKitKernels", numerics,
+                                                       .product(name: "Atomics", package: "swift-atomics")],
                 swiftSettings: kernelFlags),
         .target(name: "SpikeKitTheory", dependencies: ["SpikeKitEngine", numerics], swiftSettings: numericFlags),
         .target(name: "SpikeKitExperiments", dependencies: ["SpikeKitEngine", numerics], swiftSettings: numericFlags),

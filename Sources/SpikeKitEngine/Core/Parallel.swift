@@ -17,11 +17,12 @@ public enum Parallel {
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }
 
-    /// Calls `body(worker)` for `worker` in `0..<workers`, concurrently when `workers > 1`.
+    /// Calls `body(worker)` for `worker` in `0..<workers`, concurrently when `workers > 1`: on SpikeKit's own worker
+    /// threads (`WorkerPool`), or on `DispatchQueue.concurrentPerform` while those are busy with another call.
     public static func forEachWorker(_ workers: Int, _ body: @Sendable (Int) -> Void) {
         if workers <= 1 {
             body(0)
-        } else {
+        } else if !WorkerPool.shared.run(workers, body) {
             DispatchQueue.concurrentPerform(iterations: workers, execute: body)
         }
     }
