@@ -1,3 +1,4 @@
+import Atomics
 import SpikeKitFormats
 import SpikeKitKernels
 import Foundation
@@ -71,6 +72,8 @@ public final class Simulator: @unchecked Sendable {
     private var sharedDriveCapacity = 0
     /// Sums the slots into `totalGradient` while they are filled (single process), re-armed for every batch.
     private let runningSum = OrderedSlotSum()
+    /// The next slot of the batch that no worker has taken yet.
+    private let nextSlot = ManagedAtomic<Int>(0)
 
     deinit {
         slotGradientBuffer?.deallocate()
@@ -396,9 +399,15 @@ public final class Simulator: @unchecked Sendable {
             progressive.start(slotCount: slots, slots: slotGrads, stride: slotStride, first: unused, count: gradientSize - unused,
                               into: totalGradient!, factorOffset: gradientSize, factorCount: sharedInputGradient ? factorCount : 0)
         }
+        // Each worker takes the next slot no one has taken, so a core that runs slower (a busy neighbour on a
+        // virtual machine) takes fewer slots instead of holding up the batch. Which worker fills a slot changes
+        // nothing in it: a sample's result depends only on the sample, and the slots are summed in slot order.
+        let claims = nextSlot
+        claims.store(mySlots.lowerBound, ordering: .relaxed)
         if workers > 0 { Parallel.forEachWorker(workers) { w in
-            var slot = mySlots.lowerBound + w
-            while slot < mySlots.upperBound {
+            while true {
+                let slot = claims.loadThenWrappingIncrement(ordering: .relaxed)
+                guard slot < mySlots.upperBound else { break }
                 // Each worker clears the slots it fills (in parallel, and leaving them in its cache).
                 zeroSlots.map { ($0.pointer + slot * slotSize + unused).update(repeating: 0, count: slotSize - unused) }
                 // The slot's samples in as few groups as fit, of nearly equal size (4 samples: 2 + 2 rather than 3 + 1).
@@ -414,7 +423,6 @@ public final class Simulator: @unchecked Sendable {
                     }
                 }
                 progressive?.complete(slot)
-                slot += workers
             }
         } }
         if P > 1 {
