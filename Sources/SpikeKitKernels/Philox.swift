@@ -52,9 +52,9 @@ public struct Philox: Sendable, Equatable {
     /// sixteen, each as four lane vectors. The 32 × 32 → 64-bit products of the even and the odd lanes are taken
     /// separately on the 64-bit view of each 512-bit register (one `vpmuludq` each) and their high halves
     /// recombined with a shift and a mask, so no lane is widened or narrowed; the low halves are the 32-bit wrapping
-    /// products, one `vpmulld` (the same bits, and on Zen 5 a fifth fewer vector operations per round than
-    /// recombining them too). A round is a chain of dependent multiplies and
-    /// permutes; interleaving the two sets keeps the vector units busy while each waits on its own chain.
+    /// products, one `vpmulld` (the same bits, with fewer vector operations per round than recombining them too).
+    /// A round is a chain of dependent multiplies and permutes; interleaving the two sets keeps the vector units
+    /// busy while each waits on its own chain.
     ///
     /// That interleaving needs the sixteen words of state (32 vector registers with 256-bit vectors) in registers:
     /// builds for 16-register targets (AVX2) compute the two sets one after the other instead (`blocks16`; each

@@ -103,7 +103,7 @@ final class WorkerPool: @unchecked Sendable {
         body?(worker)
     }
 
-    /// A detached POSIX thread running `body` (Foundation's `Thread` added 3 MiB of peak memory to a run).
+    /// A detached POSIX thread running `body` (a plain pthread: the pool needs none of `Thread`'s run-loop state).
     private static func startThread(_ body: @escaping () -> Void) {
         final class Start { let body: () -> Void; init(_ body: @escaping () -> Void) { self.body = body } }
         let start = Unmanaged.passRetained(Start(body)).toOpaque()
@@ -113,19 +113,16 @@ final class WorkerPool: @unchecked Sendable {
             Unmanaged<Start>.fromOpaque(p!).takeRetainedValue().body()
             return nil
         }, start)
+        if code == 0 { pthread_detach(thread) }
         #else
         var thread: pthread_t? = nil
         let code = pthread_create(&thread, nil, { p in
             Unmanaged<Start>.fromOpaque(p).takeRetainedValue().body()
             return nil
         }, start)
+        if code == 0, let thread { pthread_detach(thread) }
         #endif
         precondition(code == 0, "cannot start a worker thread (pthread_create: \(code))")
-        #if canImport(Glibc)
-        pthread_detach(thread)
-        #else
-        pthread_detach(thread!)
-        #endif
     }
 
     /// Polls `done` until it holds (true) or `spinLimit` has passed (false).
