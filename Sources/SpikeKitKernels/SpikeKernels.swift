@@ -12,16 +12,23 @@ package enum SpikeKernels {
             for i in 0 ..< n { s[i] = x[i] > 0 ? 1 : 0 }
         case .sigmoid(let beta):
             let b = Float(beta)
-            // ξ < 1 / (1 + e^{-βx}) as ξ (1 + e^{-βx}) < 1: the same decision without a division. Most neurons are
-            // far below threshold, so the exponential is skipped for 16 neurons at once when none of them can spike
-            // (`sigmoidCannotSpike`); the decisions are the same bits either way.
+            // ξ < 1 / (1 + e^{-βx}) as ξ (1 + e^{-βx}) < 1: the same decision without a division. On AVX2 builds
+            // the exponential is skipped for 16 neurons at once when none of them can spike (`sigmoidCannotSpike`;
+            // most neurons are far below threshold); the decisions are the same bits either way. AVX-512 builds
+            // take the exponential always: on the Zen 5 machine the data-dependent branch cost more than the 16-lane
+            // exponential it saved, in the spike-train-matching network (whose hidden membranes sit near threshold)
+            // and in SHD alike (the decisions' profile share fell by 7-12 % and by 30 %; Performance.md, tenth part).
             let rest = vectors(n) { i in
                 let u = load(xi + i), z = b * load(x + i)
+                #if SPIKEKIT_WIDE_REGISTERS
+                store(u * SIMDMath.onePlusExpNegative(z) .< 1, s + i)
+                #else
                 if sigmoidCannotSpike(z, u) {
                     UnsafeMutableRawPointer(s + i).storeBytes(of: SIMD16<UInt8>(), as: SIMD16<UInt8>.self)
                 } else {
                     store(u * SIMDMath.onePlusExpNegative(z) .< 1, s + i)
                 }
+                #endif
             }
             for i in rest { s[i] = xi[i] < 1 / (1 + Float.exp(-b * x[i])) ? 1 : 0 }
         case .exponential(let p0, let du):

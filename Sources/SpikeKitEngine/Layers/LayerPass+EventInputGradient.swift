@@ -115,7 +115,8 @@ extension LayerPass {
     private func eventInputBlock<V: SIMD>(_ L: LayerScratch, steps T: Int, column c: Int, into g: UnsafeMutablePointer<Float>,
                                           as _: V.Type, pair: Bool) where V.Scalar == Float {
         let nIn = feedForward.inputCount, shift = feedForwardDelay - 1, h = 4 * V.scalarCount
-        let w = UnsafeRawPointer(feedForward.transposed + c), out = UnsafeMutableRawPointer(g + c)
+        let stride = feedForward.alignedRowStride
+        let w = UnsafeRawPointer(feedForward.alignedRows + c), out = UnsafeMutableRawPointer(g + c)
         let lm = V(repeating: lambdaMem), ls = V(repeating: lambdaSyn), cm = V(repeating: 1 - lambdaMem)
         let index = L.eventIndex, spikeIndex = L.index, spikeValue = L.eventSpikeValue
         var p0 = V(), p1 = V(), r0 = V(), r1 = V()
@@ -132,7 +133,7 @@ extension LayerPass {
             var a0 = V(), a1 = V(), b0 = V(), b1 = V()
             while e + 2 <= end {
                 let k0 = Int(index[e]), k1 = Int(index[e + 1])
-                let x0 = V(repeating: v[k0]), x1 = V(repeating: v[k1]), o0 = 4 * k0 * nIn, o1 = 4 * k1 * nIn
+                let x0 = V(repeating: v[k0]), x1 = V(repeating: v[k1]), o0 = 4 * k0 * stride, o1 = 4 * k1 * stride
                 a0 = a0.addingProduct(x0, w.loadUnaligned(fromByteOffset: o0, as: V.self))
                 b0 = b0.addingProduct(x1, w.loadUnaligned(fromByteOffset: o1, as: V.self))
                 if pair {
@@ -142,14 +143,14 @@ extension LayerPass {
                 e += 2
             }
             if e < end {
-                let k0 = Int(index[e]), x0 = V(repeating: v[k0]), o0 = 4 * k0 * nIn
+                let k0 = Int(index[e]), x0 = V(repeating: v[k0]), o0 = 4 * k0 * stride
                 a0 = a0.addingProduct(x0, w.loadUnaligned(fromByteOffset: o0, as: V.self))
                 if pair { a1 = a1.addingProduct(x0, w.loadUnaligned(fromByteOffset: o0 + h, as: V.self)) }
             }
             var q0 = ls * r0 + cm * p0, q1 = ls * r1 + cm * p1
             if nextStep {
                 for s in Int(L.start[t]) ..< Int(L.start[t + 1]) {
-                    let x = V(repeating: spikeValue[s]), o = 4 * Int(spikeIndex[s]) * nIn
+                    let x = V(repeating: spikeValue[s]), o = 4 * Int(spikeIndex[s]) * stride
                     q0 = q0.addingProduct(x, w.loadUnaligned(fromByteOffset: o, as: V.self))
                     if pair { q1 = q1.addingProduct(x, w.loadUnaligned(fromByteOffset: o + h, as: V.self)) }
                 }
