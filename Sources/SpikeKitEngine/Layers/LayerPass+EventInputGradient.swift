@@ -18,8 +18,9 @@ import SpikeKitKernels
 /// ```
 /// v and w are non-zero only where the layer's error dL/dS or its spikes are: for a spiking output layer under a
 /// spike-train loss (`S − target`), about a quarter of the entries in the paper's spike-train matching. The reverse loop lists each step's events
-/// (`eventStep`); afterwards `eventInputSequence` runs the recursion for one block of 32 input columns at a time,
-/// every step, so that the block of W (N × 32 floats) stays in L1 and P and R stay in registers: each event costs
+/// (`eventStep`); afterwards `eventInputSequence` runs the recursion for one block of 32 input columns at a time (48
+/// on AVX-512 builds), every step, so that the block of W (N × 32 floats, read from the row-aligned copy
+/// `ConnectionKernel.alignedRows`) stays in L1 and P and R stay in registers: each event costs
 /// one row of the block, where the dense product costs all N rows per step. The result is the dense product's up to
 /// rounding (the sums are formed in a different order); each sample decides alone, so results stay the same for any
 /// thread count.
@@ -80,11 +81,20 @@ extension LayerPass {
         L.eventStart[t] = SpikeLists.append(spikes: mask, count: n, into: L.eventIndex, at: Int32(listed))
     }
 
-    /// After the reverse loop: `g[m] += R[m + d_ff − 1]` for every step, from the listed events, in blocks of 32
-    /// input columns (then 16, 8, 4 and single columns).
+    /// After the reverse loop: `g[m] += R[m + d_ff − 1]` for every step, from the listed events, in blocks of 48
+    /// (AVX-512 builds) and 32 input columns (then 16, 8, 4 and single columns).
     func eventInputSequence(_ L: LayerScratch, steps T: Int, into g: UnsafeMutablePointer<Float>) {
         let nIn = feedForward.inputCount
         var c = 0
+        #if SPIKEKIT_WIDE_REGISTERS
+        // 48 columns per pass on AVX-512 (12 of the 32 vector registers for P, R and the accumulators): the block of W
+        // (N × 48 floats, 38 KiB at N = 200) still fits the 48 KiB L1, and each listed event's index, offset and
+        // broadcast serve three multiply-adds instead of two. Every column's arithmetic is the same in any blocking.
+        while c + 48 <= nIn {
+            eventInputBlock(L, steps: T, column: c, into: g, as: SIMD16<Float>.self, pair: true, triple: true)
+            c += 48
+        }
+        #endif
         while c + 32 <= nIn {
             eventInputBlock(L, steps: T, column: c, into: g, as: SIMD16<Float>.self, pair: true)
             c += 32
@@ -109,28 +119,29 @@ extension LayerPass {
     }
 
     /// The recursion for columns `c ..< c + V.scalarCount` of P and R, or twice as many with `pair` (two vectors
-    /// each). Each step's events are summed in two accumulators (even and odd positions of the list), so
+    /// each), three times as many with `pair` and `triple`. Each step's events are summed in two accumulators (even and odd positions of the list), so
     /// consecutive events do not wait on each other.
     @inline(__always)
     private func eventInputBlock<V: SIMD>(_ L: LayerScratch, steps T: Int, column c: Int, into g: UnsafeMutablePointer<Float>,
-                                          as _: V.Type, pair: Bool) where V.Scalar == Float {
+                                          as _: V.Type, pair: Bool, triple: Bool = false) where V.Scalar == Float {
         let nIn = feedForward.inputCount, shift = feedForwardDelay - 1, h = 4 * V.scalarCount
         let stride = feedForward.alignedRowStride
         let w = UnsafeRawPointer(feedForward.alignedRows + c), out = UnsafeMutableRawPointer(g + c)
         let lm = V(repeating: lambdaMem), ls = V(repeating: lambdaSyn), cm = V(repeating: 1 - lambdaMem)
         let index = L.eventIndex, spikeIndex = L.index, spikeValue = L.eventSpikeValue
-        var p0 = V(), p1 = V(), r0 = V(), r1 = V()
+        var p0 = V(), p1 = V(), r0 = V(), r1 = V(), p2 = V(), r2 = V()
         for t in (0 ..< T).reversed() {
             if t >= shift {
                 let o = 4 * (t - shift) * nIn
                 out.storeBytes(of: out.loadUnaligned(fromByteOffset: o, as: V.self) + r0, toByteOffset: o, as: V.self)
                 if pair { out.storeBytes(of: out.loadUnaligned(fromByteOffset: o + h, as: V.self) + r1, toByteOffset: o + h, as: V.self) }
+                if triple { out.storeBytes(of: out.loadUnaligned(fromByteOffset: o + 2 * h, as: V.self) + r2, toByteOffset: o + 2 * h, as: V.self) }
             }
             guard t > 0 else { break }
             let v = L.drive + t * n
             var e = Int(L.eventStart[t + 1])
             let end = Int(L.eventStart[t])
-            var a0 = V(), a1 = V(), b0 = V(), b1 = V()
+            var a0 = V(), a1 = V(), b0 = V(), b1 = V(), a2 = V(), b2 = V()
             while e + 2 <= end {
                 let k0 = Int(index[e]), k1 = Int(index[e + 1])
                 let x0 = V(repeating: v[k0]), x1 = V(repeating: v[k1]), o0 = 4 * k0 * stride, o1 = 4 * k1 * stride
@@ -140,25 +151,33 @@ extension LayerPass {
                     a1 = a1.addingProduct(x0, w.loadUnaligned(fromByteOffset: o0 + h, as: V.self))
                     b1 = b1.addingProduct(x1, w.loadUnaligned(fromByteOffset: o1 + h, as: V.self))
                 }
+                if triple {
+                    a2 = a2.addingProduct(x0, w.loadUnaligned(fromByteOffset: o0 + 2 * h, as: V.self))
+                    b2 = b2.addingProduct(x1, w.loadUnaligned(fromByteOffset: o1 + 2 * h, as: V.self))
+                }
                 e += 2
             }
             if e < end {
                 let k0 = Int(index[e]), x0 = V(repeating: v[k0]), o0 = 4 * k0 * stride
                 a0 = a0.addingProduct(x0, w.loadUnaligned(fromByteOffset: o0, as: V.self))
                 if pair { a1 = a1.addingProduct(x0, w.loadUnaligned(fromByteOffset: o0 + h, as: V.self)) }
+                if triple { a2 = a2.addingProduct(x0, w.loadUnaligned(fromByteOffset: o0 + 2 * h, as: V.self)) }
             }
-            var q0 = ls * r0 + cm * p0, q1 = ls * r1 + cm * p1
+            var q0 = ls * r0 + cm * p0, q1 = ls * r1 + cm * p1, q2 = ls * r2 + cm * p2
             if nextStep {
                 for s in Int(L.start[t]) ..< Int(L.start[t + 1]) {
                     let x = V(repeating: spikeValue[s]), o = 4 * Int(spikeIndex[s]) * stride
                     q0 = q0.addingProduct(x, w.loadUnaligned(fromByteOffset: o, as: V.self))
                     if pair { q1 = q1.addingProduct(x, w.loadUnaligned(fromByteOffset: o + h, as: V.self)) }
+                    if triple { q2 = q2.addingProduct(x, w.loadUnaligned(fromByteOffset: o + 2 * h, as: V.self)) }
                 }
             }
             r0 = q0
             r1 = q1
+            r2 = q2
             p0 = lm * p0 + (a0 + b0)
             p1 = lm * p1 + (a1 + b1)
+            p2 = lm * p2 + (a2 + b2)
         }
     }
 
