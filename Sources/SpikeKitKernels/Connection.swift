@@ -410,6 +410,13 @@ package struct ConnectionKernel: @unchecked Sendable {
             ro.storeBytes(of: a0, toByteOffset: 4 * c, as: SIMD16<Float>.self)
             c += 16
         }
+        if c + 8 <= w {
+            // The last 8 of 200 outputs (the spike-train-matching layers) would otherwise take the scalar loop.
+            var a0 = ro.loadUnaligned(fromByteOffset: 4 * c, as: SIMD8<Float>.self)
+            for a in 0 ..< n { a0 += rw.loadUnaligned(fromByteOffset: 4 * (Int(active[a]) * w + c), as: SIMD8<Float>.self) }
+            ro.storeBytes(of: a0, toByteOffset: 4 * c, as: SIMD8<Float>.self)
+            c += 8
+        }
         while c < w {
             var sum = out[c]
             for a in 0 ..< n { sum += weights[Int(active[a]) * w + c] }
