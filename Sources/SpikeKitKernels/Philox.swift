@@ -102,6 +102,45 @@ public struct Philox: Sendable, Equatable {
         #endif
     }
 
+    #if SPIKEKIT_WIDE_REGISTERS
+    /// Sixty-four consecutive blocks as four independent sets of sixteen: `blocks32(first)` and `blocks32(first + 32)`
+    /// with all four chains interleaved (AVX-512 builds: sixteen state registers of 32). The same blocks.
+    @inlinable
+    public func blocks64(first: UInt32, _ c1: UInt32, _ c2: UInt32, _ c3: UInt32)
+        -> (SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>,
+            SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>) {
+        let lanes = SIMD16<UInt32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        var a0 = SIMD16<UInt32>(repeating: first) &+ lanes, b0 = SIMD16<UInt32>(repeating: first &+ 16) &+ lanes
+        var c0 = SIMD16<UInt32>(repeating: first &+ 32) &+ lanes, d0 = SIMD16<UInt32>(repeating: first &+ 48) &+ lanes
+        var a1 = SIMD16<UInt32>(repeating: c1), a2 = SIMD16<UInt32>(repeating: c2), a3 = SIMD16<UInt32>(repeating: c3)
+        var b1 = a1, b2 = a2, b3 = a3, e1 = a1, e2 = a2, e3 = a3, d1 = a1, d2 = a2, d3 = a3
+        var k0 = key.0, k1 = key.1
+        let high = SIMD8<UInt64>(repeating: 0xFFFF_FFFF_0000_0000), low = SIMD8<UInt64>(repeating: 0xFFFF_FFFF)
+        let m0 = SIMD8<UInt64>(repeating: 0xD251_1F53), m1 = SIMD8<UInt64>(repeating: 0xCD9E_8D57)
+        let n0 = SIMD16<UInt32>(repeating: 0xD251_1F53), n1 = SIMD16<UInt32>(repeating: 0xCD9E_8D57)
+        @inline(__always)
+        func mulHi(_ x: SIMD16<UInt32>, _ m: SIMD8<UInt64>) -> SIMD16<UInt32> {
+            let w = unsafeBitCast(x, to: SIMD8<UInt64>.self)
+            let even = (w & low) &* m, odd = (w &>> 32) &* m
+            return unsafeBitCast((even &>> 32) | (odd & high), to: SIMD16<UInt32>.self)
+        }
+        for _ in 0 ..< 10 {
+            let kk0 = SIMD16<UInt32>(repeating: k0), kk1 = SIMD16<UInt32>(repeating: k1)
+            let ha0 = mulHi(a0, m0), ha2 = mulHi(a2, m1), hb0 = mulHi(b0, m0), hb2 = mulHi(b2, m1)
+            let hc0 = mulHi(c0, m0), hc2 = mulHi(e2, m1), hd0 = mulHi(d0, m0), hd2 = mulHi(d2, m1)
+            let la0 = a0 &* n0, la2 = a2 &* n1, lb0 = b0 &* n0, lb2 = b2 &* n1
+            let lc0 = c0 &* n0, lc2 = e2 &* n1, ld0 = d0 &* n0, ld2 = d2 &* n1
+            a0 = ha2 ^ a1 ^ kk0; a2 = ha0 ^ a3 ^ kk1; a1 = la2; a3 = la0
+            b0 = hb2 ^ b1 ^ kk0; b2 = hb0 ^ b3 ^ kk1; b1 = lb2; b3 = lb0
+            c0 = hc2 ^ e1 ^ kk0; e2 = hc0 ^ e3 ^ kk1; e1 = lc2; e3 = lc0
+            d0 = hd2 ^ d1 ^ kk0; d2 = hd0 ^ d3 ^ kk1; d1 = ld2; d3 = ld0
+            k0 = k0 &+ 0x9E37_79B9
+            k1 = k1 &+ 0xBB67_AE85
+        }
+        return (a0, a1, a2, a3, b0, b1, b2, b3, c0, e1, e2, e3, d0, d1, d2, d3)
+    }
+    #endif
+
     /// Sixteen consecutive blocks (counters `first ..< first + 16` in the first word) as four lane vectors: one
     /// set of `blocks32`.
     @inlinable @inline(__always)
@@ -144,6 +183,23 @@ public struct Philox: Sendable, Equatable {
         var i = 0
         var blockIndex = UInt32(truncatingIfNeeded: firstElement / 4)
         let raw = UnsafeMutableRawPointer(base)
+        #if SPIKEKIT_WIDE_REGISTERS
+        while i + 256 <= n {
+            let r = blocks64(first: blockIndex, c, b, hi)
+            let v = (Philox.chunkPair(r.0, r.1), Philox.chunkPair(r.2, r.3), Philox.chunkPair(r.0, r.1, high: true),
+                     Philox.chunkPair(r.2, r.3, high: true), Philox.chunkPair(r.4, r.5), Philox.chunkPair(r.6, r.7),
+                     Philox.chunkPair(r.4, r.5, high: true), Philox.chunkPair(r.6, r.7, high: true))
+            let u = (Philox.chunkPair(r.8, r.9), Philox.chunkPair(r.10, r.11), Philox.chunkPair(r.8, r.9, high: true),
+                     Philox.chunkPair(r.10, r.11, high: true), Philox.chunkPair(r.12, r.13), Philox.chunkPair(r.14, r.15),
+                     Philox.chunkPair(r.12, r.13, high: true), Philox.chunkPair(r.14, r.15, high: true))
+            (raw + 4 * i).storeBytes(of: v, as: (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>,
+                                                 SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>).self)
+            (raw + 4 * (i + 128)).storeBytes(of: u, as: (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>,
+                                                         SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>).self)
+            i += 256
+            blockIndex &+= 64
+        }
+        #endif
         while i < n {
             let (x, y) = blocks32(first: blockIndex, c, b, hi)
             // Chunk order: lanes 0-7 of the four words (blocks 0-7), then lanes 8-15 (blocks 8-15), for each set.
