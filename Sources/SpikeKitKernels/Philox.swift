@@ -111,7 +111,7 @@ public struct Philox: Sendable, Equatable {
             SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>) {
         let lanes = SIMD16<UInt32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
         var a0 = SIMD16<UInt32>(repeating: first) &+ lanes, b0 = SIMD16<UInt32>(repeating: first &+ 16) &+ lanes
-        var c0 = SIMD16<UInt32>(repeating: first &+ 32) &+ lanes, d0 = SIMD16<UInt32>(repeating: first &+ 48) &+ lanes
+        var e0 = SIMD16<UInt32>(repeating: first &+ 32) &+ lanes, d0 = SIMD16<UInt32>(repeating: first &+ 48) &+ lanes
         var a1 = SIMD16<UInt32>(repeating: c1), a2 = SIMD16<UInt32>(repeating: c2), a3 = SIMD16<UInt32>(repeating: c3)
         var b1 = a1, b2 = a2, b3 = a3, e1 = a1, e2 = a2, e3 = a3, d1 = a1, d2 = a2, d3 = a3
         var k0 = key.0, k1 = key.1
@@ -127,17 +127,17 @@ public struct Philox: Sendable, Equatable {
         for _ in 0 ..< 10 {
             let kk0 = SIMD16<UInt32>(repeating: k0), kk1 = SIMD16<UInt32>(repeating: k1)
             let ha0 = mulHi(a0, m0), ha2 = mulHi(a2, m1), hb0 = mulHi(b0, m0), hb2 = mulHi(b2, m1)
-            let hc0 = mulHi(c0, m0), hc2 = mulHi(e2, m1), hd0 = mulHi(d0, m0), hd2 = mulHi(d2, m1)
+            let he0 = mulHi(e0, m0), he2 = mulHi(e2, m1), hd0 = mulHi(d0, m0), hd2 = mulHi(d2, m1)
             let la0 = a0 &* n0, la2 = a2 &* n1, lb0 = b0 &* n0, lb2 = b2 &* n1
-            let lc0 = c0 &* n0, lc2 = e2 &* n1, ld0 = d0 &* n0, ld2 = d2 &* n1
+            let le0 = e0 &* n0, le2 = e2 &* n1, ld0 = d0 &* n0, ld2 = d2 &* n1
             a0 = ha2 ^ a1 ^ kk0; a2 = ha0 ^ a3 ^ kk1; a1 = la2; a3 = la0
             b0 = hb2 ^ b1 ^ kk0; b2 = hb0 ^ b3 ^ kk1; b1 = lb2; b3 = lb0
-            c0 = hc2 ^ e1 ^ kk0; e2 = hc0 ^ e3 ^ kk1; e1 = lc2; e3 = lc0
+            e0 = he2 ^ e1 ^ kk0; e2 = he0 ^ e3 ^ kk1; e1 = le2; e3 = le0
             d0 = hd2 ^ d1 ^ kk0; d2 = hd0 ^ d3 ^ kk1; d1 = ld2; d3 = ld0
             k0 = k0 &+ 0x9E37_79B9
             k1 = k1 &+ 0xBB67_AE85
         }
-        return (a0, a1, a2, a3, b0, b1, b2, b3, c0, e1, e2, e3, d0, d1, d2, d3)
+        return (a0, a1, a2, a3, b0, b1, b2, b3, e0, e1, e2, e3, d0, d1, d2, d3)
     }
     #endif
 
