@@ -115,11 +115,14 @@ package final class PackedConnection: @unchecked Sendable {
     /// row starts on a 64-byte cache line (the padding is zero). With 200 inputs a row is 800 bytes, and every second
     /// row of `transposed` starts half-way into a line: each 512-bit load from it then touches two lines. The
     /// event-driven input gradient (`LayerPass.eventInputSequence`) loads one row segment per event and reads this
-    /// copy. Where the rows are aligned already (a multiple of 16 inputs), and for conv, it is `transposed` itself.
+    /// copy. Where the rows are aligned already (a multiple of 16 inputs), for conv, and unless the connection is built
+    /// with `alignedRowCopy`, it is `transposed` itself (the kernel is then correct, only slower).
     private let alignedRows: UnsafeMutablePointer<Float>
     package let alignedRowStride: Int
 
-    package init(geometry: ConnectionGeometry) {
+    /// `alignedRowCopy`: keep the row-aligned copy of the weights (`alignedRows`) that the event-driven input gradient
+    /// reads; only layers that can take that path need it.
+    package init(geometry: ConnectionGeometry, alignedRowCopy: Bool = false) {
         self.geometry = geometry
         let inShape = geometry.input, outShape = geometry.output
         inputCount = inShape.count
@@ -157,7 +160,8 @@ package final class PackedConnection: @unchecked Sendable {
         weightOffset.initialize(from: offsets, count: offsets.count)
         weights = CacheLine.allocate(Float.self, capacity: weightCount)
         transposed = CacheLine.allocate(Float.self, capacity: weightCount)
-        (alignedRows, alignedRowStride) = Self.alignedCopy(of: transposed, rows: width, width: inputCount, dense: geometry)
+        (alignedRows, alignedRowStride) = alignedRowCopy
+            ? Self.alignedCopy(of: transposed, rows: width, width: inputCount, dense: geometry) : (transposed, inputCount)
     }
 
     deinit {

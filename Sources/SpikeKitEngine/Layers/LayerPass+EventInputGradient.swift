@@ -24,6 +24,15 @@ import SpikeKitKernels
 /// one row of the block, where the dense product costs all N rows per step. The result is the dense product's up to
 /// rounding (the sums are formed in a different order); each sample decides alone, so results stay the same for any
 /// thread count.
+extension LayerArchitecture {
+    /// Whether `LayerPass.eventInputEligible` can hold for this layer (it is decided there from the resolved pass;
+    /// this may include more layers, never fewer): the layers whose feed-forward weights keep a row-aligned copy
+    /// (`PackedConnection.alignedRowCopy`).
+    var mayTakeEventInputGradient: Bool {
+        isSpiking && !isConv && recurrent == nil && !usesAdaptivePass && !(spike?.bpReset ?? false)
+    }
+}
+
 extension LayerPass {
     /// Whether this sample's input gradient is formed event-driven: the layer is eligible, its feed-forward weight
     /// gradient is formed here (so its drive buffer is free for the events' values), and the non-zero entries of

@@ -94,8 +94,10 @@ public final class Simulator: @unchecked Sendable {
         self.architecture = architecture
         self.exchange = exchange
         self.threads = max(1, threads ?? Parallel.defaultThreadCount)
-        feedForward = architecture.layers.map { PackedConnection(geometry: $0.feedForward) }
-        recurrent = architecture.layers.map { $0.recurrent.map(PackedConnection.init(geometry:)) }
+        feedForward = architecture.layers.map {
+            PackedConnection(geometry: $0.feedForward, alignedRowCopy: $0.mayTakeEventInputGradient)
+        }
+        recurrent = architecture.layers.map { $0.recurrent.map { PackedConnection(geometry: $0) } }
         var off = 0
         var ffo: [Int] = [], reco: [Int] = [], bo: [Int] = [], tmo: [Int] = [], tso: [Int] = [], tho: [Int] = []
         for (i, l) in architecture.layers.enumerated() {

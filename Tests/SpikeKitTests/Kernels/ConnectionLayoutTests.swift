@@ -1,14 +1,16 @@
 import Testing
 @testable import SpikeKitKernels
+@testable import SpikeKitEngine
+@testable import SpikeKitExperiments
 
 /// The padded weight copies and the dense drive's vector tails of `PackedConnection` against scalar references.
 @Suite struct ConnectionLayoutTests {
     /// `alignedRows` holds `transposed` row by row at a stride that is a multiple of 16 floats, each row on a cache
-    /// line, with zero padding, and follows a second weight load; an input count that is a multiple of 16 (and conv)
-    /// uses `transposed` itself.
+    /// line, with zero padding, and follows a second weight load; an input count that is a multiple of 16, conv, and a
+    /// connection built without `alignedRowCopy` use `transposed` itself.
     @Test func alignedRowsFollowTheWeights() {
         for (inputs, outputs) in [(200, 200), (13, 11), (20, 128), (40, 3)] {
-            let c = PackedConnection(geometry: .dense(input: ActivityShape(units: inputs), outputs: outputs))
+            let c = PackedConnection(geometry: .dense(input: ActivityShape(units: inputs), outputs: outputs), alignedRowCopy: true)
             for round in 0 ..< 2 {
                 let w = (0 ..< inputs * outputs).map { Float($0 % 97) * 0.25 - Float(round) * 3 }
                 c.load(canonical: w)
@@ -24,8 +26,10 @@ import Testing
                 #expect(padding == 0, "\(inputs) × \(outputs): \(padding) padding floats are not zero")
             }
         }
-        let aligned = PackedConnection(geometry: .dense(input: ActivityShape(units: 32), outputs: 5)).kernel
+        let aligned = PackedConnection(geometry: .dense(input: ActivityShape(units: 32), outputs: 5), alignedRowCopy: true).kernel
         #expect(aligned.alignedRows == aligned.transposed && aligned.alignedRowStride == 32)
+        let plain = PackedConnection(geometry: .dense(input: ActivityShape(units: 200), outputs: 5)).kernel
+        #expect(plain.alignedRows == plain.transposed && plain.alignedRowStride == 200)
         let conv = PackedConnection(geometry: .conv(input: ActivityShape(channels: 3, positions: 10), outChannels: 4,
                                                     kernel: 3, stride: 1, padding: 1)).kernel
         #expect(conv.alignedRows == conv.transposed)
@@ -55,5 +59,14 @@ import Testing
             }
             #expect(wrong == 0, "width \(width): \(wrong) outputs differ")
         }
+    }
+
+    /// The layers that can take the event-driven input gradient keep the aligned copy: the spike-train-matching
+    /// output layer does; the SHD network's conv layers and readout do not.
+    @Test func eventEligibleLayersKeepTheCopy() throws {
+        let stm = try NetworkArchitecture(PaperNetworks.spikeTrainMatching(stochastic: true))
+        #expect(stm.layers.last!.mayTakeEventInputGradient)
+        let shd = try NetworkArchitecture(PaperNetworks.shdCSNN(stochastic: false))
+        #expect(shd.layers.allSatisfy { !$0.mayTakeEventInputGradient })
     }
 }
