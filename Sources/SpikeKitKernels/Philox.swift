@@ -66,78 +66,63 @@ public struct Philox: Sendable, Equatable {
         #if !SPIKEKIT_WIDE_REGISTERS
         return (blocks16(first: first, c1, c2, c3), blocks16(first: first &+ 16, c1, c2, c3))
         #else
-        let lanes = SIMD16<UInt32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-        var a0 = SIMD16<UInt32>(repeating: first) &+ lanes, b0 = SIMD16<UInt32>(repeating: first &+ 16) &+ lanes
-        var a1 = SIMD16<UInt32>(repeating: c1), a2 = SIMD16<UInt32>(repeating: c2), a3 = SIMD16<UInt32>(repeating: c3)
-        var b1 = a1, b2 = a2, b3 = a3
+        var a = Philox.words(first: first, c1, c2, c3), b = Philox.words(first: first &+ 16, c1, c2, c3)
         var k0 = key.0, k1 = key.1
-        let low = SIMD8<UInt64>(repeating: 0xFFFF_FFFF), high = SIMD8<UInt64>(repeating: 0xFFFF_FFFF_0000_0000)
-        let m0 = SIMD8<UInt64>(repeating: 0xD251_1F53), m1 = SIMD8<UInt64>(repeating: 0xCD9E_8D57)
-        let n0 = SIMD16<UInt32>(repeating: 0xD251_1F53), n1 = SIMD16<UInt32>(repeating: 0xCD9E_8D57)
-        @inline(__always)
-        func mulHiLo(_ x: SIMD16<UInt32>, _ m: SIMD8<UInt64>, _ m32: SIMD16<UInt32>) -> (hi: SIMD16<UInt32>, lo: SIMD16<UInt32>) {
-            let w = unsafeBitCast(x, to: SIMD8<UInt64>.self)
-            let even = (w & low) &* m, odd = (w &>> 32) &* m
-            // The low halves are the 32-bit products themselves (one `vpmulld`, the same bits as recombining them).
-            let hi = (even &>> 32) | (odd & high)
-            let lo = x &* m32
-            return (unsafeBitCast(hi, to: SIMD16<UInt32>.self), lo)
-        }
         for _ in 0 ..< 10 {
-            let pa0 = mulHiLo(a0, m0, n0), pa1 = mulHiLo(a2, m1, n1)
-            let pb0 = mulHiLo(b0, m0, n0), pb1 = mulHiLo(b2, m1, n1)
             let kk0 = SIMD16<UInt32>(repeating: k0), kk1 = SIMD16<UInt32>(repeating: k1)
-            a0 = pa1.hi ^ a1 ^ kk0
-            a2 = pa0.hi ^ a3 ^ kk1
-            a1 = pa1.lo
-            a3 = pa0.lo
-            b0 = pb1.hi ^ b1 ^ kk0
-            b2 = pb0.hi ^ b3 ^ kk1
-            b1 = pb1.lo
-            b3 = pb0.lo
+            Philox.wideRound(&a, kk0, kk1)
+            Philox.wideRound(&b, kk0, kk1)
             k0 = k0 &+ 0x9E37_79B9
             k1 = k1 &+ 0xBB67_AE85
         }
-        return ((a0, a1, a2, a3), (b0, b1, b2, b3))
+        return (a, b)
         #endif
+    }
+
+    /// Sixteen blocks' state as four lane vectors.
+    public typealias Words = (SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>)
+
+    /// The counters of blocks `first ..< first + 16` (first word) with the other three words `c1`, `c2`, `c3`.
+    @inlinable @inline(__always)
+    package static func words(first: UInt32, _ c1: UInt32, _ c2: UInt32, _ c3: UInt32) -> Words {
+        let lanes = SIMD16<UInt32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+        return (SIMD16(repeating: first) &+ lanes, SIMD16(repeating: c1), SIMD16(repeating: c2), SIMD16(repeating: c3))
+    }
+
+    /// One Philox round of sixteen blocks (AVX-512 builds, `blocks32` and `blocks64`). The high halves of the 32 × 32
+    /// → 64-bit products of the even and the odd lanes come from one `vpmuludq` each on the 64-bit view, recombined
+    /// with a shift and a mask; the low halves are the 32-bit wrapping products, one `vpmulld`.
+    @inlinable @inline(__always)
+    package static func wideRound(_ x: inout Words, _ kk0: SIMD16<UInt32>, _ kk1: SIMD16<UInt32>) {
+        @inline(__always)
+        func high(_ v: SIMD16<UInt32>, _ m: UInt64) -> SIMD16<UInt32> {
+            let w = unsafeBitCast(v, to: SIMD8<UInt64>.self), mm = SIMD8<UInt64>(repeating: m)
+            let even = (w & 0xFFFF_FFFF) &* mm, odd = (w &>> 32) &* mm
+            return unsafeBitCast((even &>> 32) | (odd & 0xFFFF_FFFF_0000_0000), to: SIMD16<UInt32>.self)
+        }
+        let h0 = high(x.0, 0xD251_1F53), h2 = high(x.2, 0xCD9E_8D57)
+        let l0 = x.0 &* SIMD16(repeating: 0xD251_1F53), l2 = x.2 &* SIMD16(repeating: 0xCD9E_8D57)
+        x = (h2 ^ x.1 ^ kk0, l2, h0 ^ x.3 ^ kk1, l0)
     }
 
     #if SPIKEKIT_WIDE_REGISTERS
     /// Sixty-four consecutive blocks as four independent sets of sixteen: `blocks32(first)` and `blocks32(first + 32)`
     /// with all four chains interleaved (AVX-512 builds: sixteen state registers of 32). The same blocks.
     @inlinable
-    public func blocks64(first: UInt32, _ c1: UInt32, _ c2: UInt32, _ c3: UInt32)
-        -> (SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>,
-            SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>) {
-        let lanes = SIMD16<UInt32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
-        var a0 = SIMD16<UInt32>(repeating: first) &+ lanes, b0 = SIMD16<UInt32>(repeating: first &+ 16) &+ lanes
-        var e0 = SIMD16<UInt32>(repeating: first &+ 32) &+ lanes, d0 = SIMD16<UInt32>(repeating: first &+ 48) &+ lanes
-        var a1 = SIMD16<UInt32>(repeating: c1), a2 = SIMD16<UInt32>(repeating: c2), a3 = SIMD16<UInt32>(repeating: c3)
-        var b1 = a1, b2 = a2, b3 = a3, e1 = a1, e2 = a2, e3 = a3, d1 = a1, d2 = a2, d3 = a3
+    public func blocks64(first: UInt32, _ c1: UInt32, _ c2: UInt32, _ c3: UInt32) -> (Words, Words, Words, Words) {
+        var a = Philox.words(first: first, c1, c2, c3), b = Philox.words(first: first &+ 16, c1, c2, c3)
+        var c = Philox.words(first: first &+ 32, c1, c2, c3), d = Philox.words(first: first &+ 48, c1, c2, c3)
         var k0 = key.0, k1 = key.1
-        let high = SIMD8<UInt64>(repeating: 0xFFFF_FFFF_0000_0000), low = SIMD8<UInt64>(repeating: 0xFFFF_FFFF)
-        let m0 = SIMD8<UInt64>(repeating: 0xD251_1F53), m1 = SIMD8<UInt64>(repeating: 0xCD9E_8D57)
-        let n0 = SIMD16<UInt32>(repeating: 0xD251_1F53), n1 = SIMD16<UInt32>(repeating: 0xCD9E_8D57)
-        @inline(__always)
-        func mulHi(_ x: SIMD16<UInt32>, _ m: SIMD8<UInt64>) -> SIMD16<UInt32> {
-            let w = unsafeBitCast(x, to: SIMD8<UInt64>.self)
-            let even = (w & low) &* m, odd = (w &>> 32) &* m
-            return unsafeBitCast((even &>> 32) | (odd & high), to: SIMD16<UInt32>.self)
-        }
         for _ in 0 ..< 10 {
             let kk0 = SIMD16<UInt32>(repeating: k0), kk1 = SIMD16<UInt32>(repeating: k1)
-            let ha0 = mulHi(a0, m0), ha2 = mulHi(a2, m1), hb0 = mulHi(b0, m0), hb2 = mulHi(b2, m1)
-            let he0 = mulHi(e0, m0), he2 = mulHi(e2, m1), hd0 = mulHi(d0, m0), hd2 = mulHi(d2, m1)
-            let la0 = a0 &* n0, la2 = a2 &* n1, lb0 = b0 &* n0, lb2 = b2 &* n1
-            let le0 = e0 &* n0, le2 = e2 &* n1, ld0 = d0 &* n0, ld2 = d2 &* n1
-            a0 = ha2 ^ a1 ^ kk0; a2 = ha0 ^ a3 ^ kk1; a1 = la2; a3 = la0
-            b0 = hb2 ^ b1 ^ kk0; b2 = hb0 ^ b3 ^ kk1; b1 = lb2; b3 = lb0
-            e0 = he2 ^ e1 ^ kk0; e2 = he0 ^ e3 ^ kk1; e1 = le2; e3 = le0
-            d0 = hd2 ^ d1 ^ kk0; d2 = hd0 ^ d3 ^ kk1; d1 = ld2; d3 = ld0
+            Philox.wideRound(&a, kk0, kk1)
+            Philox.wideRound(&b, kk0, kk1)
+            Philox.wideRound(&c, kk0, kk1)
+            Philox.wideRound(&d, kk0, kk1)
             k0 = k0 &+ 0x9E37_79B9
             k1 = k1 &+ 0xBB67_AE85
         }
-        return (a0, a1, a2, a3, b0, b1, b2, b3, e0, e1, e2, e3, d0, d1, d2, d3)
+        return (a, b, c, d)
     }
     #endif
 
@@ -186,26 +171,15 @@ public struct Philox: Sendable, Equatable {
         #if SPIKEKIT_WIDE_REGISTERS
         while i + 256 <= n {
             let r = blocks64(first: blockIndex, c, b, hi)
-            let v = (Philox.chunkPair(r.0, r.1), Philox.chunkPair(r.2, r.3), Philox.chunkPair(r.0, r.1, high: true),
-                     Philox.chunkPair(r.2, r.3, high: true), Philox.chunkPair(r.4, r.5), Philox.chunkPair(r.6, r.7),
-                     Philox.chunkPair(r.4, r.5, high: true), Philox.chunkPair(r.6, r.7, high: true))
-            let u = (Philox.chunkPair(r.8, r.9), Philox.chunkPair(r.10, r.11), Philox.chunkPair(r.8, r.9, high: true),
-                     Philox.chunkPair(r.10, r.11, high: true), Philox.chunkPair(r.12, r.13), Philox.chunkPair(r.14, r.15),
-                     Philox.chunkPair(r.12, r.13, high: true), Philox.chunkPair(r.14, r.15, high: true))
-            (raw + 4 * i).storeBytes(of: v, as: (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>,
-                                                 SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>).self)
-            (raw + 4 * (i + 128)).storeBytes(of: u, as: (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>,
-                                                         SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>).self)
+            (raw + 4 * i).storeBytes(of: Philox.chunks(r.0, r.1), as: Chunks.self)
+            (raw + 4 * (i + 128)).storeBytes(of: Philox.chunks(r.2, r.3), as: Chunks.self)
             i += 256
             blockIndex &+= 64
         }
         #endif
         while i < n {
             let (x, y) = blocks32(first: blockIndex, c, b, hi)
-            // Chunk order: lanes 0-7 of the four words (blocks 0-7), then lanes 8-15 (blocks 8-15), for each set.
-            let v = (Philox.chunkPair(x.0, x.1), Philox.chunkPair(x.2, x.3), Philox.chunkPair(x.0, x.1, high: true),
-                     Philox.chunkPair(x.2, x.3, high: true), Philox.chunkPair(y.0, y.1), Philox.chunkPair(y.2, y.3),
-                     Philox.chunkPair(y.0, y.1, high: true), Philox.chunkPair(y.2, y.3, high: true))
+            let v = Philox.chunks(x, y)
             if i + 128 <= n {
                 raw.storeBytes(of: v.0, toByteOffset: 4 * i, as: SIMD16<Float>.self)
                 raw.storeBytes(of: v.1, toByteOffset: 4 * (i + 16), as: SIMD16<Float>.self)
@@ -233,6 +207,18 @@ public struct Philox: Sendable, Equatable {
             i += 128
             blockIndex &+= 32
         }
+    }
+
+    /// 128 uniforms, eight vectors.
+    public typealias Chunks = (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>,
+                               SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>)
+
+    /// The 128 uniforms of two sets of sixteen blocks, in chunk order: lanes 0-7 of the four words (blocks 0-7),
+    /// then lanes 8-15 (blocks 8-15), for each set.
+    @inlinable @inline(__always)
+    package static func chunks(_ x: Words, _ y: Words) -> Chunks {
+        (chunkPair(x.0, x.1), chunkPair(x.2, x.3), chunkPair(x.0, x.1, high: true), chunkPair(x.2, x.3, high: true),
+         chunkPair(y.0, y.1), chunkPair(y.2, y.3), chunkPair(y.0, y.1, high: true), chunkPair(y.2, y.3, high: true))
     }
 
     /// Sixteen uniforms from two words of eight blocks: lanes 0-7 (or 8-15 with `high`) of `p`, then of `q`, as
