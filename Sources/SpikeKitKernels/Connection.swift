@@ -22,6 +22,15 @@ public enum ConnectionGeometry: Equatable, Sendable {
         }
     }
 
+    /// For a stride-1 conv: the zero margin, in floats, that `ConnectionKernel.backpropagateConvStep(paddedDelta:into:)`
+    /// needs before and after a delta vector (the output positions that the windows of the first and last input
+    /// positions reach past the output, times `C_out`); nil for dense and strided connections.
+    public var paddedStepMargin: Int? {
+        guard case .conv(let i, let c, let k, let s, let p) = self, s == 1 else { return nil }
+        let before = max(0, k - 1 - p), after = max(0, i.positions - 1 + p - (output.positions - 1))
+        return max(before, after) * c
+    }
+
     /// The canonical (PyTorch) weight shape: dense `(out, in)`, conv `(out_channels, in_channels, kernel)`.
     public var weightShape: [Int] {
         switch self {
@@ -523,6 +532,25 @@ package struct ConnectionKernel: @unchecked Sendable {
                                                        ldc: s * cIn)
             }
         }
+    }
+
+    /// Whether `backpropagateConvStep(paddedDelta:into:)` applies: a stride-1 conv.
+    package var takesPaddedStepDelta: Bool { conv?.stride == 1 }
+
+    /// `backpropagateConvStep` of a stride-1 conv whose `delta` has zero margins of `ConnectionGeometry.paddedStepMargin`
+    /// floats before and after it: every input position p is then one row product of depth K · C_out over the
+    /// window `δ[p + pad − K + 1 ..< p + pad + 1, :]`, edges included (their taps past the output read the zeros), so
+    /// all positions are the rows of one tiled product and each weight load serves up to eight positions (the
+    /// unpadded step multiplies each edge position alone, re-reading its taps' weights: 19 tap blocks of 16 KB per
+    /// step for the SHD network's third layer, whose 80 KB of weights do not fit L1). Each element is summed over
+    /// the window in order in one accumulator, as the unpadded step's interior positions are; the margin's terms are
+    /// 0 · w, which leave such a sum unchanged (it starts at +0 and so is never −0), so the result equals one
+    /// accumulator over the valid taps alone (the unpadded step sums its edge positions in four accumulators).
+    @inline(__always)
+    package func backpropagateConvStep(paddedDelta delta: UnsafePointer<Float>, into gIn: UnsafeMutablePointer<Float>) {
+        let c = conv!, k = c.kernel, cOut = c.outChannels, cIn = c.inChannels
+        VectorKernels.accumulateRowsSequential(delta + (c.padding - k + 1) * cOut, lda: cOut, count: c.inPositions, transposed,
+                                               rows: k * cOut, width: cIn, into: gIn, ldc: cIn)
     }
 
     /// `gIn += Wᵀ δ` over all inputs (the gradient with respect to the presynaptic activity).

@@ -184,6 +184,15 @@ package enum VectorKernels {
                                 _ c2: UnsafeMutablePointer<Float>, _ c3: UnsafeMutablePointer<Float>) {
         var c = 0
         let rm = UnsafeRawPointer(m)
+        #if SPIKEKIT_WIDE_REGISTERS
+        // 32 columns at a time (eight accumulators): four would leave each FMA waiting on the one before in its
+        // chain. The same sums as one block at a time; 16-register builds keep one block (eight SIMD16
+        // accumulators would be all sixteen ymm registers).
+        while c + 32 <= width {
+            rows4Blocks2(a0, a1, a2, a3, rm, rows: rows, width: width, column: c, into: c0, c1, c2, c3)
+            c += 32
+        }
+        #endif
         while c + 16 <= width {
             rows4Block(a0, a1, a2, a3, rm, rows: rows, width: width, column: c, into: c0, c1, c2, c3, as: SIMD16<Float>.self)
             c += 16
@@ -335,6 +344,13 @@ package enum VectorKernels {
         while i < count {
             let rm = UnsafeRawPointer(m), ai = a + i * lda, ci = c + i * ldc
             var col = 0
+            // Several column blocks at once: a single row's sum is one chain of dependent FMAs per block, so one
+            // block at a time waits on the FMA latency (the SHD network's conv layers leave single rows of depth
+            // 160-320); each element's sum is the same either way.
+            while col + 64 <= width {
+                rows1Blocks4(ai, rm, rows: rows, width: width, column: col, into: ci)
+                col += 64
+            }
             while col + 16 <= width {
                 rows1Block(ai, rm, rows: rows, width: width, column: col, into: ci, as: SIMD16<Float>.self)
                 col += 16
@@ -395,6 +411,25 @@ package enum VectorKernels {
         addVector(s, c + col)
     }
 
+    /// Four 16-column blocks of a single row from `column`, each summed in row order in its own accumulator
+    /// (`rows1Block` for four blocks at once).
+    @inline(__always) @usableFromInline
+    package static func rows1Blocks4(_ a: UnsafePointer<Float>, _ rm: UnsafeRawPointer, rows: Int, width: Int, column col: Int,
+                                     into c: UnsafeMutablePointer<Float>) {
+        var s0 = SIMD16<Float>(), s1 = SIMD16<Float>(), s2 = SIMD16<Float>(), s3 = SIMD16<Float>()
+        for r in 0 ..< rows {
+            let b = SIMD16<Float>(repeating: a[r]), o = 4 * (r * width + col)
+            s0 = s0.addingProduct(b, rm.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self))
+            s1 = s1.addingProduct(b, rm.loadUnaligned(fromByteOffset: o + 64, as: SIMD16<Float>.self))
+            s2 = s2.addingProduct(b, rm.loadUnaligned(fromByteOffset: o + 128, as: SIMD16<Float>.self))
+            s3 = s3.addingProduct(b, rm.loadUnaligned(fromByteOffset: o + 192, as: SIMD16<Float>.self))
+        }
+        add16(s0, c + col)
+        add16(s1, c + col + 16)
+        add16(s2, c + col + 32)
+        add16(s3, c + col + 48)
+    }
+
     /// The L2 spike error of one sample: `gradient[i] = (s[i] - y[i]) · scale` and the return value `Σ (s[i] - y[i])²`
     /// over `count` elements, with spikes `s` as bytes. With 0/1 targets every term is 0 or 1, so the float sum is
     /// exact (below 2^24 terms) whatever the order.
@@ -443,6 +478,31 @@ package enum VectorKernels {
         addVector(s1, c1 + c)
         addVector(s2, c2 + c)
         addVector(s3, c3 + c)
+    }
+
+    /// Two 16-column blocks of `accumulateRows4` from `column` (`rows4Block` twice at once).
+    @inline(__always) @usableFromInline
+    package static func rows4Blocks2(_ a0: UnsafePointer<Float>, _ a1: UnsafePointer<Float>, _ a2: UnsafePointer<Float>,
+                                     _ a3: UnsafePointer<Float>, _ rm: UnsafeRawPointer, rows: Int, width: Int, column c: Int,
+                                     into c0: UnsafeMutablePointer<Float>, _ c1: UnsafeMutablePointer<Float>,
+                                     _ c2: UnsafeMutablePointer<Float>, _ c3: UnsafeMutablePointer<Float>) {
+        var s0 = SIMD16<Float>(), s1 = SIMD16<Float>(), s2 = SIMD16<Float>(), s3 = SIMD16<Float>()
+        var u0 = SIMD16<Float>(), u1 = SIMD16<Float>(), u2 = SIMD16<Float>(), u3 = SIMD16<Float>()
+        for r in 0 ..< rows {
+            let o = 4 * (r * width + c)
+            let v = rm.loadUnaligned(fromByteOffset: o, as: SIMD16<Float>.self)
+            let w = rm.loadUnaligned(fromByteOffset: o + 64, as: SIMD16<Float>.self)
+            let b0 = SIMD16<Float>(repeating: a0[r]), b1 = SIMD16<Float>(repeating: a1[r])
+            let b2 = SIMD16<Float>(repeating: a2[r]), b3 = SIMD16<Float>(repeating: a3[r])
+            s0 = s0.addingProduct(b0, v); u0 = u0.addingProduct(b0, w)
+            s1 = s1.addingProduct(b1, v); u1 = u1.addingProduct(b1, w)
+            s2 = s2.addingProduct(b2, v); u2 = u2.addingProduct(b2, w)
+            s3 = s3.addingProduct(b3, v); u3 = u3.addingProduct(b3, w)
+        }
+        add16(s0, c0 + c); add16(u0, c0 + c + 16)
+        add16(s1, c1 + c); add16(u1, c1 + c + 16)
+        add16(s2, c2 + c); add16(u2, c2 + c + 16)
+        add16(s3, c3 + c); add16(u3, c3 + c + 16)
     }
 
     /// One column block of `accumulateRows8`, `V.scalarCount` columns wide from `column`.

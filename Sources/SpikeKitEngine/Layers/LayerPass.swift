@@ -247,7 +247,12 @@ final class LayerPass: @unchecked Sendable {
             if t < T - 1 {
                 // dL/dI[t+1] reaches the recurrent input S[t], the feed-forward input S_in[t] and the weights.
                 if let rec = recurrent {
-                    rec.backpropagate(delta: L.gi, into: gs)
+                    // L.gi has zero margins for a stride-1 conv recurrence (`SampleWorkspace`).
+                    if rec.takesPaddedStepDelta {
+                        rec.backpropagateConvStep(paddedDelta: L.gi, into: gs)
+                    } else {
+                        rec.backpropagate(delta: L.gi, into: gs)
+                    }
                     let a = Int(L.start[t])
                     rec.accumulateGradient(active: L.index + a, count: Int(L.start[t + 1]) - a, delta: L.gi, into: gradRec!)
                 }

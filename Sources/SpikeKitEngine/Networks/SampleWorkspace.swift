@@ -17,6 +17,9 @@ final class Arena: @unchecked Sendable {
 
     func bytes(_ n: Int) -> UnsafeMutablePointer<UInt8> { zeroed(n, UInt8.self) }
 
+    /// n floats with `margin` zeros before and after them (which no one writes).
+    func floats(_ n: Int, margin: Int) -> UnsafeMutablePointer<Float> { zeroed(n + 2 * margin, Float.self) + margin }
+
     deinit {
         for b in blocks { b.deallocate() }
     }
@@ -43,7 +46,8 @@ struct LayerScratch: @unchecked Sendable {
     /// [T][N]: U[n] and I[n] of a spiking layer that learns a time constant (dL/dλ needs them; the readout's U[n]
     /// is in `trace`).
     let uTrace, iTrace: UnsafeMutablePointer<Float>
-    /// State and scratch vectors of N.
+    /// State and scratch vectors of N. With a stride-1 conv recurrence, `gi` (dL/dI[t+1], the delta of the
+    /// recurrent product) has the zero margins of `ConnectionGeometry.paddedStepMargin` around it.
     let u, i, gu, gi, gs, x, xi: UnsafeMutablePointer<Float>
     /// Dropout (layers with `dropout` > 0): the keep mask m[n] as 0/1 bytes `[T][N]`, and the kept spikes'
     /// index lists (step n's are `keptIndex[keptStart[n] ..< keptStart[n+1]]`), which the next layer reads.
@@ -103,7 +107,7 @@ final class SampleWorkspace: @unchecked Sendable {
                 index: arena.int32s(spiking ? tn + 8 : 0), start: arena.int32s(steps + 1),
                 resetTerm: arena.floats(bp ? tn : 0), trace: arena.floats(spiking ? 0 : tn),
                 uTrace: arena.floats(learns && spiking ? tn : 0), iTrace: arena.floats(learns ? tn : 0),
-                u: arena.floats(n), i: arena.floats(n), gu: arena.floats(n), gi: arena.floats(n), gs: arena.floats(n),
+                u: arena.floats(n), i: arena.floats(n), gu: arena.floats(n), gi: arena.floats(n, margin: l.recurrent?.paddedStepMargin ?? 0), gs: arena.floats(n),
                 x: arena.floats(n), xi: arena.floats(n), keep: arena.bytes(drop ? tn : 0),
                 keptIndex: arena.int32s(drop ? tn : 0), keptStart: arena.int32s(drop ? steps + 1 : 0),
                 delayRing: arena.floats(l.recurrent != nil && l.recurrentDelay > 1 ? (l.recurrentDelay + 1) * n : 0),

@@ -275,6 +275,109 @@ import SpikeKit
         }
     }
 
+    /// The stride-1 conv step over zero-margined deltas (`backpropagateConvStep(paddedDelta:into:)`, the recurrent
+    /// product of the SHD network's layers) equals, to the bit, one multiply-add chain per element over the valid
+    /// taps in the layout's order (the margin's 0 · w terms change nothing), added to what `gIn` held; and
+    /// it agrees with the unpadded step. Geometries: the SHD network's three recurrences, no padding (the margin
+    /// all before), padding wider than the kernel (all after), 17 positions (rows of every tile size).
+    @Test func paddedConvStepIsOneChainPerElementOverTheValidTaps() {
+        var g = PhiloxGenerator(seed: 31)
+        let geometries: [ConnectionGeometry] = [
+            .conv(input: ActivityShape(channels: 16, positions: 68), outChannels: 16, kernel: 5, stride: 1, padding: 2),
+            .conv(input: ActivityShape(channels: 32, positions: 21), outChannels: 32, kernel: 5, stride: 1, padding: 2),
+            .conv(input: ActivityShape(channels: 64, positions: 5), outChannels: 64, kernel: 5, stride: 1, padding: 2),
+            .conv(input: ActivityShape(channels: 3, positions: 17), outChannels: 24, kernel: 4, stride: 1, padding: 0),
+            .conv(input: ActivityShape(channels: 40, positions: 9), outChannels: 8, kernel: 3, stride: 1, padding: 4),
+        ]
+        #expect(ConnectionGeometry.conv(input: ActivityShape(channels: 64, positions: 5), outChannels: 64, kernel: 5, stride: 1,
+                                        padding: 2).paddedStepMargin == 2 * 64)
+        #expect(ConnectionGeometry.conv(input: ActivityShape(channels: 3, positions: 17), outChannels: 24, kernel: 4, stride: 1,
+                                        padding: 0).paddedStepMargin == 3 * 24)
+        #expect(ConnectionGeometry.conv(input: ActivityShape(channels: 4, positions: 17), outChannels: 4, kernel: 4, stride: 2,
+                                        padding: 0).paddedStepMargin == nil)
+        #expect(ConnectionGeometry.dense(input: ActivityShape(units: 8), outputs: 3).paddedStepMargin == nil)
+        for geometry in geometries {
+            guard case .conv(let inShape, let cOut, let kk, _, let pad) = geometry, let margin = geometry.paddedStepMargin else {
+                Issue.record("\(geometry) has no padded step")
+                continue
+            }
+            let c = PackedConnection(geometry: geometry)
+            let w = (0 ..< geometry.weightShape.reduce(1, *)).map { _ in Float(g.normal()) }
+            c.load(canonical: w)
+            let k = c.kernel
+            #expect(k.takesPaddedStepDelta)
+            let nOut = geometry.output.count, nIn = geometry.input.count, pOut = geometry.output.positions
+            let cIn = inShape.channels
+            let delta = (0 ..< nOut).map { _ in Float(g.normal()) }
+            let start = (0 ..< nIn).map { _ in Float(g.normal()) }
+            var padded = [Float](repeating: 0, count: nOut + 2 * margin)
+            for i in 0 ..< nOut { padded[margin + i] = delta[i] }
+            var out = start, unpadded = start
+            padded.withUnsafeBufferPointer { d in
+                out.withUnsafeMutableBufferPointer { k.backpropagateConvStep(paddedDelta: d.baseAddress! + margin, into: $0.baseAddress!) }
+            }
+            delta.withUnsafeBufferPointer { d in
+                unpadded.withUnsafeMutableBufferPointer { k.backpropagate(delta: d.baseAddress!, into: $0.baseAddress!) }
+            }
+            for p in 0 ..< inShape.positions {
+                for ci in 0 ..< cIn {
+                    // Window row m' meets output position j = p + pad - K + 1 + m' with tap K - 1 - m'.
+                    var acc: Float = 0
+                    for m in 0 ..< kk {
+                        let j = p + pad - kk + 1 + m
+                        guard j >= 0, j < pOut else { continue }
+                        for o in 0 ..< cOut {
+                            let d = delta[j * cOut + o], wt = w[(o * cIn + ci) * kk + (kk - 1 - m)]
+                            // Fused in the vector columns, multiply then add in the scalar tail (C_in mod 8).
+                            if ci < cIn - cIn % 8 { acc = acc.addingProduct(d, wt) } else { acc += d * wt }
+                        }
+                    }
+                    let e = p * cIn + ci
+                    #expect(out[e] == start[e] + acc, "\(geometry) position \(p) channel \(ci)")
+                    #expect(abs(out[e] - unpadded[e]) <= 1e-4 * max(1, abs(out[e])), "\(geometry) against the unpadded step")
+                }
+            }
+        }
+    }
+
+    /// `accumulateRowsSequential` sums every element over the rows in order in one accumulator whatever tile or
+    /// column block computed it: to the bit the scalar chain (fused multiply-adds in the vector columns, separate
+    /// multiply and add in the scalar tail of width mod 8), for row counts that leave every tile size and single
+    /// rows, and widths that take the 32- and 64-column blocks, 16- and 8-wide blocks and scalar tails.
+    @Test func sequentialRowsSumInRowOrderToTheBit() {
+        var g = PhiloxGenerator(seed: 41)
+        for count in [1, 2, 3, 4, 5, 7, 8, 9, 13, 21] {
+            for width in [5, 8, 16, 24, 32, 48, 64, 72, 100, 136] {
+                let rows = 37, lda = rows + 3, ldc = width + 2
+                let a = (0 ..< count * lda).map { _ in Float(g.normal()) }
+                let m = (0 ..< rows * width).map { _ in Float(g.normal()) }
+                let c0 = (0 ..< count * ldc).map { _ in Float(g.normal()) }
+                var c = c0
+                c.withUnsafeMutableBufferPointer {
+                    VectorKernels.accumulateRowsSequential(a, lda: lda, count: count, m, rows: rows, width: width,
+                                                           into: $0.baseAddress!, ldc: ldc)
+                }
+                let vectorColumns = width - width % 8
+                var mismatches = 0
+                for i in 0 ..< count {
+                    for col in 0 ..< width {
+                        var t: Float = 0
+                        for r in 0 ..< rows {
+                            if col < vectorColumns {
+                                t = t.addingProduct(a[i * lda + r], m[r * width + col])
+                            } else {
+                                t += a[i * lda + r] * m[r * width + col]
+                            }
+                        }
+                        if c[i * ldc + col] != c0[i * ldc + col] + t { mismatches += 1 }
+                    }
+                    for col in width ..< ldc where c[i * ldc + col] != c0[i * ldc + col] { mismatches += 1 }
+                }
+                #expect(mismatches == 0, "\(count) rows × \(width) columns: \(mismatches) elements differ from the scalar chain")
+            }
+        }
+    }
+
     @Test func l2SpikeErrorMatchesScalarFormula() {
         var g = PhiloxGenerator(seed: 21)
         for n in [5, 16, 37, 200] {
