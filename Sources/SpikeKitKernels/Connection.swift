@@ -544,8 +544,8 @@ package struct ConnectionKernel: @unchecked Sendable {
     /// unpadded step multiplies each edge position alone, re-reading its taps' weights: 19 tap blocks of 16 KB per
     /// step for the SHD network's third layer, whose 80 KB of weights do not fit L1). Each element is summed over
     /// the window in order in one accumulator, as the unpadded step's interior positions are; the margin's terms are
-    /// 0 · w, which leave such a sum unchanged (it starts at +0 and so is never −0), so the result equals one
-    /// accumulator over the valid taps alone (the unpadded step sums its edge positions in four accumulators).
+    /// 0 · w, which leave such a sum unchanged for finite weights (it starts at +0 and so is never −0), so the result
+    /// equals one accumulator over the valid taps alone (the unpadded step sums its edge positions in four).
     @inline(__always)
     package func backpropagateConvStep(paddedDelta delta: UnsafePointer<Float>, into gIn: UnsafeMutablePointer<Float>) {
         let c = conv!, k = c.kernel, cOut = c.outChannels, cIn = c.inChannels
