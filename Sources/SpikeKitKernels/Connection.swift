@@ -314,7 +314,8 @@ package final class PackedConnection: @unchecked Sendable {
         }
         return ConnectionKernel(width: width, inputCount: inputCount, start: start, target: target,
                                 weightOffset: weightOffset, weights: weights, transposed: transposed,
-                                alignedRows: alignedRows, alignedRowStride: alignedRowStride, conv: conv)
+                                alignedRows: alignedRows, alignedRowStride: alignedRowStride,
+                                paddedStepMargin: geometry.paddedStepMargin, conv: conv)
     }
 }
 
@@ -331,6 +332,9 @@ package struct ConnectionKernel: @unchecked Sendable {
     /// `transposed` with rows `alignedRowStride` floats apart, each on a cache line (dense; `PackedConnection`).
     package let alignedRows: UnsafePointer<Float>
     package let alignedRowStride: Int
+    /// `ConnectionGeometry.paddedStepMargin`: the zero margin a delta vector needs for
+    /// `backpropagateConvStep(paddedDelta:into:)` (nil where that step does not apply).
+    package let paddedStepMargin: Int?
     /// Geometry of a conv connection (nil for dense).
     package let conv: Conv?
 
@@ -534,8 +538,9 @@ package struct ConnectionKernel: @unchecked Sendable {
         }
     }
 
-    /// Whether `backpropagateConvStep(paddedDelta:into:)` applies: a stride-1 conv.
-    package var takesPaddedStepDelta: Bool { conv?.stride == 1 }
+    /// Whether `backpropagateConvStep(paddedDelta:into:)` applies (a stride-1 conv): exactly where the workspace gives
+    /// the delta its margin, since both read `ConnectionGeometry.paddedStepMargin`.
+    package var takesPaddedStepDelta: Bool { paddedStepMargin != nil }
 
     /// `backpropagateConvStep` of a stride-1 conv whose `delta` has zero margins of `ConnectionGeometry.paddedStepMargin`
     /// floats before and after it: every input position p is then one row product of depth K · C_out over the
